@@ -1,0 +1,33 @@
+# shoal — the two commands a newcomer needs: `make run` and `make test`.
+SHELL := /bin/bash
+NODE_MODULES := node_modules/.package-lock.json
+
+.PHONY: all build run test test-unit test-integration clean bench
+
+all: build
+
+$(NODE_MODULES): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+build: $(NODE_MODULES)
+	npx tsc -p tsconfig.json
+
+# One node on embedded defaults: DATA_PATH=./data, dashboard on SHOAL_WEB_PORT, NFS on SHOAL_NFS_PORT.
+run: build
+	DATA_PATH=$${DATA_PATH:-./data} node dist/src/main.js daemon
+
+test: build
+	node scripts/test.mjs
+
+test-unit: build
+	node scripts/test.mjs unit
+
+test-integration: build
+	node scripts/test.mjs integration
+
+bench: build
+	npm run bench
+
+clean:
+	rm -rf dist
