@@ -50,7 +50,7 @@ export async function scan (folder: string, index: FolderIndex, prefix = ''): Pr
   const changed: Array<[string, DiskEntry]> = []
   for (const [path, d] of disk) {
     const known = index.get(path)
-    if (known === undefined || !statMatches(known, d)) changed.push([path, d])
+    if (known === undefined || known.ver === null || !statMatches(known, d)) changed.push([path, d]) // ver null: never published
   }
   const removed: string[] = []
   for (const [path] of index.under(prefix)) if (!disk.has(path)) removed.push(path)

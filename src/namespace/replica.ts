@@ -1,0 +1,471 @@
+// A namespace's replication engine on one node: its own writer drive, the drives of the other
+// writers, and the folder. One serial job loop per namespace (syncthing's folder loop): a scan and
+// a merge never overlap, repeated requests merge into one, and local changes are always published
+// before remote ones are applied.
+import { mkdir } from 'node:fs/promises'
+import { join } from 'node:path'
+import type Corestore from 'corestore'
+import Hyperdrive from 'hyperdrive'
+import { ShoalError } from '../errors.js'
+import type { Logger } from '../log.js'
+import { Resource } from '../resource.js'
+import type { NamespaceKeys } from '../secrets.js'
+import { NamespacePeers, signDrive, type ConnectionSource, type DriveRecord, type PeerInfo } from '../engine/peers.js'
+import { FolderWriter, type Owner } from './apply.js'
+import { isConflictCopy } from './conflict.js'
+import { RemoteDrives, type RemoteDrive } from './drives.js'
+import { writerId } from './entry.js'
+import { Hlc } from './hlc.js'
+import { FolderIndex } from './index.js'
+import { readJson, writeJsonAtomic } from './json-file.js'
+import { Merger, type MergeSource, type MergeState } from './merge.js'
+import { publish } from './publish.js'
+import { isUnder, scan, type ScanResult } from './scanner.js'
+import { Watcher } from './watcher.js'
+
+/** What a replica needs from the swarm: connections, and a topic to be found on. */
+export interface ReplicaSwarm extends ConnectionSource {
+  join (topic: Buffer): void
+  leave (topic: Buffer): Promise<void>
+  /** Resolves once the first lookup of the topic is done (peers found so far are connecting). */
+  flushed (topic: Buffer): Promise<void>
+  readonly online: boolean
+}
+
+export interface ReplicaOptions {
+  /** Mass-delete guard: pause when more than this share of the files is deleted in one scan… */
+  massDeleteShare?: number
+  /** …and at least this many. */
+  massDeleteMin?: number
+  /** Safety-net rescan period (the watcher is for speed only). */
+  rescanIntervalMs?: number
+  /** Use fs.watch (true) or only the rescan and notifyChange (false). */
+  watch?: boolean
+  /** Owner of files written into the folder (when running as root). */
+  owner?: Owner | null
+  /** How long a merge waits for one remote block before retrying later. */
+  blockTimeoutMs?: number
+}
+
+export interface ReplicaInit {
+  /** A namespace session of the daemon's one Corestore (`store.namespace('ns:' + id)`); the caller closes it. */
+  store: Corestore
+  swarm: ReplicaSwarm
+  keys: NamespaceKeys
+  folder: string
+  /** This namespace's own state directory (index, checkpoints). */
+  stateDir: string
+  nodeId: string
+  log: Logger
+  options?: ReplicaOptions
+}
+
+export type ReplicaState = 'starting' | 'idle' | 'syncing' | 'paused' | 'error' | 'stopped'
+
+export interface ReplicaStatus {
+  state: ReplicaState
+  /** Admitted peers. */
+  peers: number
+  files: number
+  bytes: number
+  pending: { files: number, bytes: number, local: number }
+  conflicts: number
+  lastSync: number | null
+  readOnly: boolean
+  blind: boolean
+  paused: 'mass-delete' | null
+  /** The swarm reaches the DHT; false: serving locally, retrying quietly. */
+  online: boolean
+  /** Our writer drive key (hex); null if this node does not write. */
+  writer: string | null
+  error: string | null
+}
+
+interface SavedState extends MergeState { v: 1, hlc: number, records: Array<{ key: string, blobs: string, sig: string }>, lastSync: number | null }
+
+const DEFAULTS = { massDeleteShare: 0.5, massDeleteMin: 100, rescanIntervalMs: 60_000, watch: true, owner: null, blockTimeoutMs: 30_000 }
+const FULL_SCAN_ABOVE = 256
+const DEFER_BACKOFF_MS = 1000
+
+export class Replica extends Resource {
+  readonly keys: NamespaceKeys
+  readonly folder: string
+  readonly readOnly: boolean
+  readonly blind: boolean
+  readonly peers: NamespacePeers
+  readonly #init: ReplicaInit
+  readonly #o: Required<ReplicaOptions>
+  readonly #log: Logger
+  readonly #index: FolderIndex
+  readonly #writer: FolderWriter
+  readonly #remotes: RemoteDrives
+  readonly #watcher: Watcher
+  #hlc = new Hlc()
+  #state: SavedState = { v: 1, hlc: 0, checkpoints: {}, seen: {}, records: [], lastSync: null }
+  #own: Hyperdrive | null = null
+  #w: string | null = null
+  #status: ReplicaState = 'starting'
+  #error: string | null = null
+  #paused: 'mass-delete' | null = null
+  #confirmedDelete = false
+  #pending = { files: 0, bytes: 0 }
+  #dirty = new Set<string>()
+  #fullScan = false
+  #mergeWanted = false
+  #deferStreak = 0
+  #loop: Promise<void> | null = null
+  #kickTimer: NodeJS.Timeout | null = null
+  #rescanTimer: NodeJS.Timeout | null = null
+  #retryTimer: NodeJS.Timeout | null = null
+  #discovered = false
+
+  constructor (init: ReplicaInit) {
+    super()
+    this.#init = init
+    this.keys = init.keys
+    this.folder = init.folder
+    this.readOnly = init.keys.kind !== 'read-write'
+    this.blind = init.keys.kind === 'blind'
+    this.#o = { ...DEFAULTS, ...init.options }
+    this.#log = init.log
+    this.#index = new FolderIndex(join(init.stateDir, 'index.json'))
+    this.#writer = new FolderWriter(init.folder, this.#index, this.#o.owner)
+    this.#remotes = new RemoteDrives(init.store, init.keys.encryptionKey, () => this.#requestMerge(), init.log)
+    this.#watcher = new Watcher(init.folder, (p) => this.#onWatch(p), init.log)
+    this.peers = new NamespacePeers(init.swarm, init.keys, init.log)
+  }
+
+  protected async _open (): Promise<void> {
+    const { store, stateDir, keys, swarm } = this.#init
+    await mkdir(stateDir, { recursive: true })
+    const saved = await readJson<SavedState>(join(stateDir, 'replica.json'))
+    if (saved?.v === 1) this.#state = saved
+    this.#hlc = new Hlc(this.#state.hlc)
+    if (!this.blind) {
+      await this.#index.load()
+      await mkdir(this.folder, { recursive: true })
+    }
+    if (keys.kind === 'read-write') {
+      const own = new Hyperdrive(store.namespace('writer'), { encryptionKey: keys.encryptionKey })
+      await own.ready()
+      this.#own = own
+      this.#w = writerId(own.key)
+      const blobs = await own.getBlobs()
+      if (blobs === null) throw new Error('the writer drive has no blob store')
+      this.peers.addRecord(signDrive(keys, own.key, blobs.core.key ?? Buffer.alloc(32)))
+    }
+    this.peers.on('drive', (rec) => { void this.#follow(rec) })
+    for (const r of this.#state.records) {
+      this.peers.addRecord({ key: Buffer.from(r.key, 'hex'), blobs: Buffer.from(r.blobs, 'hex'), sig: Buffer.from(r.sig, 'hex') })
+    }
+    for (const rec of this.peers.records()) await this.#follow(rec)
+    this.peers.on('change', () => this.emit('progress'))
+    this.peers.on('head', () => this.emit('progress'))
+    this.peers.attach()
+    this.#announceHead()
+    swarm.join(keys.topic)
+    swarm.flushed(keys.topic).then(() => { this.#discovered = true; this.emit('progress') }, () => {})
+    if (!this.readOnly) {
+      if (this.#o.watch) this.#watcher.start()
+      this.#fullScan = true
+    }
+    this.#mergeWanted = true
+    this.#scheduleRescan()
+    this.#kick()
+  }
+
+  protected async _close (): Promise<void> {
+    this.#status = 'stopped'
+    for (const t of [this.#kickTimer, this.#rescanTimer, this.#retryTimer]) if (t !== null) clearTimeout(t)
+    this.#watcher.stop()
+    this.peers.detach()
+    await this.#init.swarm.leave(this.keys.topic).catch(() => {})
+    await this.#loop?.catch(() => {})
+    await this.#saveState().catch(() => {})
+    await this.#index.flush().catch(() => {})
+    await this.#remotes.close()
+    await this.#own?.close()
+  }
+
+  /** The NFS server (or anything else that knows) reports a change to a folder-relative path. */
+  notifyChange (path: string): void {
+    if (this.readOnly || this.closing) return
+    this.#dirty.add(path.replace(/^\/+/, ''))
+    this.#kickSoon()
+  }
+
+  /** Lifts the mass-delete pause: the deletions are confirmed and published. */
+  async resume (): Promise<void> {
+    if (this.#paused === null) return
+    this.#log.info('resumed by the user: publishing the deletions')
+    this.#paused = null
+    this.#confirmedDelete = true
+    await mkdir(this.folder, { recursive: true })
+    this.#watcher.stop()
+    if (this.#o.watch) this.#watcher.start()
+    this.#fullScan = true
+    this.#mergeWanted = true
+    this.#setState('syncing')
+    this.#kick()
+  }
+
+  status (): ReplicaStatus {
+    let files = 0
+    let bytes = 0
+    let conflicts = 0
+    if (this.blind) {
+      for (const d of this.#remotes.values()) { files += d.blobs.length > 0 ? 1 : 0; bytes += d.blobs.byteLength + d.db.byteLength }
+    } else {
+      for (const [path, e] of this.#index.entries()) {
+        if (e.kind === 'dir') continue
+        files++
+        bytes += e.size
+        if (isConflictCopy(path)) conflicts++
+      }
+    }
+    return {
+      state: this.#paused !== null ? 'paused' : this.#status,
+      peers: this.peers.peers().filter((p) => p.admitted).length,
+      files,
+      bytes,
+      pending: { files: this.#pending.files, bytes: this.#pending.bytes, local: this.#dirty.size },
+      conflicts,
+      lastSync: this.#state.lastSync,
+      readOnly: this.readOnly,
+      blind: this.blind,
+      paused: this.#paused,
+      online: this.#init.swarm.online,
+      writer: this.#own?.key.toString('hex') ?? null,
+      error: this.#error
+    }
+  }
+
+  peerList (): PeerInfo[] { return this.peers.peers() }
+
+  /**
+   * Resolves once every connected writer's latest version (the heads they announced) is applied
+   * here; throws TIMEOUT after `timeoutMs`.
+   */
+  async waitSynced (timeoutMs: number): Promise<void> {
+    if (!this.opened) await this.open()
+    const deadline = Date.now() + timeoutMs
+    while (!this.#isSynced()) {
+      if (this.closing) throw new ShoalError('CLOSED')
+      const left = deadline - Date.now()
+      if (left <= 0) {
+        throw new ShoalError('TIMEOUT', `not in sync after ${Math.round(timeoutMs / 1000)} s`,
+          { hint: this.#paused !== null ? 'the namespace is paused after a mass delete: `ctl resume NAME`' : 'see `ctl status NAME` and `ctl peers`' })
+      }
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(done, Math.min(left, 250))
+        function done (): void { clearTimeout(t); resolve() }
+        this.once('progress', done)
+      })
+    }
+  }
+
+  #isSynced (): boolean {
+    if (this.#paused !== null || !this.opened) return false
+    if (this.#loop !== null || this.#mergeWanted) return false
+    // Give a connection a moment to prove itself before counting it out (it may lack the namespace).
+    const now = Date.now()
+    for (const p of this.peers.peers()) if (!p.admitted && now - p.since < 2000) return false
+    if (!this.#discovered && this.peers.peers().length === 0) return false
+    for (const p of this.peers.peers()) {
+      for (const [key, length] of p.heads) {
+        const d = this.#remotes.get(key)
+        if (d === undefined) return false
+        const have = this.blind ? Math.min(d.db.contiguousLength, d.db.length) : (this.#state.checkpoints[key] ?? 0)
+        if (have < length) return false
+      }
+    }
+    return true
+  }
+
+  async #follow (rec: DriveRecord): Promise<void> {
+    const key = rec.key.toString('hex')
+    if (this.#own !== null && rec.key.equals(this.#own.key)) return
+    if (!this.#state.records.some((r) => r.key === key)) {
+      this.#state.records.push({ key, blobs: rec.blobs.toString('hex'), sig: rec.sig.toString('hex') })
+      void this.#saveState().catch(() => {})
+    }
+    try {
+      await this.#remotes.add(rec)
+    } catch (err) {
+      if (!this.closing) this.#log.warn(`cannot follow writer ${key.slice(0, 8)}: ${(err as Error).message}`)
+    }
+    this.emit('progress')
+  }
+
+  #onWatch (path: string | null): void {
+    if (path === null) this.#fullScan = true
+    else this.#dirty.add(path)
+    this.#kickSoon()
+  }
+
+  #requestMerge (): void {
+    this.#mergeWanted = true
+    this.#kickSoon()
+  }
+
+  #kickSoon (): void {
+    // Bursts of watcher events (an editor's save, `cp -r`) are coalesced into one scan.
+    if (this.#kickTimer !== null || this.closing) return
+    this.#kickTimer = setTimeout(() => { this.#kickTimer = null; this.#kick() }, 15)
+  }
+
+  #kick (): void {
+    if (this.#loop !== null || this.closing) return
+    this.#loop = this.#run().catch((err: unknown) => {
+      this.#error = (err as Error).message
+      this.#setState('error')
+      this.#log.error('replication step failed; retrying', err)
+      this.#retryTimer = setTimeout(() => { this.#mergeWanted = true; this.#fullScan = !this.readOnly; this.#kick() }, 2000)
+    }).finally(() => {
+      this.#loop = null
+      this.emit('progress')
+      if (!this.closing && (this.#mergeWanted || this.#fullScan || this.#dirty.size > 0) && this.#retryTimer === null) this.#kickSoon()
+    })
+  }
+
+  async #run (): Promise<void> {
+    this.#retryTimer = null
+    while (!this.closing && this.#paused === null) {
+      const scanWanted = !this.readOnly && (this.#fullScan || this.#dirty.size > 0)
+      if (!scanWanted && !this.#mergeWanted) break
+      this.#setState('syncing')
+      if (scanWanted) await this.#scanAndPublish()
+      if (this.#paused !== null) break
+      if (this.#mergeWanted) await this.#merge()
+    }
+    this.#error = null
+    if (!this.closing) this.#setState('idle')
+  }
+
+  async #scanAndPublish (): Promise<void> {
+    const own = this.#own
+    if (own === null) return
+    const full = this.#fullScan || this.#dirty.size > FULL_SCAN_ABOVE
+    const paths = full ? [''] : topmost([...this.#dirty].map((p) => unknownAncestor(this.#index, p)))
+    this.#fullScan = false
+    this.#dirty.clear()
+    const result: ScanResult = { changed: [], removed: [], folderMissing: false }
+    for (const p of paths) {
+      const r = await scan(this.folder, this.#index, p)
+      result.changed.push(...r.changed)
+      result.removed.push(...r.removed)
+      result.folderMissing ||= r.folderMissing
+    }
+    if (this.#massDelete(result)) return
+    this.#confirmedDelete = false
+    if (result.changed.length === 0 && result.removed.length === 0) return
+    const r = await publish({ drive: own, writer: this.#writer, index: this.#index, hlc: this.#hlc, w: this.#w ?? '', seen: () => ({ ...this.#state.seen }), log: this.#log }, result)
+    for (const p of r.retry) this.#dirty.add(p)
+    this.#state.hlc = this.#hlc.last
+    await this.#saveState()
+    this.#announceHead()
+  }
+
+  #massDelete (r: ScanResult): boolean {
+    if (this.#confirmedDelete) return false
+    const removedFiles = r.removed.filter((p) => this.#index.get(p)?.kind !== 'dir').length
+    const total = this.#index.fileCount()
+    if (r.folderMissing || (removedFiles >= this.#o.massDeleteMin && removedFiles > total * this.#o.massDeleteShare)) {
+      this.#paused = 'mass-delete'
+      this.#watcher.stop()
+      this.#log.warn(r.folderMissing
+        ? 'the namespace folder is gone: publishing nothing until `ctl resume`'
+        : `${removedFiles} of ${total} files deleted at once: publishing nothing until \`ctl resume\``)
+      this.#setState('paused')
+      return true
+    }
+    return false
+  }
+
+  async #merge (): Promise<void> {
+    this.#mergeWanted = false
+    if (this.blind) return // nothing to apply: the cores are downloaded by RemoteDrives
+    const sources: MergeSource[] = []
+    if (this.#own !== null && this.#w !== null) sources.push({ w: this.#w, key: this.#own.key.toString('hex'), drive: this.#own })
+    for (const d of this.#remotes.values()) if (d.drive !== null) sources.push(driveSource(d))
+    const merger = new Merger({
+      writer: this.#writer,
+      index: this.#index,
+      hlc: this.#hlc,
+      state: this.#state,
+      own: this.#w,
+      readOnly: this.readOnly,
+      log: this.#log,
+      blockTimeoutMs: this.#o.blockTimeoutMs,
+      onProgress: (p) => { this.#pending = p }
+    })
+    const out = await merger.run(sources)
+    this.#pending = { files: 0, bytes: 0 }
+    for (const p of out.created) this.#dirty.add(p)
+    for (const p of out.deferred) this.#dirty.add(p)
+    if (out.committed) {
+      this.#deferStreak = 0
+      if (out.applied > 0 || out.conflicts > 0) this.#log.debug(`merged: ${out.applied} applied, ${out.conflicts} conflict copies`)
+      this.#state.lastSync = Date.now()
+    } else if (++this.#deferStreak > 3) {
+      // A local edit keeps racing the merge: back off rather than spin.
+      this.#retryTimer = setTimeout(() => { this.#retryTimer = null; this.#requestMerge() }, DEFER_BACKOFF_MS)
+    } else {
+      this.#mergeWanted = true
+    }
+    this.#state.hlc = this.#hlc.last
+    await this.#saveState()
+  }
+
+  #announceHead (): void {
+    if (this.#own !== null) this.peers.setOwnHead(this.#own.key, this.#own.version)
+  }
+
+  #scheduleRescan (): void {
+    if (this.readOnly || this.closing) return
+    const every = this.#watcher.active ? this.#o.rescanIntervalMs : Math.min(this.#o.rescanIntervalMs, 2000)
+    this.#rescanTimer = setTimeout(() => {
+      if (this.#paused === null) {
+        if (this.#o.watch && !this.#watcher.active) this.#watcher.start()
+        this.#fullScan = true
+        this.#kick()
+      }
+      this.#scheduleRescan()
+    }, every)
+    this.#rescanTimer.unref()
+  }
+
+  #setState (s: ReplicaState): void {
+    if (this.#status === s || this.#status === 'stopped') return
+    const from = this.#status
+    this.#status = s
+    this.emit('state', { from, to: s })
+  }
+
+  async #saveState (): Promise<void> {
+    await writeJsonAtomic(join(this.#init.stateDir, 'replica.json'), this.#state)
+  }
+}
+
+function driveSource (d: RemoteDrive): MergeSource {
+  if (d.drive === null) throw new Error('a blind drive cannot be merged')
+  return { w: d.w, key: d.key, drive: d.drive }
+}
+
+/** A new directory's first scan starts at its topmost ancestor the index does not know yet. */
+function unknownAncestor (index: FolderIndex, path: string): string {
+  let top = path
+  for (let i = path.indexOf('/'); i > 0; i = path.indexOf('/', i + 1)) {
+    const ancestor = path.slice(0, i)
+    if (index.get(ancestor) === undefined) { top = ancestor; break }
+  }
+  return top
+}
+
+/** Drops paths below another path of the list: scanning the parent covers them. */
+function topmost (paths: string[]): string[] {
+  const sorted = [...new Set(paths)].sort((a, b) => a.length - b.length)
+  const out: string[] = []
+  for (const p of sorted) if (!out.some((q) => isUnder(p, q))) out.push(p)
+  return out
+}
