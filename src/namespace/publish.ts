@@ -92,7 +92,7 @@ export async function publish (ctx: PublishContext, scan: ScanResult): Promise<P
     if (removed.has(path)) index.delete(path)
     else await writer.record(path, hash, { w: ctx.w, c })
   }
-  if (done.length > 0) ctx.log.debug(`published ${done.length} entries (${bytes} bytes)`)
+  if (done.length > 0) ctx.log.info(`published ${done.length} entries (${bytes} bytes)`)
   return { published: done.length, bytes, retry }
 }
 

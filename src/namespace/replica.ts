@@ -405,7 +405,7 @@ export class Replica extends Resource {
     for (const p of out.deferred) this.#dirty.add(p)
     if (out.committed) {
       this.#deferStreak = 0
-      if (out.applied > 0 || out.conflicts > 0) this.#log.debug(`merged: ${out.applied} applied, ${out.conflicts} conflict copies`)
+      if (out.applied > 0 || out.conflicts > 0) this.#log.info(`merged: ${out.applied} applied, ${out.conflicts} conflict copies`)
       this.#state.lastSync = Date.now()
     } else if (++this.#deferStreak > 3) {
       // A local edit keeps racing the merge: back off rather than spin.
