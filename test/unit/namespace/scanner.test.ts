@@ -8,7 +8,7 @@ import { tmpDir } from '../../helpers/tmp.js'
 async function record (folder: string, index: FolderIndex): Promise<void> {
   const r = await scan(folder, index)
   for (const [path, d] of r.changed) {
-    index.set(path, { ...d, hash: d.kind === 'link' ? (d.target ?? '') : d.kind === 'file' ? await hashFile(join(folder, path)) : '', ver: null })
+    index.set(path, { ...d, hash: d.kind === 'link' ? (d.target ?? '') : d.kind === 'file' ? await hashFile(join(folder, path)) : '', ver: { w: 'test', c: 1 } })
   }
   for (const path of r.removed) index.delete(path)
 }
