@@ -97,6 +97,7 @@ declare module 'corestore' {
     get (opts: { key?: Buffer, name?: string, encryptionKey?: Buffer | null, active?: boolean }): Hypercore
     session (opts?: Record<string, unknown>): Corestore
     namespace (name: string | Buffer): Corestore
+    createKeyPair (name: string): Promise<{ publicKey: Buffer, secretKey: Buffer }>
     replicate (isInitiatorOrStream: boolean | unknown, opts?: Record<string, unknown>): ReplicationStream
   }
 }
@@ -172,6 +173,8 @@ declare module 'hyperdht' {
     readonly bootstrapped: boolean
     readonly online: boolean
     readonly destroyed: boolean
+    readonly table: { size: number }
+    static keyPair (seed?: Buffer): { publicKey: Buffer, secretKey: Buffer }
     ready (): Promise<void>
     fullyBootstrapped (): Promise<void>
     address (): { host: string, port: number }
@@ -206,4 +209,10 @@ declare module 'hyperswarm' {
     destroy (): Promise<void>
     on (event: 'connection', fn: (conn: SwarmConnection, info: PeerInfo) => void): this
   }
+}
+
+declare module 'hyperdht/testnet.js' {
+  import type HyperDHT from 'hyperdht'
+  export interface Testnet { nodes: HyperDHT[], bootstrap: Array<{ host: string, port: number }>, destroy (): Promise<void> }
+  export default function createTestnet (size?: number, opts?: { host?: string, port?: number }): Promise<Testnet>
 }
