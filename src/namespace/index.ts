@@ -47,6 +47,11 @@ export class FolderIndex {
     this.#changed()
   }
 
+  clear (): void {
+    this.#entries.clear()
+    this.#changed()
+  }
+
   delete (path: string): void {
     if (this.#entries.delete(path)) this.#changed()
   }

@@ -76,13 +76,13 @@ export class Merger {
       const maxClock: Record<string, number> = {}
       for (const { src, version, snap } of snaps) {
         const from = state.checkpoints[src.key] ?? 0
-        if (version <= from || src.w === this.#o.own) continue
+        if (version <= from) continue
         for await (const { left, right } of snap.diff(from)) {
           const node = left ?? right
           if (node === null) continue
           changed.add(folderPath(node.key))
           const cand = toCandidate(left)
-          if (cand !== null) {
+          if (cand !== null && cand.w !== this.#o.own) {
             hlc.observe(cand.c)
             if (cand.c > (maxClock[cand.w] ?? 0)) maxClock[cand.w] = cand.c
           }
@@ -139,7 +139,6 @@ export class Merger {
     const disk = await statEntry(writer.abs(path))
     const ver = { w: cand.w, c: cand.c }
     if (known?.ver?.w === ver.w && known.ver.c === ver.c && disk !== null && statMatches(known, disk)) return 'same'
-    if (cand.w === this.#o.own) return 'same' // our own entry wins: the disk already is what we published
     const dirty = disk === null ? known !== undefined : known === undefined || !statMatches(known, disk)
     if (disk !== null && (dirty || known?.ver === null)) {
       // Already the winner's content (both sides made the same change, a conflict copy made on

@@ -2,7 +2,7 @@
 // writers, and the folder. One serial job loop per namespace (syncthing's folder loop): a scan and
 // a merge never overlap, repeated requests merge into one, and local changes are always published
 // before remote ones are applied.
-import { mkdir } from 'node:fs/promises'
+import { mkdir, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import type Corestore from 'corestore'
 import Hyperdrive from 'hyperdrive'
@@ -81,7 +81,14 @@ export interface ReplicaStatus {
   error: string | null
 }
 
-interface SavedState extends MergeState { v: 1, hlc: number, records: Array<{ key: string, blobs: string, sig: string }>, lastSync: number | null }
+interface SavedState extends MergeState {
+  v: 1
+  hlc: number
+  records: Array<{ key: string, blobs: string, sig: string }>
+  lastSync: number | null
+  /** dev:ino of the folder the index describes. */
+  folderId?: string
+}
 
 const DEFAULTS = { massDeleteShare: 0.5, massDeleteMin: 100, rescanIntervalMs: 60_000, watch: true, owner: null, blockTimeoutMs: 30_000 }
 const FULL_SCAN_ABOVE = 256
@@ -144,6 +151,16 @@ export class Replica extends Resource {
     if (!this.blind) {
       await this.#index.load()
       await mkdir(this.folder, { recursive: true })
+      const st = await stat(this.folder)
+      const folderId = `${st.dev}:${st.ino}`
+      if (this.#state.folderId !== undefined && this.#state.folderId !== folderId) {
+        // Another folder than the index describes (deleted and re-added): its absence of files is
+        // not a deletion. Forget the index and merge every drive from the start: nothing is lost.
+        this.#log.info('the folder was replaced while shoal was not running: restoring it from the drives')
+        this.#index.clear()
+        this.#state.checkpoints = {}
+      }
+      this.#state.folderId = folderId
     }
     if (keys.kind === 'read-write') {
       const own = new Hyperdrive(store.namespace('writer'), { encryptionKey: keys.encryptionKey })
@@ -359,8 +376,12 @@ export class Replica extends Resource {
     if (this.#massDelete(result)) return
     this.#confirmedDelete = false
     if (result.changed.length === 0 && result.removed.length === 0) return
+    const ownKey = own.key.toString('hex')
+    const merged = this.#state.checkpoints[ownKey] === own.version
     const r = await publish({ drive: own, writer: this.#writer, index: this.#index, hlc: this.#hlc, w: this.#w ?? '', seen: () => ({ ...this.#state.seen }), log: this.#log }, result)
     for (const p of r.retry) this.#dirty.add(p)
+    // What we just published is on disk already: no need for the merge to read it back.
+    if (merged) this.#state.checkpoints[ownKey] = own.version
     this.#state.hlc = this.#hlc.last
     await this.#saveState()
     this.#announceHead()

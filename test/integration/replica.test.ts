@@ -146,6 +146,22 @@ describe('replica (piped streams)', function () {
     assert.deepEqual(new Set(Object.values(snap)), new Set(['local edit on b', 'remote edit from a']))
   })
 
+  it('a folder replaced while stopped is restored from the drives, not published as deleted', async () => {
+    const keys = newKeys()
+    let a = await createTestReplica('a', keys)
+    const b = await createTestReplica('b', keys)
+    link(a, b)
+    await writeFile(join(a.folder, 'precious'), 'keep me')
+    await converged([a, b])
+    await a.stop()
+    await rm(a.folder, { recursive: true })
+    a = await createTestReplica('a', keys, {}, a.dir)
+    await until(async () => (await read(join(a.folder, 'precious')).catch(() => '')) === 'keep me', 'restored from its own drive')
+    link(a, b)
+    await b.replica.waitSynced(5_000)
+    assert.deepEqual(await snapshot(b.folder), { precious: 'keep me' })
+  })
+
   it('three nodes converge', async () => {
     const keys = newKeys()
     const nodes = await Promise.all(['a', 'b', 'c'].map((n) => createTestReplica(n, keys)))
