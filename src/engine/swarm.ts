@@ -12,13 +12,17 @@ import { ShoalError } from '../errors.js'
 import type { Logger } from '../log.js'
 import { Resource } from '../resource.js'
 import type { Connection } from './peers.js'
+import { networkInterfaces } from 'node:os'
 
 export interface SwarmOptions {
   /** `host:port` of private DHT bootstrap nodes; empty: the public DHT (unless dhtPort is set). */
   bootstrap?: string[]
   /** Run a DHT bootstrapper on this UDP port (LAN-only clusters). */
   dhtPort?: number | null
-  /** Address the bootstrapper binds and announces (default 0.0.0.0). */
+  /**
+   * The IPv4 address peers reach this node at. Default: 127.0.0.1 when every bootstrap node is on
+   * loopback (all nodes share one host), else the first non-internal interface address.
+   */
   host?: string
   /** Topic refresh period. */
   refreshMs?: number
@@ -94,19 +98,21 @@ export class Swarm extends Resource {
   protected async _open (): Promise<void> {
     const o = this.#o
     const bootstrap = [...(o.bootstrap ?? [])]
+    const loopbackOnly = bootstrap.length > 0 && bootstrap.every((b) => b.startsWith('127.') || b.startsWith('localhost:') || b.startsWith('[::1]'))
+    const host = o.host ?? (loopbackOnly ? '127.0.0.1' : lanAddress())
     if (o.dhtPort !== undefined && o.dhtPort !== null) {
-      const host = o.host ?? '0.0.0.0'
+      // Binds every interface; `host` is the address it announces (its DHT id derives from it).
       this.#bootstrapper = HyperDHT.bootstrapper(o.dhtPort, host, { ephemeral: false, firewalled: false })
       this.#bootstrapper.on('error', (err: Error) => this.#log.warn(`DHT bootstrapper: ${err.message}`))
       await this.#bootstrapper.ready()
-      const self = `${host === '0.0.0.0' ? '127.0.0.1' : host}:${this.#bootstrapper.address().port}`
+      const self = `${host}:${o.dhtPort}`
       if (!bootstrap.includes(self)) bootstrap.push(self)
-      this.#log.info(`DHT bootstrapper on ${host}:${this.#bootstrapper.address().port}`)
+      this.#log.info(`DHT bootstrapper on ${self}`)
     }
     const isPrivate = bootstrap.length > 0
     const dht = new HyperDHT({
       ...(isPrivate ? { bootstrap, firewalled: false } : {}),
-      ...(o.host !== undefined && o.host !== '0.0.0.0' ? { host: o.host } : {})
+      ...(isPrivate && host === '127.0.0.1' ? { host } : {})
     })
     dht.on('error', (err: Error) => this.#log.debug(`DHT: ${err.message}`))
     const swarm = new Hyperswarm({ dht, ...(o.keyPair ? { keyPair: o.keyPair } : {}) })
@@ -170,4 +176,12 @@ export class Swarm extends Resource {
       this.emit('online', online)
     }
   }
+}
+
+/** The first non-internal IPv4 address (what LAN peers reach us at), else loopback. */
+function lanAddress (): string {
+  for (const list of Object.values(networkInterfaces())) {
+    for (const a of list ?? []) if (a.family === 'IPv4' && !a.internal) return a.address
+  }
+  return '127.0.0.1'
 }

@@ -21,7 +21,7 @@ export async function createSwarmNode (name: string, keys: NamespaceKeys, bootst
   const log = process.env.SHOAL_TEST_LOG ? createLogger('shoal:' + name) : silentLogger
   const store = new Store(join(root, 'store'), log)
   await store.open()
-  const swarm = new Swarm(store.corestore, { bootstrap, host: '127.0.0.1', refreshMs: 1000, keyPair: await store.keyPair('swarm') }, log)
+  const swarm = new Swarm(store.corestore, { bootstrap, refreshMs: 1000, keyPair: await store.keyPair('swarm') }, log)
   await swarm.open()
   const session = store.namespace('test')
   const folder = join(root, 'data', 'ns')
