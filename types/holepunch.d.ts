@@ -178,7 +178,7 @@ declare module 'hyperdht' {
     ready (): Promise<void>
     fullyBootstrapped (): Promise<void>
     address (): { host: string, port: number }
-    destroy (): Promise<void>
+    destroy (opts?: { force?: boolean }): Promise<void>
   }
 }
 
@@ -206,7 +206,7 @@ declare module 'hyperswarm' {
     join (topic: Buffer, opts?: { server?: boolean, client?: boolean }): PeerDiscovery
     leave (topic: Buffer): Promise<void>
     flush (): Promise<void>
-    destroy (): Promise<void>
+    destroy (opts?: { force?: boolean }): Promise<void>
     on (event: 'connection', fn: (conn: SwarmConnection, info: PeerInfo) => void): this
   }
 }

@@ -2,6 +2,7 @@
 // descriptors). Each namespace gets `namespace(id)`, a session of its own that it closes itself.
 import { mkdir } from 'node:fs/promises'
 import Corestore from 'corestore'
+import { ShoalError } from '../errors.js'
 import type { Logger } from '../log.js'
 import { Resource } from '../resource.js'
 
@@ -39,6 +40,11 @@ export class Store extends Resource {
       await store.ready()
     } catch (err) {
       await store.close().catch(() => {})
+      if (err instanceof Error && /could not be locked/.test(err.message)) {
+        throw new ShoalError('UNAVAILABLE', `another shoal daemon is running on ${this.path} (its store is locked)`, {
+          hint: 'stop it first, or give this one another DATA_PATH', cause: err
+        })
+      }
       throw err
     }
     this.#corestore = store

@@ -88,7 +88,9 @@ export class Swarm extends Resource {
   async leave (topic: Buffer): Promise<void> {
     const id = topic.toString('hex')
     if (!this.#topics.delete(id)) return
-    await this.#swarm?.leave(topic).catch(() => {})
+    // Not awaited: unannouncing waits for the DHT (10 s and more when it is unreachable), and
+    // nothing depends on it; destroy() cancels what is left.
+    this.#swarm?.leave(topic).catch(() => {})
   }
 
   async flushed (topic: Buffer): Promise<void> {
@@ -126,7 +128,10 @@ export class Swarm extends Resource {
     if (this.#timer !== null) clearTimeout(this.#timer)
     this.#topics.clear()
     for (const conn of this.#conns.keys()) (conn as unknown as SwarmConnection).destroy()
-    await this.#swarm?.destroy().catch(() => {}) // destroys the DHT we passed in
+    // Destroys the DHT we passed in too. Offline, the announcer's close waits 10 s for queries that
+    // cannot succeed: destroy the DHT first, which fails them at once.
+    if (this.#swarm !== null && !this.online) await this.#swarm.dht.destroy({ force: true }).catch(() => {})
+    await this.#swarm?.destroy({ force: !this.online }).catch(() => {})
     await this.#bootstrapper?.destroy().catch(() => {})
   }
 
