@@ -32,7 +32,8 @@ export interface PublishResult {
   retry: string[]
 }
 
-export async function publish (ctx: PublishContext, scan: ScanResult): Promise<PublishResult> {
+/** `reuseFrom`: paths being deleted whose blobs a new path with the same content may take over (a rename). */
+export async function publish (ctx: PublishContext, scan: ScanResult, reuseFrom: string[] = scan.removed): Promise<PublishResult> {
   const { drive, index, writer } = ctx
   const blobs = await drive.getBlobs()
   if (blobs === null) throw new Error('writer drive has no blob store')
@@ -41,7 +42,7 @@ export async function publish (ctx: PublishContext, scan: ScanResult): Promise<P
   const retry: string[] = []
   let bytes = 0
   const seen = ctx.seen()
-  const reuse = await reusableBlobs(drive, index, scan.removed)
+  const reuse = await reusableBlobs(drive, index, reuseFrom)
   try {
     for (const [path, d] of scan.changed) {
       const known = index.get(path)

@@ -20,7 +20,8 @@ import { FolderIndex } from './index.js'
 import { readJson, writeJsonAtomic } from './json-file.js'
 import { Merger, type MergeSource, type MergeState } from './merge.js'
 import { publish } from './publish.js'
-import { isUnder, scan, type ScanResult } from './scanner.js'
+import { isUnder, scan, statEntry, type ScanResult } from './scanner.js'
+import { DeleteGuard } from './guard.js'
 import { Watcher } from './watcher.js'
 
 /** What a replica needs from the swarm: connections, and a topic to be found on. */
@@ -45,6 +46,8 @@ export interface ReplicaOptions {
   owner?: Owner | null
   /** How long a merge waits for one remote block before retrying later. */
   blockTimeoutMs?: number
+  /** Deletions are held this long after the last one and judged together by the mass-delete guard. */
+  deleteSettleMs?: number
 }
 
 export interface ReplicaInit {
@@ -90,7 +93,7 @@ interface SavedState extends MergeState {
   folderId?: string
 }
 
-const DEFAULTS = { massDeleteShare: 0.5, massDeleteMin: 100, rescanIntervalMs: 60_000, watch: true, owner: null, blockTimeoutMs: 30_000 }
+const DEFAULTS = { massDeleteShare: 0.5, massDeleteMin: 100, rescanIntervalMs: 60_000, watch: true, owner: null, blockTimeoutMs: 30_000, deleteSettleMs: 300 }
 const FULL_SCAN_ABOVE = 256
 const DEFER_BACKOFF_MS = 1000
 
@@ -115,6 +118,7 @@ export class Replica extends Resource {
   #error: string | null = null
   #paused: 'mass-delete' | null = null
   #confirmedDelete = false
+  readonly #guard: DeleteGuard
   #pending = { files: 0, bytes: 0 }
   #dirty = new Set<string>()
   #fullScan = false
@@ -140,6 +144,8 @@ export class Replica extends Resource {
     this.#remotes = new RemoteDrives(init.store, init.keys.encryptionKey, () => this.#requestMerge(), init.log)
     this.#watcher = new Watcher(init.folder, (p) => this.#onWatch(p), init.log)
     this.peers = new NamespacePeers(init.swarm, init.keys, init.log)
+    this.#guard = new DeleteGuard({ share: this.#o.massDeleteShare, min: this.#o.massDeleteMin, settleMs: this.#o.deleteSettleMs, maxHoldMs: 10_000 },
+      () => { this.#kickSoon() })
   }
 
   protected async _open (): Promise<void> {
@@ -195,6 +201,7 @@ export class Replica extends Resource {
     this.#status = 'stopped'
     for (const t of [this.#kickTimer, this.#rescanTimer, this.#retryTimer]) if (t !== null) clearTimeout(t)
     this.#watcher.stop()
+    this.#guard.stop()
     this.peers.detach()
     await this.#init.swarm.leave(this.keys.topic).catch(() => {})
     await this.#loop?.catch(() => {})
@@ -217,6 +224,7 @@ export class Replica extends Resource {
     this.#log.info('resumed by the user: publishing the deletions')
     this.#paused = null
     this.#confirmedDelete = true
+    for (const p of this.#guard.take()) this.#dirty.add(p)
     await mkdir(this.folder, { recursive: true })
     this.#watcher.stop()
     if (this.#o.watch) this.#watcher.start()
@@ -245,7 +253,7 @@ export class Replica extends Resource {
       peers: this.peers.peers().filter((p) => p.admitted).length,
       files,
       bytes,
-      pending: { files: this.#pending.files, bytes: this.#pending.bytes, local: this.#dirty.size },
+      pending: { files: this.#pending.files, bytes: this.#pending.bytes, local: this.#dirty.size + this.#guard.size },
       conflicts,
       lastSync: this.#state.lastSync,
       readOnly: this.readOnly,
@@ -341,14 +349,14 @@ export class Replica extends Resource {
     }).finally(() => {
       this.#loop = null
       this.emit('progress')
-      if (!this.closing && (this.#mergeWanted || this.#fullScan || this.#dirty.size > 0) && this.#retryTimer === null) this.#kickSoon()
+      if (!this.closing && (this.#mergeWanted || this.#fullScan || this.#dirty.size > 0 || this.#guard.ready) && this.#retryTimer === null) this.#kickSoon()
     })
   }
 
   async #run (): Promise<void> {
     this.#retryTimer = null
     while (!this.closing && this.#paused === null) {
-      const scanWanted = !this.readOnly && (this.#fullScan || this.#dirty.size > 0)
+      const scanWanted = !this.readOnly && (this.#fullScan || this.#dirty.size > 0 || this.#guard.ready)
       if (!scanWanted && !this.#mergeWanted) break
       this.#setState('syncing')
       if (scanWanted) await this.#scanAndPublish()
@@ -373,12 +381,17 @@ export class Replica extends Resource {
       result.removed.push(...r.removed)
       result.folderMissing ||= r.folderMissing
     }
-    if (this.#massDelete(result)) return
+    if (result.folderMissing && !this.#confirmedDelete) { this.#pause('the namespace folder is gone'); return }
+    // Deletions wait for the settle window and are judged together (guard.ts).
+    if (!this.#confirmedDelete) this.#guard.hold(result.removed)
+    const removed = this.#confirmedDelete ? result.removed : await this.#settledRemovals()
+    if (removed === null) return
     this.#confirmedDelete = false
-    if (result.changed.length === 0 && result.removed.length === 0) return
+    if (result.changed.length === 0 && removed.length === 0) return
     const ownKey = own.key.toString('hex')
     const merged = this.#state.checkpoints[ownKey] === own.version
-    const r = await publish({ drive: own, writer: this.#writer, index: this.#index, hlc: this.#hlc, w: this.#w ?? '', seen: () => ({ ...this.#state.seen }), log: this.#log }, result)
+    const r = await publish({ drive: own, writer: this.#writer, index: this.#index, hlc: this.#hlc, w: this.#w ?? '', seen: () => ({ ...this.#state.seen }), log: this.#log },
+      { changed: result.changed, removed, folderMissing: false }, [...removed, ...this.#guard.held()])
     for (const p of r.retry) this.#dirty.add(p)
     // What we just published is on disk already: no need for the merge to read it back.
     if (merged) this.#state.checkpoints[ownKey] = own.version
@@ -387,20 +400,28 @@ export class Replica extends Resource {
     this.#announceHead()
   }
 
-  #massDelete (r: ScanResult): boolean {
-    if (this.#confirmedDelete) return false
-    const removedFiles = r.removed.filter((p) => this.#index.get(p)?.kind !== 'dir').length
-    const total = this.#index.fileCount()
-    if (r.folderMissing || (removedFiles >= this.#o.massDeleteMin && removedFiles > total * this.#o.massDeleteShare)) {
-      this.#paused = 'mass-delete'
-      this.#watcher.stop()
-      this.#log.warn(r.folderMissing
-        ? 'the namespace folder is gone: publishing nothing until `ctl resume`'
-        : `${removedFiles} of ${total} files deleted at once: publishing nothing until \`ctl resume\``)
-      this.#setState('paused')
-      return true
+  /** Held deletions whose window is over and that are still gone; null: a mass delete, paused. */
+  async #settledRemovals (): Promise<string[] | null> {
+    if (!this.#guard.ready) return []
+    const removed: string[] = []
+    for (const p of this.#guard.take()) {
+      if (this.#index.get(p) !== undefined && (await statEntry(join(this.folder, p))) === null) removed.push(p)
     }
-    return false
+    const files = removed.filter((p) => this.#index.get(p)?.kind !== 'dir').length
+    const total = this.#index.fileCount()
+    if (this.#guard.check(files, total)) {
+      for (const p of removed) this.#dirty.add(p) // judged again after `ctl resume`
+      this.#pause(`${files} of ${total} files deleted at once`)
+      return null
+    }
+    return removed.sort((a, b) => b.split('/').length - a.split('/').length)
+  }
+
+  #pause (why: string): void {
+    this.#paused = 'mass-delete'
+    this.#watcher.stop()
+    this.#log.warn(`${why}: publishing nothing until \`ctl resume\``)
+    this.#setState('paused')
   }
 
   async #merge (): Promise<void> {
