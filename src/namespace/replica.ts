@@ -4,97 +4,27 @@
 // before remote ones are applied.
 import { mkdir, stat } from 'node:fs/promises'
 import { join } from 'node:path'
-import type Corestore from 'corestore'
 import Hyperdrive from 'hyperdrive'
 import { ShoalError } from '../errors.js'
 import type { Logger } from '../log.js'
 import { Resource } from '../resource.js'
 import type { NamespaceKeys } from '../secrets.js'
-import { NamespacePeers, signDrive, type ConnectionSource, type DriveRecord, type PeerInfo } from '../engine/peers.js'
-import { FolderWriter, type Owner } from './apply.js'
+import { NamespacePeers, signDrive, type DriveRecord, type PeerInfo } from '../engine/peers.js'
+import { FolderWriter } from './apply.js'
 import { isConflictCopy } from './conflict.js'
 import { RemoteDrives, type RemoteDrive } from './drives.js'
 import { writerId } from './entry.js'
 import { Hlc } from './hlc.js'
 import { FolderIndex } from './index.js'
 import { readJson, writeJsonAtomic } from './json-file.js'
-import { Merger, type MergeSource, type MergeState } from './merge.js'
-import { publish } from './publish.js'
-import { isUnder, scan, statEntry, type ScanResult } from './scanner.js'
-import { DeleteGuard } from './guard.js'
+import { Merger, type MergeSource } from './merge.js'
+import { LocalChanges } from './local-changes.js'
 import { Watcher } from './watcher.js'
+import type { ReplicaInit, ReplicaOptions, ReplicaState, ReplicaStatus, SavedState } from './replica-types.js'
 
-/** What a replica needs from the swarm: connections, and a topic to be found on. */
-export interface ReplicaSwarm extends ConnectionSource {
-  join (topic: Buffer): void
-  leave (topic: Buffer): Promise<void>
-  /** Resolves once the first lookup of the topic is done (peers found so far are connecting). */
-  flushed (topic: Buffer): Promise<void>
-  readonly online: boolean
-}
-
-export interface ReplicaOptions {
-  /** Mass-delete guard: pause when more than this share of the files is deleted in one scan… */
-  massDeleteShare?: number
-  /** …and at least this many. */
-  massDeleteMin?: number
-  /** Safety-net rescan period (the watcher is for speed only). */
-  rescanIntervalMs?: number
-  /** Use fs.watch (true) or only the rescan and notifyChange (false). */
-  watch?: boolean
-  /** Owner of files written into the folder (when running as root). */
-  owner?: Owner | null
-  /** How long a merge waits for one remote block before retrying later. */
-  blockTimeoutMs?: number
-  /** Deletions are held this long after the last one and judged together by the mass-delete guard. */
-  deleteSettleMs?: number
-}
-
-export interface ReplicaInit {
-  /** A namespace session of the daemon's one Corestore (`store.namespace('ns:' + id)`); the caller closes it. */
-  store: Corestore
-  swarm: ReplicaSwarm
-  keys: NamespaceKeys
-  folder: string
-  /** This namespace's own state directory (index, checkpoints). */
-  stateDir: string
-  nodeId: string
-  log: Logger
-  options?: ReplicaOptions
-}
-
-export type ReplicaState = 'starting' | 'idle' | 'syncing' | 'paused' | 'error' | 'stopped'
-
-export interface ReplicaStatus {
-  state: ReplicaState
-  /** Admitted peers. */
-  peers: number
-  files: number
-  bytes: number
-  pending: { files: number, bytes: number, local: number }
-  conflicts: number
-  lastSync: number | null
-  readOnly: boolean
-  blind: boolean
-  paused: 'mass-delete' | null
-  /** The swarm reaches the DHT; false: serving locally, retrying quietly. */
-  online: boolean
-  /** Our writer drive key (hex); null if this node does not write. */
-  writer: string | null
-  error: string | null
-}
-
-interface SavedState extends MergeState {
-  v: 1
-  hlc: number
-  records: Array<{ key: string, blobs: string, sig: string }>
-  lastSync: number | null
-  /** dev:ino of the folder the index describes. */
-  folderId?: string
-}
+export type { ReplicaInit, ReplicaOptions, ReplicaState, ReplicaStatus, ReplicaSwarm } from './replica-types.js'
 
 const DEFAULTS = { massDeleteShare: 0.5, massDeleteMin: 100, rescanIntervalMs: 60_000, watch: true, owner: null, blockTimeoutMs: 30_000, deleteSettleMs: 300 }
-const FULL_SCAN_ABOVE = 256
 const DEFER_BACKOFF_MS = 1000
 
 export class Replica extends Resource {
@@ -110,18 +40,15 @@ export class Replica extends Resource {
   readonly #writer: FolderWriter
   readonly #remotes: RemoteDrives
   readonly #watcher: Watcher
-  #hlc = new Hlc()
+  readonly #hlc = new Hlc()
   #state: SavedState = { v: 1, hlc: 0, checkpoints: {}, seen: {}, records: [], lastSync: null }
   #own: Hyperdrive | null = null
   #w: string | null = null
   #status: ReplicaState = 'starting'
   #error: string | null = null
   #paused: 'mass-delete' | null = null
-  #confirmedDelete = false
-  readonly #guard: DeleteGuard
+  readonly #local: LocalChanges
   #pending = { files: 0, bytes: 0 }
-  #dirty = new Set<string>()
-  #fullScan = false
   #mergeWanted = false
   #deferStreak = 0
   #loop: Promise<void> | null = null
@@ -144,8 +71,15 @@ export class Replica extends Resource {
     this.#remotes = new RemoteDrives(init.store, init.keys.encryptionKey, () => this.#requestMerge(), init.log)
     this.#watcher = new Watcher(init.folder, (p) => this.#onWatch(p), init.log)
     this.peers = new NamespacePeers(init.swarm, init.keys, init.log)
-    this.#guard = new DeleteGuard({ share: this.#o.massDeleteShare, min: this.#o.massDeleteMin, settleMs: this.#o.deleteSettleMs, maxHoldMs: 10_000 },
-      () => { this.#kickSoon() })
+    this.#local = new LocalChanges({
+      folder: init.folder,
+      index: this.#index,
+      writer: this.#writer,
+      hlc: this.#hlc,
+      log: init.log,
+      guard: { share: this.#o.massDeleteShare, min: this.#o.massDeleteMin, settleMs: this.#o.deleteSettleMs, maxHoldMs: 10_000 },
+      onDue: () => { this.#kickSoon() }
+    })
   }
 
   protected async _open (): Promise<void> {
@@ -153,7 +87,7 @@ export class Replica extends Resource {
     await mkdir(stateDir, { recursive: true })
     const saved = await readJson<SavedState>(join(stateDir, 'replica.json'))
     if (saved?.v === 1) this.#state = saved
-    this.#hlc = new Hlc(this.#state.hlc)
+    this.#hlc.observe(this.#state.hlc)
     if (!this.blind) {
       await this.#index.load()
       await mkdir(this.folder, { recursive: true })
@@ -190,7 +124,7 @@ export class Replica extends Resource {
     swarm.flushed(keys.topic).then(() => { this.#discovered = true; this.emit('progress') }, () => {})
     if (!this.readOnly) {
       if (this.#o.watch) this.#watcher.start()
-      this.#fullScan = true
+      this.#local.mark(null)
     }
     this.#mergeWanted = true
     this.#scheduleRescan()
@@ -201,7 +135,7 @@ export class Replica extends Resource {
     this.#status = 'stopped'
     for (const t of [this.#kickTimer, this.#rescanTimer, this.#retryTimer]) if (t !== null) clearTimeout(t)
     this.#watcher.stop()
-    this.#guard.stop()
+    this.#local.stop()
     this.peers.detach()
     await this.#init.swarm.leave(this.keys.topic).catch(() => {})
     await this.#loop?.catch(() => {})
@@ -214,7 +148,7 @@ export class Replica extends Resource {
   /** The NFS server (or anything else that knows) reports a change to a folder-relative path. */
   notifyChange (path: string): void {
     if (this.readOnly || this.closing) return
-    this.#dirty.add(path.replace(/^\/+/, ''))
+    this.#local.mark(path.replace(/^\/+/, ''))
     this.#kickSoon()
   }
 
@@ -223,12 +157,10 @@ export class Replica extends Resource {
     if (this.#paused === null) return
     this.#log.info('resumed by the user: publishing the deletions')
     this.#paused = null
-    this.#confirmedDelete = true
-    for (const p of this.#guard.take()) this.#dirty.add(p)
+    this.#local.confirm()
     await mkdir(this.folder, { recursive: true })
     this.#watcher.stop()
     if (this.#o.watch) this.#watcher.start()
-    this.#fullScan = true
     this.#mergeWanted = true
     this.#setState('syncing')
     this.#kick()
@@ -253,7 +185,7 @@ export class Replica extends Resource {
       peers: this.peers.peers().filter((p) => p.admitted).length,
       files,
       bytes,
-      pending: { files: this.#pending.files, bytes: this.#pending.bytes, local: this.#dirty.size + this.#guard.size },
+      pending: { files: this.#pending.files, bytes: this.#pending.bytes, local: this.#local.pending },
       conflicts,
       lastSync: this.#state.lastSync,
       readOnly: this.readOnly,
@@ -323,8 +255,7 @@ export class Replica extends Resource {
   }
 
   #onWatch (path: string | null): void {
-    if (path === null) this.#fullScan = true
-    else this.#dirty.add(path)
+    this.#local.mark(path)
     this.#kickSoon()
   }
 
@@ -345,18 +276,18 @@ export class Replica extends Resource {
       this.#error = (err as Error).message
       this.#setState('error')
       this.#log.error('replication step failed; retrying', err)
-      this.#retryTimer = setTimeout(() => { this.#mergeWanted = true; this.#fullScan = !this.readOnly; this.#kick() }, 2000)
+      this.#retryTimer = setTimeout(() => { this.#retryTimer = null; this.#mergeWanted = true; this.#local.mark(null); this.#kick() }, 2000)
     }).finally(() => {
       this.#loop = null
       this.emit('progress')
-      if (!this.closing && (this.#mergeWanted || this.#fullScan || this.#dirty.size > 0 || this.#guard.ready) && this.#retryTimer === null) this.#kickSoon()
+      if (!this.closing && (this.#mergeWanted || (!this.readOnly && this.#local.wanted)) && this.#retryTimer === null) this.#kickSoon()
     })
   }
 
   async #run (): Promise<void> {
     this.#retryTimer = null
     while (!this.closing && this.#paused === null) {
-      const scanWanted = !this.readOnly && (this.#fullScan || this.#dirty.size > 0 || this.#guard.ready)
+      const scanWanted = !this.readOnly && this.#local.wanted
       if (!scanWanted && !this.#mergeWanted) break
       this.#setState('syncing')
       if (scanWanted) await this.#scanAndPublish()
@@ -369,52 +300,17 @@ export class Replica extends Resource {
 
   async #scanAndPublish (): Promise<void> {
     const own = this.#own
-    if (own === null) return
-    const full = this.#fullScan || this.#dirty.size > FULL_SCAN_ABOVE
-    const paths = full ? [''] : topmost([...this.#dirty].map((p) => unknownAncestor(this.#index, p)))
-    this.#fullScan = false
-    this.#dirty.clear()
-    const result: ScanResult = { changed: [], removed: [], folderMissing: false }
-    for (const p of paths) {
-      const r = await scan(this.folder, this.#index, p)
-      result.changed.push(...r.changed)
-      result.removed.push(...r.removed)
-      result.folderMissing ||= r.folderMissing
-    }
-    if (result.folderMissing && !this.#confirmedDelete) { this.#pause('the namespace folder is gone'); return }
-    // Deletions wait for the settle window and are judged together (guard.ts).
-    if (!this.#confirmedDelete) this.#guard.hold(result.removed)
-    const removed = this.#confirmedDelete ? result.removed : await this.#settledRemovals()
-    if (removed === null) return
-    this.#confirmedDelete = false
-    if (result.changed.length === 0 && removed.length === 0) return
+    if (own === null || this.#w === null) return
     const ownKey = own.key.toString('hex')
     const merged = this.#state.checkpoints[ownKey] === own.version
-    const r = await publish({ drive: own, writer: this.#writer, index: this.#index, hlc: this.#hlc, w: this.#w ?? '', seen: () => ({ ...this.#state.seen }), log: this.#log },
-      { changed: result.changed, removed, folderMissing: false }, [...removed, ...this.#guard.held()])
-    for (const p of r.retry) this.#dirty.add(p)
+    const r = await this.#local.publish(own, this.#w, { ...this.#state.seen })
+    if (r.paused !== null) { this.#pause(r.paused); return }
+    if (r.published === 0) return
     // What we just published is on disk already: no need for the merge to read it back.
     if (merged) this.#state.checkpoints[ownKey] = own.version
     this.#state.hlc = this.#hlc.last
     await this.#saveState()
     this.#announceHead()
-  }
-
-  /** Held deletions whose window is over and that are still gone; null: a mass delete, paused. */
-  async #settledRemovals (): Promise<string[] | null> {
-    if (!this.#guard.ready) return []
-    const removed: string[] = []
-    for (const p of this.#guard.take()) {
-      if (this.#index.get(p) !== undefined && (await statEntry(join(this.folder, p))) === null) removed.push(p)
-    }
-    const files = removed.filter((p) => this.#index.get(p)?.kind !== 'dir').length
-    const total = this.#index.fileCount()
-    if (this.#guard.check(files, total)) {
-      for (const p of removed) this.#dirty.add(p) // judged again after `ctl resume`
-      this.#pause(`${files} of ${total} files deleted at once`)
-      return null
-    }
-    return removed.sort((a, b) => b.split('/').length - a.split('/').length)
   }
 
   #pause (why: string): void {
@@ -443,8 +339,7 @@ export class Replica extends Resource {
     })
     const out = await merger.run(sources)
     this.#pending = { files: 0, bytes: 0 }
-    for (const p of out.created) this.#dirty.add(p)
-    for (const p of out.deferred) this.#dirty.add(p)
+    for (const p of [...out.created, ...out.deferred]) this.#local.mark(p)
     if (out.committed) {
       this.#deferStreak = 0
       if (out.applied > 0 || out.conflicts > 0) this.#log.info(`merged: ${out.applied} applied, ${out.conflicts} conflict copies`)
@@ -469,7 +364,7 @@ export class Replica extends Resource {
     this.#rescanTimer = setTimeout(() => {
       if (this.#paused === null) {
         if (this.#o.watch && !this.#watcher.active) this.#watcher.start()
-        this.#fullScan = true
+        this.#local.mark(null)
         this.#kick()
       }
       this.#scheduleRescan()
@@ -492,22 +387,4 @@ export class Replica extends Resource {
 function driveSource (d: RemoteDrive): MergeSource {
   if (d.drive === null) throw new Error('a blind drive cannot be merged')
   return { w: d.w, key: d.key, drive: d.drive }
-}
-
-/** A new directory's first scan starts at its topmost ancestor the index does not know yet. */
-function unknownAncestor (index: FolderIndex, path: string): string {
-  let top = path
-  for (let i = path.indexOf('/'); i > 0; i = path.indexOf('/', i + 1)) {
-    const ancestor = path.slice(0, i)
-    if (index.get(ancestor) === undefined) { top = ancestor; break }
-  }
-  return top
-}
-
-/** Drops paths below another path of the list: scanning the parent covers them. */
-function topmost (paths: string[]): string[] {
-  const sorted = [...new Set(paths)].sort((a, b) => a.length - b.length)
-  const out: string[] = []
-  for (const p of sorted) if (!out.some((q) => isUnder(p, q))) out.push(p)
-  return out
 }
