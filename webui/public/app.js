@@ -16,7 +16,8 @@ const state = {
   source: null,
   pollTimer: null,
   refreshTimer: null,
-  tick: null
+  tick: null,
+  renderQueued: false
 }
 
 const $ = (id) => document.getElementById(id)
@@ -311,13 +312,24 @@ function setLive (s) {
 
 function startLive () {
   stopLive()
-  const es = new EventSource(`${API}/events`)
+  // since=0 on the first connection: the recent activity the node still buffers. A reconnect sends
+  // Last-Event-ID, which the server prefers, so nothing is shown twice.
+  const es = new EventSource(`${API}/events?since=0`)
   state.source = es
-  es.addEventListener('hello', () => { setLive('live'); scheduleRefresh() })
+  es.addEventListener('hello', (m) => {
+    // The node restarted (its event ids start again): what we listed belongs to the old run.
+    if (JSON.parse(m.data).lastId < (state.events[0]?.id ?? 0)) { state.events = []; renderEvents() }
+    setLive('live')
+    scheduleRefresh()
+  })
   es.onmessage = (m) => {
     const e = JSON.parse(m.data)
+    if (state.events.some((x) => x.id === e.id)) return
     state.events = [e, ...state.events].slice(0, 30)
-    renderEvents()
+    if (!state.renderQueued) {
+      state.renderQueued = true
+      requestAnimationFrame(() => { state.renderQueued = false; renderEvents() })
+    }
     scheduleRefresh()
   }
   es.onerror = () => {
