@@ -79,3 +79,17 @@ Promise<{ status: number, messages: SseMessage[], ended: boolean }> {
     req.on('error', (err) => { if (!done) { clearTimeout(timer); reject(err) } })
   })
 }
+
+/**
+ * Resolves once a daemon's log matches: the control socket answers (startDaemon's "ready") a moment
+ * before the dashboard listens, and stderr arrives when it arrives.
+ */
+export async function waitForLog (d: { log: string, running: boolean }, re: RegExp, timeoutMs = 10_000): Promise<RegExpExecArray> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const m = re.exec(d.log)
+    if (m !== null) return m
+    if (!d.running || Date.now() > deadline) throw new Error(`log never matched ${String(re)}:\n${d.log}`)
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+}

@@ -75,6 +75,7 @@ function bytes (n) {
   return `${i === 0 ? n : n.toFixed(n < 10 ? 1 : 0)} ${units[i]}`
 }
 const num = (n) => Number(n ?? 0).toLocaleString('en-US')
+const plural = (n, word) => `${num(n)} ${word}${n === 1 ? '' : 's'}`
 function ago (iso) {
   if (!iso) return 'never'
   const s = Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 1000))
@@ -98,7 +99,10 @@ const shortId = (id) => (id ?? '').slice(0, 12)
 function look (ns) {
   if (ns.paused) return ['Paused', 'warn']
   switch (ns.state) {
-    case 'idle': return [ns.pending > 0 ? 'Waiting' : 'Up to date', ns.pending > 0 ? 'info' : 'ok']
+    case 'idle':
+      if (ns.pending > 0) return ['Waiting', 'info']
+      // Nothing to compare with: "up to date" would claim more than we know.
+      return ns.peers > 0 ? ['Up to date', 'ok'] : ['No peers', 'idle']
     case 'syncing': return ['Syncing', 'info']
     case 'error': return ['Error', 'bad']
     case 'starting': return ['Starting', 'idle']
@@ -195,7 +199,7 @@ function nsCard (ns) {
   const open = state.open.has(ns.name)
   const peers = state.peers.filter((p) => p.namespace === ns.name)
   const bodyId = `ns-body-${ns.name}`
-  const summary = [`${num(ns.files)} files`, bytes(ns.bytes), `${ns.peers} peer${ns.peers === 1 ? '' : 's'}`]
+  const summary = [plural(ns.files, 'file'), bytes(ns.bytes), plural(ns.peers, 'peer')]
   if (ns.lastSync) summary.push(`synced ${ago(ns.lastSync)}`)
 
   const head = h('button', {
@@ -235,10 +239,9 @@ function nsCard (ns) {
   const kv = h('dl', { class: 'kv' },
     h('dt', {}, 'Last sync'), h('dd', {}, ns.lastSync ? `${ago(ns.lastSync)} (${new Date(ns.lastSync).toLocaleString()})` : 'never'),
     h('dt', {}, 'Access'), h('dd', {}, ns.blind ? 'blind — stores encrypted data it cannot read' : ns.readOnly ? 'read-only — receives, never publishes' : 'read-write'),
-    h('dt', {}, 'Folder'), h('dd', {}, h('span', { class: 'mono' }, ns.hostPath)),
-    h('dt', {}, 'Peers'), h('dd', {}, String(ns.peers)))
+    h('dt', {}, 'Folder'), h('dd', {}, h('span', { class: 'mono' }, ns.hostPath)))
   const peerList = h('div', { class: 'ns-peers' }, h('h4', {}, 'Connected peers'),
-    peers.length ? peers.map(peerRow) : h('p', { class: 'none' }, 'none'))
+    peers.length ? peers.map(peerRow) : h('p', { class: 'none' }, ns.blind || ns.readOnly ? 'No peers connected.' : 'No peers connected. Share the secret with another node to replicate this folder.'))
 
   const shown = state.secrets.get(ns.name)
   const secretButtons = []
@@ -280,8 +283,10 @@ function eventLine (e) {
 
 function renderEvents () {
   const box = $('events')
-  if (state.events.length === 0) { box.replaceChildren(h('li', { class: 'none' }, 'Nothing yet: changes appear here as they happen.')); return }
-  box.replaceChildren(...state.events.map((e) => {
+  // A namespace going from starting to idle right after "added" says nothing new.
+  const shown = state.events.filter((e) => !(e.type === 'namespace-state' && e.from === 'starting' && e.to === 'idle'))
+  if (shown.length === 0) { box.replaceChildren(h('li', { class: 'none' }, 'Nothing yet: changes appear here as they happen.')); return }
+  box.replaceChildren(...shown.map((e) => {
     const [text, tone] = eventLine(e)
     return h('li', {}, h('span', { class: `dot ${tone}` }), h('span', {}, text), h('time', { datetime: e.time }, clock(e.time)))
   }))
