@@ -200,4 +200,56 @@ describe('dashboard end to end in headless Chromium', function () {
     await page.screenshot({ path: path.join(ARTIFACTS, 'phone-3-dark.png') })
     assert.deepEqual(page.problems, [], 'no errors in the page')
   })
+
+  it('shows replication states: syncing, paused with Resume, errors, peers (API answers stubbed)', async () => {
+    // Replication is not in this build, so the node never reports these; the page must still show
+    // them right once it does. The API's answers are stubbed in the browser; the page is real.
+    const { d, base } = await daemon()
+    assert.equal((await d.ctl('add', 'photos')).code, 0)
+    const ago = (s: number): string => new Date(Date.now() - s * 1000).toISOString()
+    const ns = (name: string, o: Record<string, unknown>): Record<string, unknown> => ({
+      name, index: 1, kind: 'read-write', readOnly: false, blind: false, state: 'idle', error: null, path: `/data/${name}`, hostPath: `/mnt/resources/${name}`,
+      files: 0, bytes: 0, pending: 0, pendingBytes: 0, conflicts: 0, peers: 0, lastSync: null, paused: null, network: null, ...o
+    })
+    const namespaces = [
+      ns('archive', { kind: 'blind', readOnly: true, blind: true, peers: 3, files: 5210, bytes: 88e9, lastSync: ago(40) }),
+      ns('broken', { state: 'error', error: "EACCES: permission denied, scandir '/data/broken'" }),
+      ns('gitlab', { paused: 'mass-delete', peers: 1, files: 31, bytes: 2e6, pending: 1840, pendingBytes: 0, lastSync: ago(7200) }),
+      ns('photos', { state: 'syncing', peers: 2, files: 1204, bytes: 4.2e9, pending: 37, pendingBytes: 120e6, conflicts: 1, lastSync: ago(190) })
+    ]
+    const peers = [
+      { namespace: 'photos', id: 'c0ffee'.repeat(10) + 'abcd', address: '10.0.3.12:49737', connectedSince: ago(3600), bytesIn: 3.1e9, bytesOut: 12e6 },
+      { namespace: 'photos', id: 'beef01'.repeat(10) + 'abcd', address: '10.0.3.13:49737', connectedSince: ago(300), bytesIn: 0, bytesOut: 1.1e9 },
+      { namespace: 'gitlab', id: 'c0ffee'.repeat(10) + 'abcd', address: '10.0.3.12:49737', connectedSince: ago(3600), bytesIn: 5e5, bytesOut: 0 }
+    ]
+    const resumed: string[] = []
+    const shots: Array<[string, { width: number, height: number }, boolean]> = [['laptop-5-states', { width: 1366, height: 850 }, false], ['phone-4-states', { width: 390, height: 844 }, true]]
+    for (const [name, viewport, mobile] of shots) {
+      const page = await newPage(viewport, mobile)
+      await page.route('**/api/v1/namespaces', async (route) => { await route.fulfill({ json: namespaces }) })
+      await page.route('**/api/v1/peers', async (route) => { await route.fulfill({ json: peers }) })
+      await page.route('**/api/v1/node', async (route) => {
+        const real = await route.fetch()
+        if (real.status() !== 200) { await route.fulfill({ response: real }); return }
+        const body = await real.json() as { features: Record<string, boolean> }
+        await route.fulfill({ json: { ...body, features: { peers: true, resume: true, nfs: true } } })
+      })
+      await page.route('**/api/v1/namespaces/gitlab/resume', async (route) => { resumed.push(route.request().method()); await route.fulfill({ status: 204 }) })
+      await signIn(page, base)
+      await page.locator('[data-ns="photos"] .pill[data-state="syncing"]').waitFor()
+      await page.locator('[data-ns="gitlab"] .pill[data-state="paused"]').waitFor()
+      for (const n of ['gitlab', 'photos', 'broken']) await page.locator(`[data-ns="${n}"] .ns-head`).click()
+      await page.locator('[data-ns="broken"] .banner.bad', { hasText: 'EACCES' }).waitFor()
+      await page.locator('[data-ns="photos"] .peer').nth(1).waitFor()
+      await shot(page, name)
+      if (mobile) {
+        await page.locator('[data-ns="gitlab"]').scrollIntoViewIfNeeded()
+        await page.screenshot({ path: path.join(ARTIFACTS, `${name}-screen.png`) })
+      }
+      await page.locator('[data-ns="gitlab"] [data-action="resume"]').click()
+      await page.locator('.toast', { hasText: 'gitlab resumed' }).waitFor()
+      assert.deepEqual(page.problems, [], 'no errors in the page')
+    }
+    assert.deepEqual(resumed, ['POST', 'POST'])
+  })
 })

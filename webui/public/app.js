@@ -234,7 +234,7 @@ function nsCard (ns) {
   const stats = h('dl', { class: 'stats' },
     stat('Files', num(ns.files)),
     stat('Size', bytes(ns.bytes)),
-    stat('Pending', num(ns.pending), ns.pending ? bytes(ns.pendingBytes) : null),
+    stat('Pending', num(ns.pending), ns.pendingBytes > 0 ? bytes(ns.pendingBytes) : null),
     stat('Conflicts', num(ns.conflicts)))
   const kv = h('dl', { class: 'kv' },
     h('dt', {}, 'Last sync'), h('dd', {}, ns.lastSync ? `${ago(ns.lastSync)} (${new Date(ns.lastSync).toLocaleString()})` : 'never'),
