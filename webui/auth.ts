@@ -41,6 +41,8 @@ export class PasswordVerifier {
   readonly #stored: StoredHash
   /** 'env' (SHOAL_WEB_PASSWORD) or 'file' (generated at first start). */
   readonly source: 'env' | 'file'
+  #running = 0
+  #waiting: Array<() => void> = []
 
   private constructor (stored: StoredHash, source: 'env' | 'file') {
     this.#stored = stored
@@ -80,8 +82,16 @@ export class PasswordVerifier {
     if (typeof password !== 'string' || password.length === 0 || password.length > 1024) return false
     const s = this.#stored
     const expected = Buffer.from(s.hash, 'base64')
-    const got = await scrypt(password, Buffer.from(s.salt, 'base64'), { N: s.N, r: s.r, p: s.p })
-    return got.length === expected.length && timingSafeEqual(got, expected)
+    // At most two checks at a time: each takes 32 MiB, and requests could otherwise pile them up.
+    while (this.#running >= 2) await new Promise<void>((resolve) => { this.#waiting.push(resolve) })
+    this.#running++
+    try {
+      const got = await scrypt(password, Buffer.from(s.salt, 'base64'), { N: s.N, r: s.r, p: s.p })
+      return got.length === expected.length && timingSafeEqual(got, expected)
+    } finally {
+      this.#running--
+      this.#waiting.shift()?.()
+    }
   }
 }
 
@@ -228,14 +238,25 @@ export class LoginLimiter {
     return wait
   }
 
-  fail (client: string): void {
+  /**
+   * Starts a login attempt: 0 and the attempt counted as a failure up front, or the milliseconds
+   * to wait. Counting first means a burst of parallel guesses is limited before any is checked.
+   */
+  attempt (client: string): number {
+    const wait = this.retryAfter(client)
+    if (wait > 0) return wait
     const now = this.#now()
     this.#all.push(now)
     const mine = this.#clients.get(client) ?? []
     mine.push(now)
     this.#clients.set(client, mine)
     if (this.#clients.size > 10_000) this.#clients.delete(this.#clients.keys().next().value as string)
+    return 0
   }
 
-  succeed (client: string): void { this.#clients.delete(client) }
+  /** The attempt had the right password: forget the client's failures and take it off the overall count. */
+  succeed (client: string): void {
+    this.#clients.delete(client)
+    this.#all.pop()
+  }
 }

@@ -66,7 +66,7 @@ export function createDashboardApp (svc: ControlService, opts: DashboardOptions)
 
   // Prometheus scrapes with HTTP Basic (any user name, the dashboard password) or a session.
   app.get('/metrics', async (req, res) => {
-    if (sessionOf(req, sessions) === undefined && !(await basicAuth(req, res, opts.password, limiter, metrics))) return
+    if (sessionOf(req, sessions) === undefined && !(await basicAuth(req, res, check))) return
     res.set('content-type', metrics.contentType).send(await metrics.render())
   })
 
@@ -75,24 +75,31 @@ export function createDashboardApp (svc: ControlService, opts: DashboardOptions)
   api.use(express.json({ limit: '16kb' }))
   api.use((_req, res, next) => { res.set('cache-control', 'no-store'); next() })
 
-  api.post('/login', async (req, res) => {
+  /** The one place a password is checked (login and /metrics): limited, counted, logged. */
+  const check = async (req: Request, res: Response, password: unknown): Promise<boolean> => {
     const client = req.socket.remoteAddress ?? 'unknown'
-    const wait = limiter.retryAfter(client)
+    const wait = limiter.attempt(client)
     if (wait > 0) {
       res.set('retry-after', String(Math.ceil(wait / 1000)))
       refuse(res, 429, 'RATE_LIMITED', 'too many failed logins', `try again in ${Math.ceil(wait / 1000)} s`)
-      return
+      return false
     }
-    const password = (req.body as { password?: unknown } | undefined)?.password
-    if (!(await opts.password.verify(password))) {
-      limiter.fail(client)
-      metrics.loginFailures.inc()
-      log.warn(`dashboard: failed login from ${client}`)
+    if (await opts.password.verify(password)) {
+      limiter.succeed(client)
+      return true
+    }
+    metrics.loginFailures.inc()
+    log.warn(`dashboard: failed login from ${client}`)
+    return false
+  }
+
+  api.post('/login', async (req, res) => {
+    if (!(await check(req, res, (req.body as { password?: unknown } | undefined)?.password))) {
+      if (res.headersSent) return
       refuse(res, 401, 'UNAUTHORIZED', 'wrong password',
         opts.password.source === 'env' ? 'it is the value of SHOAL_WEB_PASSWORD' : 'the daemon printed it in its log at first start')
       return
     }
-    limiter.succeed(client)
     const old = sessionOf(req, sessions)
     if (old !== undefined) sessions.end(old.id) // a new login never reuses a session id
     const s = sessions.create()
@@ -264,25 +271,13 @@ function cookie (header: string | undefined, name: string): string | undefined {
   return undefined
 }
 
-async function basicAuth (req: Request, res: Response, password: PasswordVerifier, limiter: LoginLimiter, metrics: DashboardMetrics): Promise<boolean> {
+async function basicAuth (req: Request, res: Response, check: (req: Request, res: Response, password: unknown) => Promise<boolean>): Promise<boolean> {
   const m = /^Basic ([A-Za-z0-9+/=]+)$/.exec(req.get('authorization') ?? '')
-  const client = req.socket.remoteAddress ?? 'unknown'
-  const challenge = (): void => {
-    res.set('www-authenticate', 'Basic realm="shoal", charset="UTF-8"')
-    refuse(res, 401, 'UNAUTHORIZED', 'log in first', 'scrape with HTTP basic auth: any user name, the dashboard password')
-  }
-  if (m === null) { challenge(); return false }
-  const wait = limiter.retryAfter(client)
-  if (wait > 0) {
-    res.set('retry-after', String(Math.ceil(wait / 1000)))
-    refuse(res, 429, 'RATE_LIMITED', 'too many failed logins')
-    return false
-  }
-  const decoded = Buffer.from(m[1] as string, 'base64').toString('utf8')
-  if (await password.verify(decoded.slice(decoded.indexOf(':') + 1))) { limiter.succeed(client); return true }
-  limiter.fail(client)
-  metrics.loginFailures.inc()
-  challenge()
+  const decoded = m === null ? null : Buffer.from(m[1] as string, 'base64').toString('utf8')
+  if (decoded !== null && await check(req, res, decoded.slice(decoded.indexOf(':') + 1))) return true
+  if (res.headersSent) return false
+  res.set('www-authenticate', 'Basic realm="shoal", charset="UTF-8"')
+  refuse(res, 401, 'UNAUTHORIZED', 'log in first', 'scrape with HTTP basic auth: any user name, the dashboard password')
   return false
 }
 

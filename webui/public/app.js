@@ -294,9 +294,12 @@ function renderEvents () {
 
 // ---- data ----
 
+let refreshes = 0
 async function refresh () {
+  const mine = ++refreshes
   try {
     const [node, namespaces, peers] = await Promise.all([api('GET', '/node'), api('GET', '/namespaces'), api('GET', '/peers')])
+    if (mine !== refreshes) return // a later refresh started: its answer is newer
     Object.assign(state, { node, namespaces, peers })
     renderNode(); renderNamespaces(); renderPeers(); renderEvents()
   } catch (err) {
@@ -304,9 +307,10 @@ async function refresh () {
   }
 }
 
+/** At most one refresh per 250 ms however fast events come (a debounce would starve under a stream of progress events). */
 function scheduleRefresh () {
-  clearTimeout(state.refreshTimer)
-  state.refreshTimer = setTimeout(refresh, 120)
+  if (state.refreshTimer !== null) return
+  state.refreshTimer = setTimeout(() => { state.refreshTimer = null; refresh() }, 250)
 }
 
 function setLive (s) {
@@ -355,6 +359,7 @@ function stopLive () {
   clearInterval(state.pollTimer)
   clearInterval(state.tick)
   clearTimeout(state.refreshTimer)
+  state.refreshTimer = null
 }
 
 // ---- actions ----

@@ -88,18 +88,31 @@ describe('dashboard auth', function () {
     assert.ok(store.get(b.id) !== undefined && store.get(c.id) !== undefined)
   })
 
-  it('limits failures per client within a sliding window; a success clears the client', () => {
+  it('counts attempts per client within a sliding window; a success clears the client', () => {
     let now = 0
     const l = new LoginLimiter({ perClient: 3, global: 100, windowMs: 1000, now: () => now })
-    for (let i = 0; i < 3; i++) { assert.equal(l.retryAfter('a'), 0); l.fail('a'); now += 100 }
-    assert.equal(l.retryAfter('a'), 700)
+    for (let i = 0; i < 3; i++) { assert.equal(l.attempt('a'), 0); now += 100 }
+    assert.equal(l.attempt('a'), 700, 'the fourth attempt waits; parallel ones count before they are checked')
     assert.equal(l.retryAfter('b'), 0, 'others are not affected')
     now = 1001
-    assert.equal(l.retryAfter('a'), 0)
-    l.fail('a')
+    assert.equal(l.attempt('a'), 0)
     l.succeed('a')
-    l.fail('a')
-    l.fail('a')
+    assert.equal(l.attempt('a'), 0)
+    assert.equal(l.attempt('a'), 0)
     assert.equal(l.retryAfter('a'), 0, 'two failures since the success')
+  })
+
+  it('counts successes off the overall limit', () => {
+    const l = new LoginLimiter({ perClient: 100, global: 2 })
+    for (let i = 0; i < 10; i++) { assert.equal(l.attempt(`c${i}`), 0); l.succeed(`c${i}`) }
+    l.attempt('x')
+    l.attempt('y')
+    assert.ok(l.attempt('z') > 0)
+  })
+
+  it('checks at most two passwords at a time', async () => {
+    const v = await PasswordVerifier.fromPassword('a long enough password')
+    const results = await Promise.all(Array.from({ length: 6 }, async (_, i) => await v.verify(i === 5 ? 'a long enough password' : `guess ${i}`)))
+    assert.deepEqual(results, [false, false, false, false, false, true])
   })
 })

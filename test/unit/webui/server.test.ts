@@ -115,6 +115,12 @@ describe('dashboard HTTP API', function () {
     await request(app).post('/api/v1/login').send({ password: PASSWORD }).expect(200)
   })
 
+  it('counts a burst of parallel guesses before checking any', async () => {
+    const { app } = await setup({ limiter: { perClient: 5 } })
+    const codes = await Promise.all(Array.from({ length: 12 }, async (_, i) => (await request(app).post('/api/v1/login').send({ password: `g${i}` })).status))
+    assert.deepEqual([codes.filter((c) => c === 401).length, codes.filter((c) => c === 429).length], [5, 7])
+  })
+
   it('limits all clients together too', async () => {
     const { app } = await setup({ limiter: { perClient: 100, global: 3 } })
     for (let i = 0; i < 3; i++) await request(app).post('/api/v1/login').send({ password: 'x' }).expect(401)
