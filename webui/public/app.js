@@ -468,6 +468,7 @@ async function onLogout () {
   try { await api('POST', '/logout') } catch {}
   state.secrets.clear()
   state.events = []
+  $('toasts').replaceChildren()
   showLogin()
 }
 
