@@ -51,6 +51,24 @@ export function createDashboardApp (svc: ControlService, opts: DashboardOptions)
   const heartbeatMs = opts.heartbeatMs ?? 15_000
   const log = opts.log
 
+  /** The one place a password is checked (login and /metrics): limited, counted, logged. */
+  const check = async (req: Request, res: Response, password: unknown): Promise<boolean> => {
+    const client = req.socket.remoteAddress ?? 'unknown'
+    const wait = limiter.attempt(client)
+    if (wait > 0) {
+      res.set('retry-after', String(Math.ceil(wait / 1000)))
+      refuse(res, 429, 'RATE_LIMITED', 'too many failed logins', `try again in ${Math.ceil(wait / 1000)} s`)
+      return false
+    }
+    if (await opts.password.verify(password)) {
+      limiter.succeed(client)
+      return true
+    }
+    metrics.loginFailures.inc()
+    log.warn(`dashboard: failed login from ${client}`)
+    return false
+  }
+
   const app = express()
   app.disable('x-powered-by')
   app.set('etag', false)
@@ -74,24 +92,6 @@ export function createDashboardApp (svc: ControlService, opts: DashboardOptions)
   api.use(sameOriginOnly)
   api.use(express.json({ limit: '16kb' }))
   api.use((_req, res, next) => { res.set('cache-control', 'no-store'); next() })
-
-  /** The one place a password is checked (login and /metrics): limited, counted, logged. */
-  const check = async (req: Request, res: Response, password: unknown): Promise<boolean> => {
-    const client = req.socket.remoteAddress ?? 'unknown'
-    const wait = limiter.attempt(client)
-    if (wait > 0) {
-      res.set('retry-after', String(Math.ceil(wait / 1000)))
-      refuse(res, 429, 'RATE_LIMITED', 'too many failed logins', `try again in ${Math.ceil(wait / 1000)} s`)
-      return false
-    }
-    if (await opts.password.verify(password)) {
-      limiter.succeed(client)
-      return true
-    }
-    metrics.loginFailures.inc()
-    log.warn(`dashboard: failed login from ${client}`)
-    return false
-  }
 
   api.post('/login', async (req, res) => {
     if (!(await check(req, res, (req.body as { password?: unknown } | undefined)?.password))) {
