@@ -153,40 +153,32 @@ export class LocalVfs {
     await this.#dirStat(dir)
     const rel = joinRel(dir.rel, name)
     const abs = join(dir.exp.path, rel)
-    const excl = how.mode !== 'unchecked'
     let fh: fsp.FileHandle
     try {
-      fh = await fsp.open(abs, constants.O_CREAT | constants.O_RDWR | constants.O_NOFOLLOW | (excl ? constants.O_EXCL : 0), (attrs.mode ?? 0o644) & 0o7777)
+      fh = await fsp.open(abs, constants.O_CREAT | constants.O_EXCL | constants.O_RDWR | constants.O_NOFOLLOW, 0o600)
     } catch (err) {
-      if (isErrno(err, 'EEXIST') && how.mode === 'exclusive') {
-        // RFC 7530 §16.16.5: a retransmitted EXCLUSIVE4 create finds its own verifier and succeeds.
-        const st = await fsp.lstat(abs, { bigint: true })
-        if (st.isFile() && verifierOf(st).equals(how.verifier)) return { node: this.#record(dir.exp, rel, st), stat: st, created: false }
-        throw new NfsError(NfsStatus.EXIST)
-      }
-      if (isErrno(err, 'ELOOP')) throw new NfsError(NfsStatus.EXIST)
-      throw err
+      if (!isErrno(err, 'EEXIST')) throw err
+      if (how.mode === 'guarded') throw new NfsError(NfsStatus.EXIST)
+      const st = await fsp.lstat(abs, { bigint: true })
+      // RFC 7530 §16.16.5: a retransmitted EXCLUSIVE4 create finds its own verifier and succeeds.
+      if (how.mode === 'exclusive' && !(st.isFile() && verifierOf(st).equals(how.verifier))) throw new NfsError(NfsStatus.EXIST)
+      return { node: this.#record(dir.exp, rel, st), stat: st, created: false }
     }
     try {
-      let st = await fh.stat({ bigint: true })
-      const created = excl || st.size === 0n // unchecked: we cannot tell; a later SETATTR decides nothing here
-      if (!st.isFile()) throw new NfsError(NfsStatus.EXIST)
-      if (excl) await fh.chown(creds.uid, creds.gid).catch(() => {})
-      if (how.mode === 'exclusive') {
-        // RFC 7530 §16.16.5: the verifier is kept in the file's times (atime, mtime seconds) until the client's SETATTR.
-        await fh.utimes(how.verifier.readUInt32BE(0), how.verifier.readUInt32BE(4))
-      } else if (attrs.size !== undefined || attrs.uid !== undefined || attrs.gid !== undefined) {
-        await this.#applyOnFd(fh, attrs)
-      }
-      st = await fh.stat({ bigint: true })
+      await fh.chown(creds.uid, creds.gid).catch(() => {})
+      await fh.chmod((attrs.mode ?? 0o644) & 0o7777) // exactly the client's mode: no server umask
+      if (attrs.size !== undefined || attrs.uid !== undefined || attrs.gid !== undefined) await this.#applyOnFd(fh, attrs)
+      // RFC 7530 §16.16.5: the verifier is kept in the times (atime, mtime seconds) until the client's SETATTR.
+      if (how.mode === 'exclusive') await fh.utimes(how.verifier.readUInt32BE(0), how.verifier.readUInt32BE(4))
+      const st = await fh.stat({ bigint: true })
       this.#dirs.invalidate(this.key(dir))
       dir.exp.notifyChange(rel)
-      return { node: this.#record(dir.exp, rel, st), stat: st, created }
+      return { node: this.#record(dir.exp, rel, st), stat: st, created: true }
     } finally { await fh.close() }
   }
 
   async mkdir (dir: FsNode, name: string, mode: number, creds: Creds): Promise<{ node: FsNode, stat: Stat }> {
-    return await this.#make(dir, name, creds, (abs) => fsp.mkdir(abs, mode & 0o7777))
+    return await this.#make(dir, name, creds, async (abs) => { await fsp.mkdir(abs, 0o700); await fsp.chmod(abs, mode & 0o7777) })
   }
 
   async symlink (dir: FsNode, name: string, target: string, creds: Creds): Promise<{ node: FsNode, stat: Stat }> {

@@ -67,6 +67,13 @@ export class XdrWriter {
     return this
   }
 
+  /** A writer over bytes encoded earlier (a cached reply), taken as they are. */
+  static of (chunks: Buffer[]): XdrWriter {
+    const w = new XdrWriter(0)
+    for (const c of chunks) { w.#chunks.push(c); w.#done += c.length }
+    return w
+  }
+
   chunks (): Buffer[] { this.#flush(); return this.#chunks }
   toBuffer (): Buffer { const c = this.chunks(); return c.length === 1 ? c[0]! : Buffer.concat(c) }
 }

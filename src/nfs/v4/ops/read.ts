@@ -1,0 +1,28 @@
+import { NfsError, NfsStatus } from '../../errors.js'
+import { MAX_IO } from '../consts.js'
+import type { OpDesc } from '../op.js'
+import { readStateid } from '../state/stateid.js'
+import { checkIo } from './io-state.js'
+
+/**
+ * RFC 7530 §16.23: struct READ4args { stateid4 stateid; offset4 offset; count4 count; };
+ *   struct READ4resok { bool eof; opaque data<>; };
+ * The data goes to the socket by reference, without a copy.
+ */
+export const read: OpDesc = {
+  name: 'READ',
+  needsFh: true,
+  async run (ctx, args, res) {
+    const sid = readStateid(args)
+    const offset = args.u64()
+    const count = Math.min(args.u32(), MAX_IO)
+    const n = ctx.fsFh(NfsStatus.ISDIR)
+    const st = await ctx.env.vfs.stat(n)
+    if (st.isDirectory()) throw new NfsError(NfsStatus.ISDIR)
+    if (!st.isFile()) throw new NfsError(st.isSymbolicLink() ? NfsStatus.INVAL : NfsStatus.INVAL)
+    checkIo(ctx, sid, n, false)
+    if (offset >= st.size) { res.bool(true).opaque(Buffer.alloc(0)); return }
+    const { data, eof } = await ctx.env.vfs.read(n, offset, count)
+    res.bool(eof || offset + BigInt(data.length) >= st.size).opaque(data)
+  }
+}
