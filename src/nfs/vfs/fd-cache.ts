@@ -25,12 +25,12 @@ export class FdCache {
       const again = this.#entries.get(key)
       if (again && (again.writable || !write)) { void fh.close(); e = again } else {
         if (again) this.#drop(key, again)
-        e = { fh, writable: write, users: 0, last: 0 }
+        e = { fh, writable: write, users: 0, last: Date.now() }
         this.#entries.set(key, e)
-        this.#evict()
       }
     }
-    e.users++
+    e.users++ // before evicting: an entry in use is never closed under its user
+    this.#evict()
     try { return await fn(e.fh) } finally {
       e.users--
       e.last = Date.now()
