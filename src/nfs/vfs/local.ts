@@ -16,6 +16,7 @@ import { lstatOrNull } from './stat.js'
 import type { CreateHow, Creds, DirEntry, FsNode, SetAttrs, Stat } from './types.js'
 
 const run = promisify(execFile)
+const VERIFIED_MS = 1000
 
 /**
  * The id-based backend over the real namespace folders. Contract:
@@ -31,6 +32,12 @@ export class LocalVfs {
   readonly #dirs = new DirCache()
   readonly #devs = new Map<number, bigint>()
   readonly #scans = new Map<string, Promise<string | null>>()
+  /**
+   * Handles verified in the last VERIFIED_MS: a PUTFH of one of them costs no lstat. Safe because
+   * every op that touches the file stats it again (and `stat` follows a moved file or says STALE);
+   * removals and renames through NFS drop entries at once.
+   */
+  readonly #verified = new Map<string, { rel: string, at: number }>()
 
   constructor (readonly exports: ExportTable, stateDir: string, private readonly log: Logger) {
     this.db = new HandleDb(stateDir, log)
@@ -59,10 +66,15 @@ export class LocalVfs {
     const dev = await this.#dev(exp)
     const known = this.db.get(exp.index, h.ino)
     if (known === null) throw new NfsError(NfsStatus.STALE)
+    const vkey = `${exp.index}:${h.ino}:${h.gen}`
+    const v = this.#verified.get(vkey)
+    if (v && v.rel === known && Date.now() - v.at < VERIFIED_MS) return { kind: 'fs', exp, ino: h.ino, gen: h.gen, rel: known }
     if (known !== undefined) {
       const st = await lstatOrNull(known === '' ? exp.path : join(exp.path, known))
       if (st && st.ino === h.ino && st.dev === dev) {
         if (h.gen !== 0 && genOf(st.birthtimeNs) !== h.gen) throw new NfsError(NfsStatus.STALE, 'inode reused')
+        if (this.#verified.size >= 16384) this.#verified.clear()
+        this.#verified.set(vkey, { rel: known, at: Date.now() })
         return { kind: 'fs', exp, ino: h.ino, gen: h.gen, rel: known }
       }
     }
@@ -78,6 +90,7 @@ export class LocalVfs {
   async stat (n: FsNode): Promise<Stat> {
     const st = await lstatOrNull(this.abs(n))
     if (st && st.ino === n.ino) return st
+    this.#verified.delete(`${n.exp.index}:${n.ino}:${n.gen}`)
     const fresh = await this.resolve(this.handle(n))
     n.rel = fresh.rel
     const again = await lstatOrNull(this.abs(n))
@@ -239,6 +252,7 @@ export class LocalVfs {
     await fsp.rename(join(sdir.exp.path, from), join(ddir.exp.path, to))
     if (dst) this.#forget(ddir.exp, dst, to)
     this.db.moved(sdir.exp.index, from, to)
+    this.#verified.clear()
     this.db.set(sdir.exp.index, src.ino, to)
     this.#dirs.invalidate(this.key(sdir))
     this.#dirs.invalidate(this.key(ddir))
@@ -277,6 +291,7 @@ export class LocalVfs {
   /** After a remove or an overwrite: the last link gone means the handle is STALE from now on. */
   #forget (exp: NfsExport, st: Stat, rel: string): void {
     const key = `${exp.index}:${st.ino}`
+    this.#verified.clear()
     if (st.isDirectory() || st.nlink <= 1n) {
       this.db.set(exp.index, st.ino, null)
       this.#fds.forget(key)
