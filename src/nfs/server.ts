@@ -36,6 +36,8 @@ export interface NfsServerStats {
 
 /** Requests one connection may have in flight before we stop reading from it. */
 const MAX_INFLIGHT = 32
+/** Connections at once; more are refused (each may hold MAX_INFLIGHT requests of MAX_RECORD). */
+const MAX_CONNECTIONS = 1024
 /** Replies queued on a slow reader before we stop reading its requests. */
 const MAX_QUEUED = 16 * 1024 * 1024
 
@@ -115,6 +117,11 @@ export class NfsServer extends Resource {
   #onConnection (sock: Socket): void {
     if (!this.#allow.allows(sock.remoteAddress)) {
       this.#log.warn(`nfs: refused connection from ${sock.remoteAddress ?? '?'} (not in SHOAL_NFS_ALLOW)`)
+      sock.destroy()
+      return
+    }
+    if (this.#conns.size >= MAX_CONNECTIONS) {
+      this.#log.warn(`nfs: refused connection from ${sock.remoteAddress ?? '?'} (${MAX_CONNECTIONS} connections open)`)
       sock.destroy()
       return
     }

@@ -81,7 +81,7 @@ export async function compound (env: V4Env, call: RpcCall, conn: RpcConnection):
     for (let i = 0; i < count && status === NfsStatus.OK; i++) {
       let opnum: number
       try { opnum = r.u32() } catch { status = NfsStatus.BADXDR; results.u32(Op.ILLEGAL).u32(status); done++; break }
-      status = await runOne(ctx, r, results, opnum, i, count)
+      status = await runOne(ctx, r, results, opnum, i)
       done++
       if (ctx.session && i === 0 && ctx.session.maxOps < count && status === NfsStatus.OK) {
         status = NfsStatus.TOO_MANY_OPS
@@ -101,7 +101,7 @@ function header (status: NfsStatus, tag: Buffer, n: number): XdrWriter {
   return new XdrWriter(64 + tag.length).u32(status).opaque(tag).u32(n)
 }
 
-async function runOne (ctx: Ctx, r: XdrReader, out: XdrWriter, opnum: number, i: number, count: number): Promise<NfsStatus> {
+async function runOne (ctx: Ctx, r: XdrReader, out: XdrWriter, opnum: number, i: number): Promise<NfsStatus> {
   const desc = OPS.get(opnum)
   const [lo, hi] = desc?.minors ?? [0, 1]
   let status: NfsStatus

@@ -1,6 +1,6 @@
 import { NfsError, NfsStatus } from '../../errors.js'
 import { checkName } from '../../vfs/names.js'
-import { Attr, decodeSetAttrs, has, writeBitmap } from '../attrs.js'
+import { Attr, decodeSetAttrs, withoutBit, writeBitmap } from '../attrs.js'
 import { changeInfo } from '../context.js'
 import { Ftype, MAX_COMPONENT } from '../consts.js'
 import type { OpDesc } from '../op.js'
@@ -19,7 +19,12 @@ export const create: OpDesc = {
   async run (ctx, args, res) {
     const type = args.u32()
     let target: string | undefined
-    if (type === Ftype.LNK) target = args.opaque(4096).toString('utf8')
+    if (type === Ftype.LNK) {
+      const raw = args.opaque(4096)
+      target = raw.toString('utf8')
+      // RFC 7530 §16.4.5: linktext4 is UTF-8; a NUL cannot be stored in a symlink
+      if (raw.length === 0 || raw.includes(0) || !Buffer.from(target, 'utf8').equals(raw)) throw new NfsError(NfsStatus.INVAL, 'bad link text')
+    }
     else if (type === Ftype.BLK || type === Ftype.CHR) { args.u32(); args.u32() } else if (type < 1 || type > 9) throw new NfsError(NfsStatus.BADXDR)
     const name = checkName(args.opaque(MAX_COMPONENT))
     const { attrs, set } = decodeSetAttrs(args, ctx.minor)
@@ -41,6 +46,7 @@ export const create: OpDesc = {
     const after = (await vfs.stat(dir)).ctimeNs
     ctx.current = made.node
     changeInfo(res, before, after)
-    writeBitmap(res, type === Ftype.LNK && has(set, Attr.MODE) ? set.map((w, i) => i === 1 ? (w & ~(1 << (Attr.MODE - 32))) >>> 0 : w) : set)
+    // a symlink has no mode of its own (Linux): the mode was not set
+    writeBitmap(res, type === Ftype.LNK ? withoutBit(set, Attr.MODE) : set)
   }
 }
