@@ -201,8 +201,10 @@ export class LocalVfs {
       if (changed) st = await fh.stat({ bigint: true })
       this.#dirs.invalidate(this.key(dir))
       dir.exp.notifyChange(rel)
-      return { node: this.#record(dir.exp, rel, st), stat: st, created: true, dirBefore }
-    } finally { await fh.close() }
+      const node = this.#record(dir.exp, rel, st)
+      this.#fds.adopt(this.key(node), fh, 'file') // the client's WRITEs come next
+      return { node, stat: st, created: true, dirBefore }
+    } catch (err) { await fh.close(); throw err }
   }
 
   async mkdir (dir: FsNode, name: string, mode: number, creds: Creds): Promise<{ node: FsNode, stat: Stat }> {

@@ -33,7 +33,7 @@ export const create: OpDesc = {
     if (type === Ftype.BLK || type === Ftype.CHR || type === Ftype.SOCK) throw new NfsError(NfsStatus.PERM, 'device nodes are not allowed')
     if (type !== Ftype.DIR && type !== Ftype.LNK && type !== Ftype.FIFO) throw new NfsError(NfsStatus.BADTYPE)
     const vfs = ctx.env.vfs
-    const before = (await vfs.stat(dir)).ctimeNs
+    const before = (await ctx.stat(dir)).ctimeNs
     const mode = attrs.mode ?? (type === Ftype.DIR ? 0o755 : 0o644)
     const made = type === Ftype.DIR
       ? await vfs.mkdir(dir, name, mode, ctx.creds)
@@ -43,7 +43,8 @@ export const create: OpDesc = {
     const rest = { ...attrs }
     delete rest.mode
     if (Object.keys(rest).length > 0) await vfs.setattr(made.node, rest)
-    const after = (await vfs.stat(dir)).ctimeNs
+    const after = (await ctx.fresh(dir)).ctimeNs
+    if (Object.keys(rest).length === 0) ctx.remember(made.node, made.stat)
     ctx.current = made.node
     changeInfo(res, before, after)
     // a symlink has no mode of its own (Linux): the mode was not set
