@@ -34,9 +34,9 @@ async function randomFile (path: string, n: number): Promise<string> {
 }
 
 /** nfs-cat to a file (streamed: 100 MiB does not go through a JS string). */
-function nfsCat (url: string, dest: string): Promise<number> {
+function nfsCat (url: string, dest: string, stderr: 'inherit' | 'ignore' = 'inherit'): Promise<number> {
   return new Promise((resolve, reject) => {
-    const p = spawn('nfs-cat', [url], { stdio: ['ignore', 'pipe', 'inherit'] })
+    const p = spawn('nfs-cat', [url], { stdio: ['ignore', 'pipe', stderr] })
     const out = createWriteStream(dest)
     p.stdout.pipe(out)
     p.on('error', reject)
@@ -104,7 +104,7 @@ describe('nfs: libnfs client (NFSv4.0)', function () {
     const name = 'restart.bin'
     const want = await randomFile(join(t.root, 'data', name), 100 << 20)
     const dest = join(tmp, name)
-    const reading = nfsCat(url(`data/${name}`), dest)
+    const reading = nfsCat(url(`data/${name}`), dest, 'ignore')
     // restart once the copy is under way
     for (let i = 0; i < 200; i++) {
       const s = await stat(dest).catch(() => null)
@@ -116,7 +116,9 @@ describe('nfs: libnfs client (NFSv4.0)', function () {
     if (code === 0) {
       assert.equal(await sha(dest), want)
     } else {
-      // libnfs 4.0 does not always reconnect a v4 session by itself; a new client must then work at once
+      // measured: libnfs 4.0 does not reconnect an NFSv4 mount at all (no request reaches the new
+      // server), so that copy fails; a new client must then work at once with the same handles db
+      console.log('      (libnfs does not reconnect NFSv4; a new client read the file after the restart)')
       await rm(dest, { force: true })
       assert.equal(await nfsCat(url(`data/${name}`), dest), 0)
       assert.equal(await sha(dest), want)
