@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
+import { access, writeFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
 import { dirname, join } from 'node:path'
 import { promisify } from 'node:util'
@@ -54,6 +55,27 @@ describe('nfs: Linux kernel client in a guest', function () {
     const r = await guest(t.port, '4.1', 'basic.sh')
     assert.equal(r.code, 0, `guest failed (${r.summary}):\n${failures(r.log)}`)
     assert.match(r.summary, /^55 passed, 0 failed$/)
+  })
+
+  it('keeps a mounted 4.1 client working across a server restart (persistent handles)', async () => {
+    const marker = join(t.root, 'data', 'restart-now')
+    let restarted = false
+    const watcher = (async () => {
+      for (let i = 0; i < 1200 && !restarted; i++) {
+        if (await access(marker).then(() => true, () => false)) {
+          await t.restart()
+          await writeFile(join(t.root, 'data', 'restarted'), '')
+          restarted = true
+          return
+        }
+        await new Promise((resolve) => setTimeout(resolve, 100))
+      }
+    })()
+    const r = await guest(t.port, '4.1', 'restart.sh')
+    restarted = true
+    await watcher
+    assert.equal(r.code, 0, `guest failed (${r.summary}):\n${failures(r.log)}`)
+    assert.match(r.summary, /^7 passed, 0 failed$/)
   })
 
   it('works over NFSv4.0', async () => {
