@@ -143,6 +143,19 @@ describe('nfs/v4 compound', () => {
     assert.deepEqual(e.changes, ['sub/f', 'sub/f', 'sub/f', 'sub/f', 'sub/g', 'sub/s', 'sub/g', 'sub/h', 'sub/h'])
   })
 
+  it('bounds the reply of one compound: many big READs get RESOURCE, not a huge reply', async () => {
+    await writeFile(join(t.root, 'alpha', 'big'), Buffer.alloc(3 << 20, 1))
+    const fh = await getfh('alpha', 'big')
+    const anon = Buffer.alloc(16)
+    const a = await c.compound(0, (w) => { op.putfh(w, fh); for (let i = 0; i < 3; i++) op.read(w, anon, BigInt(i << 20), 1 << 20) }, 4)
+    assert.equal(a.status, NfsStatus.RESOURCE)
+    res(a.r); res(a.r)
+    a.r.bool()
+    assert.equal(a.r.opaque(1 << 20).length, 1 << 20)
+    res(a.r); a.r.bool()
+    assert.ok(a.r.opaque(1 << 20).length < 1 << 20, 'the second READ is cut short')
+  })
+
   it('writes and reads back through an open stateid; CLOSE ends it', async () => {
     const id = await clientId(c, 'rw-client')
     const dir = await getfh('alpha')
