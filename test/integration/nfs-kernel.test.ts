@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
 import { access, writeFile } from 'node:fs/promises'
 import { fileURLToPath } from 'node:url'
+import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { promisify } from 'node:util'
 import { startNfs, type TestNfs } from '../helpers/nfs.js'
@@ -12,13 +13,17 @@ const HERE = dirname(fileURLToPath(import.meta.url))
 const TOOLS = join(HERE, '..', '..', '..', 'test', 'tools', 'nfs-guest')
 const GUEST = join(TOOLS, 'nfs-guest.sh')
 const FULL = process.env.SHOAL_NFS_KERNEL_FULL === '1'
+let runs = 0
 
 interface GuestResult { code: number, log: string, summary: string }
 
 async function guest (port: number, vers: string, workload: string, env: Record<string, string> = {}): Promise<GuestResult> {
   try {
     const { stdout, stderr } = await run(GUEST, [String(port), '/data', vers, join(TOOLS, 'workloads', workload)], {
-      env: { ...process.env, TIMEOUT: '280', ...env }, maxBuffer: 64 << 20, timeout: 300_000
+      // a private serial log: the default one in the shared cache dir is overwritten by concurrent runs
+      env: { ...process.env, TIMEOUT: '280', LOG: join(tmpdir(), `shoal-nfs-guest-${process.pid}-${++runs}.log`), ...env },
+      maxBuffer: 64 << 20,
+      timeout: 300_000
     })
     return { code: 0, log: stdout + stderr, summary: /(\d+ passed, \d+ failed)\s*$/m.exec(stderr)?.[1] ?? '' }
   } catch (err) {
