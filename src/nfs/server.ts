@@ -77,6 +77,7 @@ export class NfsServer extends Resource {
     }
     this.#rpc = new RpcDispatcher(opts.log.extend('rpc'))
     this.#rpc.register(new Nfs4Program(this.#env))
+    // NFSv3 (100003 v3) and MOUNT v3 (100005) register here too: same port, same vfs and handles
   }
 
   /** The listening port (the actual one when opened with port 0). */
