@@ -7,6 +7,8 @@ import type { ExportTable } from './exports.js'
 import { RpcDispatcher, type RpcConnection } from './rpc/dispatch.js'
 import { RecordReader, recordMark } from './rpc/record.js'
 import { LocalVfs } from './vfs/local.js'
+import { MountProgram } from './v3/mount.js'
+import { Nfs3Program } from './v3/program.js'
 import { MAX_RECORD } from './v4/consts.js'
 import { OpStats, type V4Env } from './v4/env.js'
 import { Nfs4Program } from './v4/program.js'
@@ -72,7 +74,10 @@ export class NfsServer extends Resource {
       stats: new OpStats()
     }
     this.#rpc = new RpcDispatcher(opts.log.extend('rpc'))
-    this.#rpc.register(new Nfs4Program(this.#env))
+    // NFSv3 shares program 100003 with v4 (Nfs4Program hands it other versions); MOUNT v3 is its own program
+    const v3 = { vfs: this.#vfs, exports: opts.exports, log: opts.log.extend('v3'), writeVerf: this.#env.writeVerf, allow: this.#allow, stats: this.#env.stats }
+    this.#rpc.register(new Nfs4Program(this.#env, new Nfs3Program(v3)))
+    this.#rpc.register(new MountProgram(v3))
   }
 
   /** The listening port (the actual one when opened with port 0). */

@@ -1,0 +1,32 @@
+import { NfsError, NfsStatus } from '../../errors.js'
+import { statAttrs, wccAttr, wccData } from '../attrs.js'
+import { readFh } from '../call.js'
+import type { ProcDesc } from '../proc.js'
+
+/**
+ * RFC 1813 §3.3.21: struct COMMIT3args { nfs_fh3 file; offset3 offset; count3 count; };
+ *   COMMIT3resok { wcc_data file_wcc; writeverf3 verf; }; resfail { wcc_data file_wcc; };
+ * The whole file is synced whatever the range; the verifier tells the client whether the server
+ * restarted since its UNSTABLE writes (then it writes them again).
+ */
+export const commit: ProcDesc = {
+  name: 'COMMIT',
+  fail: 'wcc',
+  async run (c, args, res) {
+    const raw = readFh(args)
+    args.u64()
+    args.u32()
+    const n = c.obj = await c.node(raw)
+    if (n.kind === 'pseudo') throw new NfsError(NfsStatus.ISDIR)
+    const st = await c.env.vfs.stat(n)
+    c.pre = wccAttr(statAttrs(st, n.exp.index))
+    if (st.isDirectory()) throw new NfsError(NfsStatus.ISDIR)
+    if (!st.isFile()) throw new NfsError(NfsStatus.INVAL)
+    if (!n.exp.readOnly) {
+      await c.env.vfs.commit(n)
+      n.exp.notifyChange(n.rel)
+    }
+    wccData(res, c.pre, await c.attrsOrNone(n))
+    res.fixed(c.env.writeVerf)
+  }
+}

@@ -1,0 +1,34 @@
+import { NfsError, NfsStatus } from '../../errors.js'
+import { postOpAttr, statAttrs } from '../attrs.js'
+import { readFh } from '../call.js'
+import { MAX_IO3 } from '../consts.js'
+import type { ProcDesc } from '../proc.js'
+
+/**
+ * RFC 1813 §3.3.6: struct READ3args { nfs_fh3 file; offset3 offset; count3 count; };
+ *   READ3resok { post_op_attr file_attributes; count3 count; bool eof; opaque data<>; };
+ * count is capped at FSINFO's rtmax; the data goes to the socket by reference.
+ */
+export const read: ProcDesc = {
+  name: 'READ',
+  fail: 'attr',
+  async run (c, args, res) {
+    const raw = readFh(args)
+    const offset = args.u64()
+    const count = Math.min(args.u32(), MAX_IO3)
+    const n = c.obj = await c.node(raw)
+    if (n.kind === 'pseudo') throw new NfsError(NfsStatus.ISDIR)
+    const st = await c.env.vfs.stat(n)
+    if (st.isDirectory()) throw new NfsError(NfsStatus.ISDIR)
+    if (!st.isFile()) throw new NfsError(NfsStatus.INVAL)
+    let data: Buffer = Buffer.alloc(0)
+    let eof = offset >= st.size
+    if (!eof && count > 0) {
+      const got = await c.env.vfs.read(n, offset, count)
+      data = got.data
+      eof = got.eof || offset + BigInt(data.length) >= st.size
+    }
+    postOpAttr(res, statAttrs(st, n.exp.index))
+    res.u32(data.length).bool(eof).opaque(data)
+  }
+}

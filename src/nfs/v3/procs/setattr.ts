@@ -1,0 +1,28 @@
+import { readSattr3, wccAttr, wccData, isEmpty } from '../attrs.js'
+import { readFh } from '../call.js'
+import { notSync } from '../consts.js'
+import type { ProcDesc } from '../proc.js'
+
+/**
+ * RFC 1813 §3.3.2:
+ *   union sattrguard3 switch (bool check) { case TRUE: nfstime3 obj_ctime; case FALSE: void; };
+ *   struct SETATTR3args { nfs_fh3 object; sattr3 new_attributes; sattrguard3 guard; };
+ *   SETATTR3resok / resfail { wcc_data obj_wcc; };
+ * With a guard, the change happens only while the object's ctime is still the client's.
+ */
+export const setattr: ProcDesc = {
+  name: 'SETATTR',
+  fail: 'wcc',
+  async run (c, args, res) {
+    const raw = readFh(args)
+    const attrs = readSattr3(args)
+    const guard = args.bool() ? BigInt(args.u32()) * 1_000_000_000n + BigInt(args.u32()) : undefined
+    c.obj = await c.node(raw)
+    const before = await c.attrs(c.obj)
+    c.pre = wccAttr(before)
+    const n = c.writable(c.obj)
+    if (guard !== undefined && guard !== before.ctime) throw notSync()
+    if (!isEmpty(attrs)) await c.env.vfs.setattr(n, attrs)
+    wccData(res, c.pre, await c.attrs(n))
+  }
+}
