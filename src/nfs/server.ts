@@ -32,6 +32,8 @@ export interface NfsServerStats {
   clients: number
   states: number
   ops: Record<string, Record<string, number>>
+  /** microseconds spent per op */
+  micros: Record<string, number>
 }
 
 /** Requests one connection may have in flight before we stop reading from it. */
@@ -84,7 +86,7 @@ export class NfsServer extends Resource {
   get port (): number { return this.#port }
 
   stats (): NfsServerStats {
-    return { connections: this.#conns.size, clients: this.#env.clients.size, states: this.#env.opens.size, ops: this.#env.stats.toJSON() }
+    return { connections: this.#conns.size, clients: this.#env.clients.size, states: this.#env.opens.size, ops: this.#env.stats.toJSON(), micros: Object.fromEntries(this.#env.stats.micros) }
   }
 
   protected override async _open (): Promise<void> {

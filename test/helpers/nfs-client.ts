@@ -127,3 +127,27 @@ export async function clientId (c: RawClient, id: string): Promise<bigint> {
   if (b.status !== 0) throw new Error(`SETCLIENTID_CONFIRM ${b.status}`)
   return clientid
 }
+
+/** NFSv4.1 session ops (RFC 8881 §18.35, §18.36, §18.46). */
+export const op41 = {
+  exchangeId: (w: XdrWriter, owner: string, verf = Buffer.alloc(8, 7)) => w.u32(42).fixed(verf).opaque(Buffer.from(owner)).u32(0).u32(0).u32(0),
+  createSession: (w: XdrWriter, clientid: bigint, seq: number) => {
+    w.u32(43).u64(clientid).u32(seq).u32(0)
+    for (let i = 0; i < 2; i++) w.u32(0).u32(1 << 20).u32(1 << 20).u32(16384).u32(16).u32(8).u32(0)
+    w.u32(0x40000000).u32(1).u32(0)
+  },
+  sequence: (w: XdrWriter, sid: Buffer, seq: number, slot = 0) => w.u32(53).fixed(sid).u32(seq).u32(slot).u32(slot).bool(false)
+}
+
+/** EXCHANGE_ID + CREATE_SESSION: a 4.1 session id. */
+export async function session (c: RawClient, owner: string): Promise<Buffer> {
+  const a = await c.compound(1, (w) => op41.exchangeId(w, owner), 1)
+  if (a.status !== 0) throw new Error(`EXCHANGE_ID ${a.status}`)
+  res(a.r)
+  const clientid = a.r.u64()
+  const seq = a.r.u32()
+  const b = await c.compound(1, (w) => op41.createSession(w, clientid, seq), 1)
+  if (b.status !== 0) throw new Error(`CREATE_SESSION ${b.status}`)
+  res(b.r)
+  return Buffer.from(b.r.fixed(16))
+}

@@ -65,4 +65,5 @@ if (process.argv[1]?.endsWith('helpers/nfs.js')) {
   const stop = (): void => { void t.server.close().then(() => process.exit(0)) }
   process.on('SIGTERM', stop)
   process.on('SIGINT', stop)
+  process.on('SIGUSR2', () => { process.stderr.write(JSON.stringify(t.server.stats()) + '\n') })
 }

@@ -7,11 +7,14 @@ import type { OpenTable } from './state/opens.js'
 /** Counters per operation name and status name, for /metrics. */
 export class OpStats {
   readonly ops = new Map<string, Map<string, number>>()
+  /** total time spent in each op, in microseconds */
+  readonly micros = new Map<string, number>()
 
-  count (op: string, status: string): void {
+  count (op: string, status: string, micros = 0): void {
     let m = this.ops.get(op)
     if (!m) this.ops.set(op, (m = new Map()))
     m.set(status, (m.get(status) ?? 0) + 1)
+    this.micros.set(op, (this.micros.get(op) ?? 0) + micros)
   }
 
   toJSON (): Record<string, Record<string, number>> {

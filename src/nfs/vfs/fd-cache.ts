@@ -6,7 +6,10 @@ import { open, type FileHandle } from 'node:fs/promises'
  * for every 1 MiB READ would double the syscalls). Keyed by (export, inode), so a rename keeps the
  * descriptor; opened with O_NOFOLLOW; idle ones close after `idleMs`; at most `max` stay open.
  */
-interface Entry { fh: FileHandle, writable: boolean, users: number, last: number }
+interface Entry { fh: FileHandle, writable: boolean, users: number, last: number, kind: Kind }
+
+/** What the descriptor is open on: only regular files are read and written. */
+export type Kind = 'file' | 'dir' | 'other'
 
 export class FdCache {
   readonly #entries = new Map<string, Entry>()
@@ -18,20 +21,26 @@ export class FdCache {
   }
 
   /** Runs fn with an open descriptor for the file at abs; a read-only one is upgraded when writing. */
-  async with<T> (key: string, abs: string, write: boolean, fn: (fh: FileHandle) => Promise<T>): Promise<T> {
+  async with<T> (key: string, abs: string, write: boolean, fn: (fh: FileHandle, kind: Kind) => Promise<T>): Promise<T> {
     let e = this.#entries.get(key)
     if (!e || (write && !e.writable)) {
-      const fh = await open(abs, (write ? constants.O_RDWR : constants.O_RDONLY) | constants.O_NOFOLLOW)
+      // O_NONBLOCK: opening a FIFO must never wait for its other end (it would hold a pool thread)
+      const fh = await open(abs, (write ? constants.O_RDWR : constants.O_RDONLY) | constants.O_NOFOLLOW | constants.O_NONBLOCK)
+      let kind: Kind
+      try {
+        const st = await fh.stat()
+        kind = st.isFile() ? 'file' : st.isDirectory() ? 'dir' : 'other'
+      } catch (err) { await fh.close(); throw err }
       const again = this.#entries.get(key)
       if (again && (again.writable || !write)) { void fh.close(); e = again } else {
         if (again) this.#drop(key, again)
-        e = { fh, writable: write, users: 0, last: Date.now() }
+        e = { fh, writable: write, users: 0, last: Date.now(), kind }
         this.#entries.set(key, e)
       }
     }
     e.users++ // before evicting: an entry in use is never closed under its user
     this.#evict()
-    try { return await fn(e.fh) } finally {
+    try { return await fn(e.fh, e.kind) } finally {
       e.users--
       e.last = Date.now()
       if (e.users === 0 && this.#entries.get(key) !== e) void e.fh.close().catch(() => {})

@@ -8,7 +8,7 @@ import type { Logger } from '../../log.js'
 import { NfsError, NfsStatus } from '../errors.js'
 import type { ExportTable, NfsExport } from '../exports.js'
 import { genOf, type FileHandle } from '../fh.js'
-import { FdCache } from './fd-cache.js'
+import { FdCache, type Kind } from './fd-cache.js'
 import { HandleDb } from './handle-db.js'
 import { joinRel, parentRel } from './names.js'
 import { DirCache, scanForInode } from './scan.js'
@@ -16,6 +16,7 @@ import { lstatOrNull } from './stat.js'
 import type { CreateHow, Creds, DirEntry, FsNode, SetAttrs, Stat } from './types.js'
 
 const run = promisify(execFile)
+const VERIFIED_MS = 1000
 
 /**
  * The id-based backend over the real namespace folders. Contract:
@@ -31,6 +32,12 @@ export class LocalVfs {
   readonly #dirs = new DirCache()
   readonly #devs = new Map<number, bigint>()
   readonly #scans = new Map<string, Promise<string | null>>()
+  /**
+   * Handles verified in the last VERIFIED_MS: a PUTFH of one of them costs no lstat. Safe because
+   * every op that touches the file stats it again (and `stat` follows a moved file or says STALE);
+   * removals and renames through NFS drop entries at once.
+   */
+  readonly #verified = new Map<string, { rel: string, at: number }>()
 
   constructor (readonly exports: ExportTable, stateDir: string, private readonly log: Logger) {
     this.db = new HandleDb(stateDir, log)
@@ -59,10 +66,15 @@ export class LocalVfs {
     const dev = await this.#dev(exp)
     const known = this.db.get(exp.index, h.ino)
     if (known === null) throw new NfsError(NfsStatus.STALE)
+    const vkey = `${exp.index}:${h.ino}:${h.gen}`
+    const v = this.#verified.get(vkey)
+    if (v && v.rel === known && Date.now() - v.at < VERIFIED_MS) return { kind: 'fs', exp, ino: h.ino, gen: h.gen, rel: known }
     if (known !== undefined) {
       const st = await lstatOrNull(known === '' ? exp.path : join(exp.path, known))
       if (st && st.ino === h.ino && st.dev === dev) {
         if (h.gen !== 0 && genOf(st.birthtimeNs) !== h.gen) throw new NfsError(NfsStatus.STALE, 'inode reused')
+        if (this.#verified.size >= 16384) this.#verified.clear()
+        this.#verified.set(vkey, { rel: known, at: Date.now() })
         return { kind: 'fs', exp, ino: h.ino, gen: h.gen, rel: known }
       }
     }
@@ -78,6 +90,7 @@ export class LocalVfs {
   async stat (n: FsNode): Promise<Stat> {
     const st = await lstatOrNull(this.abs(n))
     if (st && st.ino === n.ino) return st
+    this.#verified.delete(`${n.exp.index}:${n.ino}:${n.gen}`)
     const fresh = await this.resolve(this.handle(n))
     n.rel = fresh.rel
     const again = await lstatOrNull(this.abs(n))
@@ -118,8 +131,10 @@ export class LocalVfs {
     return { node: this.#record(dir.exp, rel, st), stat: st }
   }
 
+  /** READ: eof when the file ends within this read. Not a regular file: ISDIR or INVAL. */
   async read (n: FsNode, offset: bigint, count: number): Promise<{ data: Buffer, eof: boolean }> {
-    return await this.#fds.with(this.key(n), this.abs(n), false, async (fh) => {
+    return await this.#fds.with(this.key(n), this.abs(n), false, async (fh, kind) => {
+      regular(kind)
       if (count === 0 || offset > BigInt(Number.MAX_SAFE_INTEGER)) {
         const size = (await fh.stat({ bigint: true })).size
         return { data: Buffer.alloc(0), eof: offset >= size }
@@ -133,7 +148,8 @@ export class LocalVfs {
 
   async write (n: FsNode, offset: bigint, data: Buffer, sync: boolean): Promise<void> {
     if (offset + BigInt(data.length) > BigInt(Number.MAX_SAFE_INTEGER)) throw new NfsError(NfsStatus.FBIG)
-    await this.#fds.with(this.key(n), this.abs(n), true, async (fh) => {
+    await this.#fds.with(this.key(n), this.abs(n), true, async (fh, kind) => {
+      regular(kind)
       let done = 0
       while (done < data.length) {
         const { bytesWritten } = await fh.write(data, done, data.length - done, Number(offset) + done)
@@ -145,35 +161,43 @@ export class LocalVfs {
   }
 
   async commit (n: FsNode): Promise<void> {
-    await this.#fds.with(this.key(n), this.abs(n), false, async (fh) => { await fh.datasync() }).catch(mapIoError)
+    await this.#fds.with(this.key(n), this.abs(n), false, async (fh, kind) => { regular(kind); await fh.datasync() }).catch(mapIoError)
   }
 
   /** A regular file (OPEN with create). Returns whether it was created by this call. */
-  async create (dir: FsNode, name: string, how: CreateHow, attrs: SetAttrs, creds: Creds): Promise<{ node: FsNode, stat: Stat, created: boolean }> {
-    await this.#dirStat(dir)
+  /**
+   * A regular file (OPEN with create). Returns whether this call created it, and the directory's
+   * change attribute before (for change_info4).
+   */
+  async create (dir: FsNode, name: string, how: CreateHow, attrs: SetAttrs, creds: Creds): Promise<{ node: FsNode, stat: Stat, created: boolean, dirBefore: bigint }> {
+    const dirBefore = (await this.#dirStat(dir)).ctimeNs
     const rel = joinRel(dir.rel, name)
     const abs = join(dir.exp.path, rel)
+    const mode = (attrs.mode ?? 0o644) & 0o7777
     let fh: fsp.FileHandle
     try {
-      fh = await fsp.open(abs, constants.O_CREAT | constants.O_EXCL | constants.O_RDWR | constants.O_NOFOLLOW, 0o600)
+      fh = await fsp.open(abs, constants.O_CREAT | constants.O_EXCL | constants.O_RDWR | constants.O_NOFOLLOW, mode)
     } catch (err) {
       if (!isErrno(err, 'EEXIST')) throw err
       if (how.mode === 'guarded') throw new NfsError(NfsStatus.EXIST)
       const st = await fsp.lstat(abs, { bigint: true })
       // RFC 7530 §16.16.5: a retransmitted EXCLUSIVE4 create finds its own verifier and succeeds.
       if (how.mode === 'exclusive' && !(st.isFile() && verifierOf(st).equals(how.verifier))) throw new NfsError(NfsStatus.EXIST)
-      return { node: this.#record(dir.exp, rel, st), stat: st, created: false }
+      return { node: this.#record(dir.exp, rel, st), stat: st, created: false, dirBefore }
     }
     try {
-      await fh.chown(creds.uid, creds.gid).catch(() => {})
-      await fh.chmod((attrs.mode ?? 0o644) & 0o7777) // exactly the client's mode: no server umask
-      if (attrs.size !== undefined || attrs.uid !== undefined || attrs.gid !== undefined) await this.#applyOnFd(fh, attrs)
+      let st = await fh.stat({ bigint: true })
+      let changed = false
+      // exactly the client's mode (the server's umask must not apply) and owner
+      if ((Number(st.mode) & 0o7777) !== mode) { await fh.chmod(mode); changed = true }
+      if (Number(st.uid) !== creds.uid || Number(st.gid) !== creds.gid) { await fh.chown(creds.uid, creds.gid).catch(() => {}); changed = true }
+      if (attrs.size !== undefined || attrs.uid !== undefined || attrs.gid !== undefined) { await this.#applyOnFd(fh, attrs); changed = true }
       // RFC 7530 §16.16.5: the verifier is kept in the times (atime, mtime seconds) until the client's SETATTR.
-      if (how.mode === 'exclusive') await fh.utimes(how.verifier.readUInt32BE(0), how.verifier.readUInt32BE(4))
-      const st = await fh.stat({ bigint: true })
+      if (how.mode === 'exclusive') { await fh.utimes(how.verifier.readUInt32BE(0), how.verifier.readUInt32BE(4)); changed = true }
+      if (changed) st = await fh.stat({ bigint: true })
       this.#dirs.invalidate(this.key(dir))
       dir.exp.notifyChange(rel)
-      return { node: this.#record(dir.exp, rel, st), stat: st, created: true }
+      return { node: this.#record(dir.exp, rel, st), stat: st, created: true, dirBefore }
     } finally { await fh.close() }
   }
 
@@ -239,6 +263,7 @@ export class LocalVfs {
     await fsp.rename(join(sdir.exp.path, from), join(ddir.exp.path, to))
     if (dst) this.#forget(ddir.exp, dst, to)
     this.db.moved(sdir.exp.index, from, to)
+    this.#verified.clear()
     this.db.set(sdir.exp.index, src.ino, to)
     this.#dirs.invalidate(this.key(sdir))
     this.#dirs.invalidate(this.key(ddir))
@@ -246,7 +271,7 @@ export class LocalVfs {
     sdir.exp.notifyChange(to)
   }
 
-  async setattr (n: FsNode, a: SetAttrs): Promise<Stat> {
+  async setattr (n: FsNode, a: SetAttrs): Promise<void> {
     const st = await this.stat(n)
     const abs = this.abs(n)
     if (a.size !== undefined) {
@@ -255,14 +280,18 @@ export class LocalVfs {
       if (a.size > BigInt(Number.MAX_SAFE_INTEGER)) throw new NfsError(NfsStatus.FBIG)
       await this.#fds.with(this.key(n), abs, true, async (fh) => { await fh.truncate(Number(a.size)) })
     }
-    if (a.uid !== undefined || a.gid !== undefined) await fsp.lchown(abs, a.uid ?? Number(st.uid), a.gid ?? Number(st.gid))
-    // chmod follows symlinks and Linux symlinks have no mode of their own: never chmod one
-    if (a.mode !== undefined && !st.isSymbolicLink()) await fsp.chmod(abs, a.mode & 0o7777)
+    if ((a.uid !== undefined && BigInt(a.uid) !== st.uid) || (a.gid !== undefined && BigInt(a.gid) !== st.gid)) {
+      await fsp.lchown(abs, a.uid ?? Number(st.uid), a.gid ?? Number(st.gid))
+    }
+    // chmod follows symlinks and Linux symlinks have no mode of their own: never chmod one.
+    // chown clears set-id bits, so the mode is applied after it even when it looks unchanged.
+    if (a.mode !== undefined && !st.isSymbolicLink() && (a.mode !== (Number(st.mode) & 0o7777) || a.uid !== undefined || a.gid !== undefined)) {
+      await fsp.chmod(abs, a.mode & 0o7777)
+    }
     if (a.atime !== undefined || a.mtime !== undefined) {
       await fsp.lutimes(abs, toTime(a.atime, st.atimeNs), toTime(a.mtime, st.mtimeNs))
     }
     n.exp.notifyChange(n.rel)
-    return await this.stat(n)
   }
 
   async statfs (exp: NfsExport): Promise<{ bsize: bigint, blocks: bigint, bfree: bigint, bavail: bigint, files: bigint, ffree: bigint }> {
@@ -277,6 +306,7 @@ export class LocalVfs {
   /** After a remove or an overwrite: the last link gone means the handle is STALE from now on. */
   #forget (exp: NfsExport, st: Stat, rel: string): void {
     const key = `${exp.index}:${st.ino}`
+    this.#verified.clear()
     if (st.isDirectory() || st.nlink <= 1n) {
       this.db.set(exp.index, st.ino, null)
       this.#fds.forget(key)
@@ -345,6 +375,11 @@ export function verifierOf (st: Stat): Buffer {
 function toTime (t: bigint | 'now' | undefined, current: bigint): number | Date {
   if (t === 'now') return new Date()
   return Number(t ?? current) / 1e9
+}
+
+function regular (kind: Kind): void {
+  if (kind === 'dir') throw new NfsError(NfsStatus.ISDIR)
+  if (kind !== 'file') throw new NfsError(NfsStatus.INVAL, 'not a regular file')
 }
 
 function mapIoError (err: unknown): never {

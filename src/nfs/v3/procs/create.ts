@@ -36,9 +36,13 @@ export const create: ProcDesc = {
     const made = await c.env.vfs.create(dir, fname, how, attrs, c.creds)
     if (!made.created) {
       if (!made.stat.isFile()) throw new NfsError(NfsStatus.EXIST)
-      if (how.mode === 'unchecked' && attrs.size !== undefined) made.stat = await c.env.vfs.setattr(made.node, { size: attrs.size })
+      if (how.mode === 'unchecked' && attrs.size !== undefined) {
+        await c.env.vfs.setattr(made.node, { size: attrs.size })
+        made.stat = await c.env.vfs.stat(made.node)
+      }
     } else if (attrs.atime !== undefined || attrs.mtime !== undefined) {
-      made.stat = await c.env.vfs.setattr(made.node, { atime: attrs.atime, mtime: attrs.mtime })
+      await c.env.vfs.setattr(made.node, { atime: attrs.atime, mtime: attrs.mtime })
+      made.stat = await c.env.vfs.stat(made.node)
     }
     await writeMade(res, c, made, dir)
   }

@@ -17,7 +17,10 @@ export const mkdir: ProcDesc = {
     const dir = c.writable(c.obj)
     c.pre = await c.wcc(dir)
     const made = await c.env.vfs.mkdir(dir, entryName(name, NfsStatus.EXIST), mode ?? 0o755, c.creds)
-    if (!isEmpty(rest)) made.stat = await c.env.vfs.setattr(made.node, rest)
+    if (!isEmpty(rest)) {
+      await c.env.vfs.setattr(made.node, rest)
+      made.stat = await c.env.vfs.stat(made.node)
+    }
     await writeMade(res, c, made, dir)
   }
 }

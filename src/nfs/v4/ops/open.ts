@@ -1,6 +1,6 @@
 import { NfsError, NfsStatus } from '../../errors.js'
 import { checkName } from '../../vfs/names.js'
-import type { CreateHow, FsNode, SetAttrs } from '../../vfs/types.js'
+import type { CreateHow, FsNode, SetAttrs, Stat } from '../../vfs/types.js'
 import type { XdrReader } from '../../xdr/reader.js'
 import { Attr, bitmapOf, decodeSetAttrs, has, writeBitmap, EXCLCREAT, type Bitmap } from '../attrs.js'
 import { changeInfo, type Ctx } from '../context.js'
@@ -60,6 +60,7 @@ export const open: OpDesc = {
 
     const cur = ctx.fh()
     let file: FsNode
+    let fileStat: Stat | undefined
     let before = 0n
     let after = 0n
     let attrset: Bitmap = []
@@ -68,23 +69,27 @@ export const open: OpDesc = {
         if (create) throw new NfsError(NfsStatus.ROFS)
         throw new NfsError(ctx.env.exports.byName(name) ? NfsStatus.ISDIR : NfsStatus.NOENT)
       }
-      before = (await ctx.env.vfs.stat(cur)).ctimeNs
       if (create) {
         const dir = ctx.writable(cur)
         const made = await ctx.env.vfs.create(dir, name, create.how, create.attrs, ctx.creds)
         file = made.node
+        fileStat = made.stat
+        before = made.dirBefore
         const excl = create.how.mode === 'exclusive'
         if (made.created) attrset = excl ? bitmapOf([Attr.TIME_ACCESS, Attr.TIME_MODIFY, ...bits(create.set)]) : create.set
         else if (!excl && has(create.set, Attr.SIZE)) attrset = bitmapOf([Attr.SIZE])
       } else {
-        file = (await ctx.env.vfs.lookup(cur, name)).node
+        before = (await ctx.env.vfs.stat(cur)).ctimeNs
+        const found = await ctx.env.vfs.lookup(cur, name)
+        file = found.node
+        fileStat = found.stat
       }
       after = (await ctx.env.vfs.stat(cur)).ctimeNs
     } else {
       if (cur.kind === 'pseudo') throw new NfsError(NfsStatus.ISDIR)
       file = cur
     }
-    const st = await ctx.env.vfs.stat(file)
+    const st = fileStat ?? await ctx.env.vfs.stat(file)
     if (st.isDirectory()) throw new NfsError(NfsStatus.ISDIR)
     if (st.isSymbolicLink()) throw new NfsError(NfsStatus.SYMLINK)
     if (!st.isFile()) throw new NfsError(ctx.minor > 0 ? NfsStatus.WRONG_TYPE : NfsStatus.INVAL)

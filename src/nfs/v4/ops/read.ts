@@ -17,12 +17,8 @@ export const read: OpDesc = {
     const offset = args.u64()
     const count = Math.min(args.u32(), MAX_IO)
     const n = ctx.fsFh(NfsStatus.ISDIR)
-    const st = await ctx.env.vfs.stat(n)
-    if (st.isDirectory()) throw new NfsError(NfsStatus.ISDIR)
-    if (!st.isFile()) throw new NfsError(st.isSymbolicLink() ? NfsStatus.INVAL : NfsStatus.INVAL)
     checkIo(ctx, sid, n, false)
-    if (offset >= st.size) { res.bool(true).opaque(Buffer.alloc(0)); return }
     const { data, eof } = await ctx.env.vfs.read(n, offset, count)
-    res.bool(eof || offset + BigInt(data.length) >= st.size).opaque(data)
+    res.bool(eof).opaque(data)
   }
 }
