@@ -22,8 +22,8 @@ export interface V3Env {
   readonly writeVerf: Buffer
   /** SHOAL_NFS_ALLOW, checked again by MNT */
   readonly allow: AllowList
-  /** per-procedure counters (the server's, shared with v4) */
-  readonly stats?: { count (op: string, status: string): void }
+  /** per-procedure counters and time spent (the server's, shared with v4) */
+  readonly stats?: { count (op: string, status: string, micros?: number): void }
 }
 
 /**
