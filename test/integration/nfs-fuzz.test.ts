@@ -4,18 +4,7 @@ import { recordMark } from '../../src/nfs/rpc/record.js'
 import { XdrWriter } from '../../src/nfs/xdr/writer.js'
 import { startNfs, type TestNfs } from '../helpers/nfs.js'
 import { RawClient, op } from '../helpers/nfs-client.js'
-
-/** mulberry32: a small seeded PRNG, so a failure replays with the same seed. */
-function prng (seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+import { prng } from '../helpers/prng.js'
 
 const SEED = Number(process.env.NFS_FUZZ_SEED ?? 20261121)
 const TIME_LIMIT_MS = Number(process.env.NFS_FUZZ_MS ?? 8000)

@@ -67,4 +67,11 @@ describe('nfs: Linux kernel client in a guest', function () {
     assert.equal(r.code, 0, `guest failed (${r.summary}):\n${failures(r.log)}`)
     assert.match(r.log, /nfs4 rw,[^ ]*vers=4\.1/)
   })
+
+  it('passes the basic workload over NFSv3, MOUNT v3 on the same port (vers=3,mountport=PORT,nolock)', async () => {
+    const r = await guest(t.port, '3', 'basic.sh', { MOUNTPORT: String(t.port) })
+    assert.equal(r.code, 0, `guest failed (${r.summary}):\n${failures(r.log)}`)
+    assert.match(r.log, /nfs rw,[^ ]*vers=3,/)
+    assert.match(r.summary, /^55 passed, 0 failed$/)
+  })
 })
