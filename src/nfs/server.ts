@@ -38,6 +38,8 @@ export interface NfsServerStats {
 
 /** Requests one connection may have in flight before we stop reading from it. */
 const MAX_INFLIGHT = 32
+/** Connections at once; more are refused (each may hold MAX_INFLIGHT requests of MAX_RECORD). */
+const MAX_CONNECTIONS = 1024
 /** Replies queued on a slow reader before we stop reading its requests. */
 const MAX_QUEUED = 16 * 1024 * 1024
 
@@ -76,9 +78,10 @@ export class NfsServer extends Resource {
       stats: new OpStats()
     }
     this.#rpc = new RpcDispatcher(opts.log.extend('rpc'))
-    // NFSv3 shares program 100003 with v4 (Nfs4Program hands it other versions); MOUNT v3 is its own program
+    this.#rpc.register(new Nfs4Program(this.#env))
+    // NFSv3 and MOUNT v3 over the same vfs, handles, write verifier and counters
     const v3 = { vfs: this.#vfs, exports: opts.exports, log: opts.log.extend('v3'), writeVerf: this.#env.writeVerf, allow: this.#allow, stats: this.#env.stats }
-    this.#rpc.register(new Nfs4Program(this.#env, new Nfs3Program(v3)))
+    this.#rpc.register(new Nfs3Program(v3))
     this.#rpc.register(new MountProgram(v3))
   }
 
@@ -120,6 +123,11 @@ export class NfsServer extends Resource {
   #onConnection (sock: Socket): void {
     if (!this.#allow.allows(sock.remoteAddress)) {
       this.#log.warn(`nfs: refused connection from ${sock.remoteAddress ?? '?'} (not in SHOAL_NFS_ALLOW)`)
+      sock.destroy()
+      return
+    }
+    if (this.#conns.size >= MAX_CONNECTIONS) {
+      this.#log.warn(`nfs: refused connection from ${sock.remoteAddress ?? '?'} (${MAX_CONNECTIONS} connections open)`)
       sock.destroy()
       return
     }

@@ -31,9 +31,9 @@ export async function randomFile (path: string, n: number): Promise<string> {
 }
 
 /** nfs-cat to a file (streamed: 100 MiB does not go through a JS string). */
-export function nfsCat (url: string, dest: string): Promise<number> {
+export function nfsCat (url: string, dest: string, stderr: 'inherit' | 'ignore' = 'inherit'): Promise<number> {
   return new Promise((resolve, reject) => {
-    const p = spawn('nfs-cat', [url], { stdio: ['ignore', 'pipe', 'inherit'] })
+    const p = spawn('nfs-cat', [url], { stdio: ['ignore', 'pipe', stderr] })
     const out = createWriteStream(dest)
     p.stdout.pipe(out)
     p.on('error', reject)

@@ -43,6 +43,16 @@ export class RawClient {
 
   writeRaw (b: Buffer): void { this.#sock.write(b) }
 
+  /** Sends a hand-made record (its first word is the xid) and waits for the reply to that xid. */
+  send (record: Buffer): Promise<Buffer> {
+    const xid = record.readUInt32BE(0)
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => { this.#waiting.delete(xid); reject(new Error(`no reply to xid ${xid}`)) }, 10_000)
+      this.#waiting.set(xid, (b) => { clearTimeout(t); resolve(b) })
+      this.#sock.write(Buffer.concat([recordMark(record.length), record]))
+    })
+  }
+
   /** One RPC call with AUTH_SYS uid/gid 0; resolves with the whole reply record (empty if the connection closed). */
   call (prog: number, vers: number, proc: number, args: XdrWriter | Buffer, opts: { timeoutMs?: number } = {}): Promise<Buffer> {
     const xid = ++this.#xid >>> 0

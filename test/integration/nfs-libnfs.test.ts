@@ -65,7 +65,7 @@ describe('nfs: libnfs client (NFSv4.0)', function () {
     const name = 'restart.bin'
     const want = await randomFile(join(t.root, 'data', name), 100 << 20)
     const dest = join(tmp, name)
-    const reading = nfsCat(url(`data/${name}`), dest)
+    const reading = nfsCat(url(`data/${name}`), dest, 'ignore')
     // restart once the copy is under way
     for (let i = 0; i < 200; i++) {
       const s = await stat(dest).catch(() => null)
@@ -77,7 +77,9 @@ describe('nfs: libnfs client (NFSv4.0)', function () {
     if (code === 0) {
       assert.equal(await sha(dest), want)
     } else {
-      // libnfs 4.0 does not always reconnect a v4 session by itself; a new client must then work at once
+      // measured: libnfs 4.0 does not reconnect an NFSv4 mount at all (no request reaches the new
+      // server), so that copy fails; a new client must then work at once with the same handles db
+      console.log('      (libnfs does not reconnect NFSv4; a new client read the file after the restart)')
       await rm(dest, { force: true })
       assert.equal(await nfsCat(url(`data/${name}`), dest), 0)
       assert.equal(await sha(dest), want)

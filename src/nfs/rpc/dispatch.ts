@@ -10,23 +10,28 @@ export interface RpcConnection {
 }
 
 /**
- * One ONC RPC program (NFS v4, later NFS v3 and MOUNT v3) on the shared port. `call` returns the
- * procedure's results; it throws RpcError for PROG_MISMATCH/PROC_UNAVAIL and XdrError for
+ * One version of one ONC RPC program (NFS 4, later NFS 3 and MOUNT 3) on the shared port. `call`
+ * returns the procedure's results; it throws RpcError for PROC_UNAVAIL and XdrError for
  * undecodable arguments (→ GARBAGE_ARGS).
  */
 export interface RpcProgram {
   readonly prog: number
+  readonly vers: number
   readonly name: string
   call (call: RpcCall, conn: RpcConnection): Promise<XdrWriter>
 }
 
 /** Version-neutral dispatch by program number; every failure becomes a reply, never an exception. */
 export class RpcDispatcher {
-  readonly #programs = new Map<number, RpcProgram>()
+  readonly #programs = new Map<number, Map<number, RpcProgram>>()
 
   constructor (private readonly log: Logger) {}
 
-  register (p: RpcProgram): void { this.#programs.set(p.prog, p) }
+  register (p: RpcProgram): void {
+    let versions = this.#programs.get(p.prog)
+    if (!versions) this.#programs.set(p.prog, (versions = new Map()))
+    versions.set(p.vers, p)
+  }
 
   /** Returns the whole reply (header + results), or null when the record is not even an RPC call. */
   async dispatch (record: Buffer, conn: RpcConnection): Promise<XdrWriter | null> {
@@ -38,8 +43,11 @@ export class RpcDispatcher {
       if (err instanceof AuthFailure) return deniedReply(err.xid, err.stat)
       return null
     }
-    const program = this.#programs.get(call.prog)
-    if (!program) return acceptedReply(call.xid, AcceptStat.PROG_UNAVAIL)
+    const versions = this.#programs.get(call.prog)
+    if (!versions) return acceptedReply(call.xid, AcceptStat.PROG_UNAVAIL)
+    const program = versions.get(call.vers)
+    // RFC 5531 §9: PROG_MISMATCH carries the lowest and highest versions supported
+    if (!program) return acceptedReply(call.xid, AcceptStat.PROG_MISMATCH, Math.min(...versions.keys()), Math.max(...versions.keys()))
     try {
       const results = await program.call(call, conn)
       return acceptedReply(call.xid, AcceptStat.SUCCESS).append(results)

@@ -19,6 +19,7 @@ const MAX_MOUNTS = 4096
  */
 export class MountProgram implements RpcProgram {
   readonly prog = MOUNT_PROGRAM
+  readonly vers = MOUNT_VERSION
   readonly name = 'MOUNTv3'
   /** "host dirpath" of the mounts clients told us about, for DUMP */
   readonly #mounts = new Set<string>()
@@ -26,7 +27,6 @@ export class MountProgram implements RpcProgram {
   constructor (private readonly env: V3Env) {}
 
   async call (call: RpcCall, conn: RpcConnection): Promise<XdrWriter> {
-    if (call.vers !== MOUNT_VERSION) throw new RpcError(AcceptStat.PROG_MISMATCH, MOUNT_VERSION, MOUNT_VERSION)
     const host = hostOf(conn.remote)
     switch (call.proc) {
       case 0: return new XdrWriter(0) // MOUNTPROC3_NULL

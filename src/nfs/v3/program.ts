@@ -54,18 +54,18 @@ export const PROCS: ReadonlyMap<number, ProcDesc> = new Map([
 ])
 
 /**
- * NFSv3 (RFC 1813) over the same vfs and file handles as v4: reached through Nfs4Program's
- * `other` (one program number, two versions on one port). Every result starts with nfsstat3;
+ * NFSv3 (RFC 1813) over the same vfs and file handles as v4, registered beside it (one program
+ * number, two versions on one port: the dispatcher picks by version). Every result starts with nfsstat3;
  * failures carry the procedure's resfail body (post-op attributes or wcc data) so clients keep
  * their caches right even when a call fails.
  */
 export class Nfs3Program implements RpcProgram {
   readonly prog = 100003
+  readonly vers = NFS3_VERSION
   readonly name = 'NFSv3'
   constructor (private readonly env: V3Env) {}
 
   async call (call: RpcCall, conn: RpcConnection): Promise<XdrWriter> {
-    if (call.vers !== NFS3_VERSION) throw new RpcError(AcceptStat.PROG_MISMATCH, 3, 4)
     if (call.proc === 0) return new XdrWriter(0)
     const desc = PROCS.get(call.proc)
     if (!desc) throw new RpcError(AcceptStat.PROC_UNAVAIL)

@@ -29,6 +29,9 @@ export function writeBitmap (w: XdrWriter, b: Bitmap): void {
   for (let i = 0; i < n; i++) w.u32(b[i]!)
 }
 export function has (b: Bitmap, bit: number): boolean { return (((b[bit >> 5] ?? 0) >>> (bit & 31)) & 1) === 1 }
+export function withoutBit (b: Bitmap, bit: number): Bitmap {
+  return b.map((w, i) => (i === bit >> 5 ? (w & ~(1 << (bit & 31))) >>> 0 : w))
+}
 export function bitmapOf (bits: number[]): Bitmap {
   const b: Bitmap = []
   for (const bit of bits) {

@@ -57,6 +57,11 @@ export const OPS: ReadonlyMap<number, OpDesc> = new Map<number, OpDesc>([
   [Op.RECLAIM_COMPLETE, reclaimComplete]
 ])
 
+/** Ops that change nothing on disk: stats remembered earlier in the compound stay valid across them. */
+const PURE = new Set([Op.ACCESS, Op.GETATTR, Op.GETFH, Op.LOOKUP, Op.LOOKUPP, Op.NVERIFY, Op.PUTFH, Op.PUTPUBFH,
+  Op.PUTROOTFH, Op.READ, Op.READDIR, Op.READLINK, Op.RESTOREFH, Op.SAVEFH, Op.SECINFO, Op.SEQUENCE, Op.VERIFY,
+  Op.SECINFO_NO_NAME, Op.LOCKT, Op.TEST_STATEID])
+
 /** RFC 8881 §2.10.6.4: ops that may start a compound without SEQUENCE (as its only op). */
 const SESSIONLESS = new Set([Op.EXCHANGE_ID, Op.CREATE_SESSION, Op.DESTROY_SESSION, Op.DESTROY_CLIENTID, Op.BIND_CONN_TO_SESSION])
 
@@ -81,7 +86,7 @@ export async function compound (env: V4Env, call: RpcCall, conn: RpcConnection):
     for (let i = 0; i < count && status === NfsStatus.OK; i++) {
       let opnum: number
       try { opnum = r.u32() } catch { status = NfsStatus.BADXDR; results.u32(Op.ILLEGAL).u32(status); done++; break }
-      status = await runOne(ctx, r, results, opnum, i, count)
+      status = await runOne(ctx, r, results, opnum, i)
       done++
       if (ctx.session && i === 0 && ctx.session.maxOps < count && status === NfsStatus.OK) {
         status = NfsStatus.TOO_MANY_OPS
@@ -101,7 +106,7 @@ function header (status: NfsStatus, tag: Buffer, n: number): XdrWriter {
   return new XdrWriter(64 + tag.length).u32(status).opaque(tag).u32(n)
 }
 
-async function runOne (ctx: Ctx, r: XdrReader, out: XdrWriter, opnum: number, i: number, count: number): Promise<NfsStatus> {
+async function runOne (ctx: Ctx, r: XdrReader, out: XdrWriter, opnum: number, i: number): Promise<NfsStatus> {
   const desc = OPS.get(opnum)
   const [lo, hi] = desc?.minors ?? [0, 1]
   let status: NfsStatus
@@ -121,6 +126,7 @@ async function runOne (ctx: Ctx, r: XdrReader, out: XdrWriter, opnum: number, i:
     status = NfsStatus.NOFILEHANDLE
   } else {
     try {
+      if (!PURE.has(opnum)) ctx.forgetStats()
       await desc.run(ctx, r, body)
       status = NfsStatus.OK
     } catch (err) {

@@ -2,7 +2,7 @@ import type { AuthSys } from '../rpc/message.js'
 import type { RpcConnection } from '../rpc/dispatch.js'
 import { NfsError, NfsStatus } from '../errors.js'
 import { encodeFh, PSEUDO_ROOT } from '../fh.js'
-import type { FsNode, VNode, Creds } from '../vfs/types.js'
+import type { FsNode, VNode, Creds, Stat } from '../vfs/types.js'
 import type { XdrWriter } from '../xdr/writer.js'
 import { encodeAttrs, fromStat, FSID_MAJOR, type AttrSource, type Bitmap } from './attrs.js'
 import { Ftype } from './consts.js'
@@ -19,6 +19,11 @@ export class Ctx {
   /** RFC 8881 §16.2.3.1.2: the current stateid, for the special "current" stateid */
   stateid: Stateid | null = null
   readonly creds: Creds
+  /**
+   * Stats taken earlier in this compound, by file key: a LOOKUP or OPEN followed by GETATTR costs
+   * one lstat, not two. Cleared before every op that may change something (compound.ts).
+   */
+  readonly #memo = new Map<string, Stat>()
 
   constructor (readonly env: V4Env, readonly minor: number, readonly auth: AuthSys | undefined, readonly conn: RpcConnection) {
     this.creds = auth ? { uid: auth.uid, gid: auth.gid } : { uid: 65534, gid: 65534 }
@@ -49,9 +54,19 @@ export class Ctx {
 
   async attrSource (n: VNode): Promise<AttrSource> {
     if (n.kind === 'pseudo') return pseudoAttrs(this)
-    const st = await this.env.vfs.stat(n)
-    return fromStat(st, this.fhBytes(n), n.exp.index)
+    return fromStat(await this.stat(n), this.fhBytes(n), n.exp.index)
   }
+
+  /** A stat from earlier in this compound, else a fresh one. */
+  async stat (n: FsNode): Promise<Stat> {
+    return this.#memo.get(this.env.vfs.key(n)) ?? this.remember(n, await this.env.vfs.stat(n))
+  }
+
+  /** A fresh stat (after a change), remembered for the rest of the compound. */
+  async fresh (n: FsNode): Promise<Stat> { return this.remember(n, await this.env.vfs.stat(n)) }
+
+  remember (n: FsNode, st: Stat): Stat { this.#memo.set(this.env.vfs.key(n), st); return st }
+  forgetStats (): void { this.#memo.clear() }
 
   async writeAttrs (w: XdrWriter, n: VNode, req: Bitmap): Promise<void> {
     await encodeAttrs(w, await this.attrSource(n), req, this.attrEnv(n))

@@ -47,6 +47,14 @@ export class FdCache {
     }
   }
 
+  /** Keeps a descriptor opened elsewhere (a file just created, O_RDWR) for the WRITEs that follow. */
+  adopt (key: string, fh: FileHandle, kind: Kind): void {
+    const old = this.#entries.get(key)
+    if (old) this.#drop(key, old)
+    this.#entries.set(key, { fh, writable: true, users: 0, last: Date.now(), kind })
+    this.#evict()
+  }
+
   /** Forget a file (removed): its descriptor closes once no call uses it. */
   forget (key: string): void {
     const e = this.#entries.get(key)

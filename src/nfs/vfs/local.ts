@@ -11,19 +11,21 @@ import { genOf, type FileHandle } from '../fh.js'
 import { FdCache, type Kind } from './fd-cache.js'
 import { HandleDb } from './handle-db.js'
 import { joinRel, parentRel } from './names.js'
-import { DirCache, scanForInode } from './scan.js'
+import { DirCache, scanExport } from './scan.js'
 import { lstatOrNull } from './stat.js'
 import type { CreateHow, Creds, DirEntry, FsNode, SetAttrs, Stat } from './types.js'
 
 const run = promisify(execFile)
 const VERIFIED_MS = 1000
+const SCAN_REUSE_MS = 5000
 
 /**
  * The id-based backend over the real namespace folders. Contract:
  * - every name given here has passed `checkName`, so a path never leaves its export;
  * - files are reached with lstat/O_NOFOLLOW and symlinks are never followed;
  * - a handle maps to a path through the HandleDb; a path whose inode (or generation, or device)
- *   differs is not the file: the export is scanned once for the inode, else the handle is STALE;
+ *   differs is not the file: a walk of the export (shared, at most one per SCAN_REUSE_MS) looks
+ *   for the inode, else the handle is STALE;
  * - only async fs calls; every mutation calls the export's notifyChange.
  */
 export class LocalVfs {
@@ -31,7 +33,8 @@ export class LocalVfs {
   readonly #fds = new FdCache()
   readonly #dirs = new DirCache()
   readonly #devs = new Map<number, bigint>()
-  readonly #scans = new Map<string, Promise<string | null>>()
+  /** one walk per export at a time, its result reused for SCAN_REUSE_MS */
+  readonly #scans = new Map<number, { at: number, walk: Promise<Map<bigint, string>> }>()
   /**
    * Handles verified in the last VERIFIED_MS: a PUTFH of one of them costs no lstat. Safe because
    * every op that touches the file stats it again (and `stat` follows a moved file or says STALE);
@@ -79,7 +82,8 @@ export class LocalVfs {
       }
     }
     const found = await this.#scan(exp, h.ino, dev)
-    if (found === null) { this.db.set(exp.index, h.ino, null); throw new NfsError(NfsStatus.STALE) }
+    // not found: STALE, but no tombstone (only a remove through NFS is certain); a walk costs at most one per SCAN_REUSE_MS
+    if (found === null) throw new NfsError(NfsStatus.STALE)
     const st = await lstatOrNull(found === '' ? exp.path : join(exp.path, found))
     if (!st || (h.gen !== 0 && genOf(st.birthtimeNs) !== h.gen)) throw new NfsError(NfsStatus.STALE)
     this.db.set(exp.index, h.ino, found)
@@ -197,8 +201,10 @@ export class LocalVfs {
       if (changed) st = await fh.stat({ bigint: true })
       this.#dirs.invalidate(this.key(dir))
       dir.exp.notifyChange(rel)
-      return { node: this.#record(dir.exp, rel, st), stat: st, created: true, dirBefore }
-    } finally { await fh.close() }
+      const node = this.#record(dir.exp, rel, st)
+      this.#fds.adopt(this.key(node), fh, 'file') // the client's WRITEs come next
+      return { node, stat: st, created: true, dirBefore }
+    } catch (err) { await fh.close(); throw err }
   }
 
   async mkdir (dir: FsNode, name: string, mode: number, creds: Creds): Promise<{ node: FsNode, stat: Stat }> {
@@ -353,16 +359,15 @@ export class LocalVfs {
     return st.dev
   }
 
-  /** One scan per (export, inode) at a time; concurrent PUTFHs of the same lost handle share it. */
-  #scan (exp: NfsExport, ino: bigint, dev: bigint): Promise<string | null> {
-    const key = `${exp.index}:${ino}`
-    let p = this.#scans.get(key)
-    if (!p) {
-      this.log.debug(`scanning ${exp.name} for inode ${ino}`)
-      p = scanForInode(exp.path, ino, dev).finally(() => this.#scans.delete(key))
-      this.#scans.set(key, p)
+  async #scan (exp: NfsExport, ino: bigint, dev: bigint): Promise<string | null> {
+    let s = this.#scans.get(exp.index)
+    if (!s || Date.now() - s.at > SCAN_REUSE_MS) {
+      this.log.debug(`scanning ${exp.name} for moved files`)
+      s = { at: Date.now(), walk: scanExport(exp.path, dev) }
+      this.#scans.set(exp.index, s)
+      s.walk.then(() => { if (s) s.at = Date.now() }, () => this.#scans.delete(exp.index))
     }
-    return p
+    return (await s.walk).get(ino) ?? null
   }
 }
 

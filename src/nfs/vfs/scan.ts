@@ -1,38 +1,40 @@
-import { opendir } from 'node:fs/promises'
+import { opendir, readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { DirEntry, Stat } from './types.js'
 import { lstatOrNull } from './stat.js'
 
-const SCAN_LIMIT = 500_000
+const SCAN_LIMIT = 300_000
 
 /**
- * The fallback for a handle whose recorded path no longer holds its inode (moved by something other
- * than NFS, or a lost db tail): breadth-first through the export, never following symlinks or
- * crossing devices, at most SCAN_LIMIT entries. Returns the path relative to the export, or null.
+ * The fallback for handles whose recorded path no longer holds their inode (moved by something
+ * other than NFS, or a lost db tail): one breadth-first walk of the export maps every inode to a
+ * path, never following symlinks or crossing devices, at most SCAN_LIMIT entries. Many stale
+ * handles at once (a client after a restart) share one walk.
  */
-export async function scanForInode (root: string, ino: bigint, dev: bigint): Promise<string | null> {
+export async function scanExport (root: string, dev: bigint): Promise<Map<bigint, string>> {
+  const found = new Map<bigint, string>()
   const rootSt = await lstatOrNull(root)
-  if (!rootSt) return null
-  if (rootSt.ino === ino) return ''
+  if (!rootSt) return found
+  found.set(rootSt.ino, '')
   let queue = ['']
-  let seen = 0
-  while (queue.length > 0) {
+  while (queue.length > 0 && found.size < SCAN_LIMIT) {
     const next: string[] = []
     for (const rel of queue) {
-      let dir
-      try { dir = await opendir(rel === '' ? root : join(root, rel)) } catch { continue }
-      for await (const d of dir) {
-        if (++seen > SCAN_LIMIT) return null
-        const childRel = rel === '' ? d.name : `${rel}/${d.name}`
-        const st = await lstatOrNull(join(root, childRel))
-        if (!st || st.dev !== dev) continue
-        if (st.ino === ino) return childRel
-        if (st.isDirectory()) next.push(childRel)
+      let names: string[]
+      try { names = await readdir(rel === '' ? root : join(root, rel)) } catch { continue }
+      for (let i = 0; i < names.length && found.size < SCAN_LIMIT; i += 64) {
+        const batch = names.slice(i, i + 64).map((n) => (rel === '' ? n : `${rel}/${n}`))
+        const stats = await Promise.all(batch.map((r) => lstatOrNull(join(root, r))))
+        stats.forEach((st, j) => {
+          if (!st || st.dev !== dev) return
+          if (!found.has(st.ino)) found.set(st.ino, batch[j]!)
+          if (st.isDirectory()) next.push(batch[j]!)
+        })
       }
     }
     queue = next
   }
-  return null
+  return found
 }
 
 /**

@@ -1,6 +1,6 @@
 import { NfsError, NfsStatus } from '../../errors.js'
 import { checkName } from '../../vfs/names.js'
-import { Attr, decodeSetAttrs, has, writeBitmap } from '../attrs.js'
+import { Attr, decodeSetAttrs, withoutBit, writeBitmap } from '../attrs.js'
 import { changeInfo } from '../context.js'
 import { Ftype, MAX_COMPONENT } from '../consts.js'
 import type { OpDesc } from '../op.js'
@@ -19,7 +19,12 @@ export const create: OpDesc = {
   async run (ctx, args, res) {
     const type = args.u32()
     let target: string | undefined
-    if (type === Ftype.LNK) target = args.opaque(4096).toString('utf8')
+    if (type === Ftype.LNK) {
+      const raw = args.opaque(4096)
+      target = raw.toString('utf8')
+      // RFC 7530 §16.4.5: linktext4 is UTF-8; a NUL cannot be stored in a symlink
+      if (raw.length === 0 || raw.includes(0) || !Buffer.from(target, 'utf8').equals(raw)) throw new NfsError(NfsStatus.INVAL, 'bad link text')
+    }
     else if (type === Ftype.BLK || type === Ftype.CHR) { args.u32(); args.u32() } else if (type < 1 || type > 9) throw new NfsError(NfsStatus.BADXDR)
     const name = checkName(args.opaque(MAX_COMPONENT))
     const { attrs, set } = decodeSetAttrs(args, ctx.minor)
@@ -28,7 +33,7 @@ export const create: OpDesc = {
     if (type === Ftype.BLK || type === Ftype.CHR || type === Ftype.SOCK) throw new NfsError(NfsStatus.PERM, 'device nodes are not allowed')
     if (type !== Ftype.DIR && type !== Ftype.LNK && type !== Ftype.FIFO) throw new NfsError(NfsStatus.BADTYPE)
     const vfs = ctx.env.vfs
-    const before = (await vfs.stat(dir)).ctimeNs
+    const before = (await ctx.stat(dir)).ctimeNs
     const mode = attrs.mode ?? (type === Ftype.DIR ? 0o755 : 0o644)
     const made = type === Ftype.DIR
       ? await vfs.mkdir(dir, name, mode, ctx.creds)
@@ -38,9 +43,11 @@ export const create: OpDesc = {
     const rest = { ...attrs }
     delete rest.mode
     if (Object.keys(rest).length > 0) await vfs.setattr(made.node, rest)
-    const after = (await vfs.stat(dir)).ctimeNs
+    const after = (await ctx.fresh(dir)).ctimeNs
+    if (Object.keys(rest).length === 0) ctx.remember(made.node, made.stat)
     ctx.current = made.node
     changeInfo(res, before, after)
-    writeBitmap(res, type === Ftype.LNK && has(set, Attr.MODE) ? set.map((w, i) => i === 1 ? (w & ~(1 << (Attr.MODE - 32))) >>> 0 : w) : set)
+    // a symlink has no mode of its own (Linux): the mode was not set
+    writeBitmap(res, type === Ftype.LNK ? withoutBit(set, Attr.MODE) : set)
   }
 }

@@ -20,7 +20,9 @@ export const lookup: OpDesc = {
       ctx.current = (await ctx.env.vfs.root(exp)).node
       return
     }
-    ctx.current = (await ctx.env.vfs.lookup(dir, name)).node
+    const found = await ctx.env.vfs.lookup(dir, name)
+    ctx.remember(found.node, found.stat)
+    ctx.current = found.node
   }
 }
 
@@ -32,6 +34,7 @@ export const lookupp: OpDesc = {
     const n = ctx.fh()
     if (n.kind === 'pseudo') throw new NfsError(NfsStatus.NOENT)
     const p = await ctx.env.vfs.parent(n)
+    if (p) ctx.remember(p.node, p.stat)
     ctx.current = p ? p.node : PSEUDO
   }
 }

@@ -79,12 +79,12 @@ export const open: OpDesc = {
         if (made.created) attrset = excl ? bitmapOf([Attr.TIME_ACCESS, Attr.TIME_MODIFY, ...bits(create.set)]) : create.set
         else if (!excl && has(create.set, Attr.SIZE)) attrset = bitmapOf([Attr.SIZE])
       } else {
-        before = (await ctx.env.vfs.stat(cur)).ctimeNs
+        before = (await ctx.stat(cur)).ctimeNs
         const found = await ctx.env.vfs.lookup(cur, name)
         file = found.node
         fileStat = found.stat
       }
-      after = (await ctx.env.vfs.stat(cur)).ctimeNs
+      after = create ? (await ctx.fresh(cur)).ctimeNs : before
     } else {
       if (cur.kind === 'pseudo') throw new NfsError(NfsStatus.ISDIR)
       file = cur
@@ -96,6 +96,8 @@ export const open: OpDesc = {
     if ((access & 2) !== 0 && file.exp.readOnly) throw new NfsError(NfsStatus.ROFS)
     if (create && create.how.mode !== 'exclusive' && create.attrs.size !== undefined && has(attrset, Attr.SIZE) && st.size !== create.attrs.size) {
       await ctx.env.vfs.setattr(file, { size: create.attrs.size })
+    } else {
+      ctx.remember(file, st)
     }
     const o = ctx.env.opens.open(client, owner, ctx.env.vfs.key(file), access, deny)
     ctx.current = file

@@ -1,4 +1,4 @@
-import { NfsError, NfsStatus } from '../../errors.js'
+import { NfsStatus } from '../../errors.js'
 import { MAX_IO } from '../consts.js'
 import type { OpDesc } from '../op.js'
 import { readStateid } from '../state/stateid.js'

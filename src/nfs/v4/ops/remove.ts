@@ -11,9 +11,9 @@ export const remove: OpDesc = {
   async run (ctx, args, res) {
     const name = checkName(args.opaque(MAX_COMPONENT))
     const dir = ctx.writable(ctx.fh())
-    const before = (await ctx.env.vfs.stat(dir)).ctimeNs
+    const before = (await ctx.stat(dir)).ctimeNs
     await ctx.env.vfs.remove(dir, name)
-    changeInfo(res, before, (await ctx.env.vfs.stat(dir)).ctimeNs)
+    changeInfo(res, before, (await ctx.fresh(dir)).ctimeNs)
   }
 }
 
@@ -32,11 +32,11 @@ export const rename: OpDesc = {
     const sdir = ctx.writable(ctx.saved)
     const ddir = ctx.writable(ctx.fh())
     const vfs = ctx.env.vfs
-    const sBefore = (await vfs.stat(sdir)).ctimeNs
-    const dBefore = (await vfs.stat(ddir)).ctimeNs
+    const sBefore = (await ctx.stat(sdir)).ctimeNs
+    const dBefore = (await ctx.stat(ddir)).ctimeNs
     await vfs.rename(sdir, from, ddir, to)
-    changeInfo(res, sBefore, (await vfs.stat(sdir)).ctimeNs)
-    changeInfo(res, dBefore, (await vfs.stat(ddir)).ctimeNs)
+    changeInfo(res, sBefore, (await ctx.fresh(sdir)).ctimeNs)
+    changeInfo(res, dBefore, (await ctx.fresh(ddir)).ctimeNs)
   }
 }
 
@@ -52,9 +52,9 @@ export const link: OpDesc = {
     if (!ctx.saved) throw new NfsError(NfsStatus.NOFILEHANDLE)
     const file = ctx.writable(ctx.saved)
     const dir = ctx.writable(ctx.fh())
-    const before = (await ctx.env.vfs.stat(dir)).ctimeNs
+    const before = (await ctx.stat(dir)).ctimeNs
     await ctx.env.vfs.link(file, dir, name)
-    changeInfo(res, before, (await ctx.env.vfs.stat(dir)).ctimeNs)
+    changeInfo(res, before, (await ctx.fresh(dir)).ctimeNs)
   }
 }
 

@@ -5,11 +5,13 @@ import type { XdrReader } from '../../xdr/reader.js'
 import { XdrWriter } from '../../xdr/writer.js'
 import { MAX_OPS, MAX_RECORD } from '../consts.js'
 import { ReplayHit, type OpDesc } from '../op.js'
-import { Session } from '../state/clients.js'
+import { Session, type Slot } from '../state/clients.js'
 import { readStateid } from '../state/stateid.js'
 
 const MAX_SLOTS = 64
 const MAX_CACHED = 64 * 1024
+const SMALL_REPLY = 4096
+const MAX_SESSIONS_PER_CLIENT = 16
 const CREATE_SESSION4_FLAG_PERSIST = 1
 const CREATE_SESSION4_FLAG_CONN_BACK_CHAN = 2
 
@@ -62,6 +64,7 @@ export const createSession: OpDesc = {
       reqs: Math.max(1, Math.min(fore.reqs, MAX_SLOTS))
     }
     if (mine.req < 256 || mine.resp < 256) throw new NfsError(NfsStatus.TOOSMALL)
+    if (c.sessions.size >= MAX_SESSIONS_PER_CLIENT) throw new NfsError(NfsStatus.RESOURCE, 'too many sessions')
     const id = Buffer.alloc(16)
     id.writeBigUInt64BE(clientid, 0)
     id.writeBigUInt64BE(++sessions, 8)
@@ -98,7 +101,7 @@ export const sequence: OpDesc = {
     const seq = args.u32()
     const slotId = args.u32()
     args.u32()
-    args.bool()
+    const cacheThis = args.bool()
     const s = ctx.env.clients.session(sid)
     const slot = s.slots[slotId]
     if (!slot) throw new NfsError(NfsStatus.BADSLOT)
@@ -111,6 +114,7 @@ export const sequence: OpDesc = {
     slot.seq = seq
     slot.busy = true
     slot.reply = null
+    slot.cacheThis = cacheThis
     ctx.session = s
     ctx.slot = slot
     s.conns.add(ctx.conn.id)
@@ -119,10 +123,14 @@ export const sequence: OpDesc = {
   }
 }
 
-export function finishSlot (s: Session, slot: { busy: boolean, reply: Buffer[] | null }, reply: Buffer[]): void {
+/**
+ * RFC 8881 §2.10.6.1.3: replies the client asked to cache (sa_cachethis) are kept up to the
+ * session's limit, others only when small; a retry of an uncached one gets RETRY_UNCACHED_REP.
+ */
+export function finishSlot (s: Session, slot: Slot, reply: Buffer[]): void {
   slot.busy = false
   const size = reply.reduce((n, b) => n + b.length, 0)
-  slot.reply = size <= s.maxCached || size <= MAX_CACHED ? reply : null
+  slot.reply = size <= SMALL_REPLY || (slot.cacheThis && size <= Math.max(s.maxCached, SMALL_REPLY)) ? reply : null
 }
 
 // RFC 8881 §18.37: struct DESTROY_SESSION4args { sessionid4 dsa_sessionid; };

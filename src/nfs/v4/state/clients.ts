@@ -4,7 +4,7 @@ import { LEASE_SECONDS } from '../consts.js'
 import { EPOCH } from './stateid.js'
 
 /** One slot of a session's reply cache (RFC 8881 §2.10.6.1). */
-export interface Slot { seq: number, busy: boolean, reply: Buffer[] | null }
+export interface Slot { seq: number, busy: boolean, reply: Buffer[] | null, cacheThis: boolean }
 
 export class Session {
   readonly slots: Slot[]
@@ -12,7 +12,7 @@ export class Session {
 
   constructor (readonly id: Buffer, readonly client: Client, slots: number, readonly maxOps: number,
     readonly maxRequest: number, readonly maxResponse: number, readonly maxCached: number) {
-    this.slots = Array.from({ length: slots }, () => ({ seq: 0, busy: false, reply: null }))
+    this.slots = Array.from({ length: slots }, () => ({ seq: 0, busy: false, reply: null, cacheThis: false }))
   }
 }
 

@@ -40,7 +40,7 @@ export class OpenTable {
   readonly #opens = new Map<string, Set<OpenState>>()
   readonly #locks = new Map<string, Set<LockState>>()
 
-  constructor (private readonly clients: ClientTable) {
+  constructor (private readonly clients: ClientTable, private readonly maxStates = 1_000_000) {
     clients.onExpire.push((c) => { for (const s of [...c.states]) s.close() })
   }
 
@@ -72,6 +72,7 @@ export class OpenTable {
       mine.id.seq++
       return mine
     }
+    this.#room()
     const o = new OpenState(client, ownerKey, fileKey, access, deny)
     o.close = () => {
       for (const l of [...o.locks]) l.close()
@@ -85,6 +86,11 @@ export class OpenTable {
     this.#byOther.set(o.id.other.toString('hex'), o)
     client.states.add(o)
     return o
+  }
+
+  /** State is bounded: past the cap, new opens and locks get RESOURCE. */
+  #room (): void {
+    if (this.#byOther.size >= this.maxStates) throw new NfsError(NfsStatus.RESOURCE, 'too many open and lock states')
   }
 
   /** RFC 7530 §16.19.4: the new access and deny must be subsets of what the open holds. */
@@ -107,6 +113,7 @@ export class OpenTable {
     }
     let ls = existing ?? [...open.locks].find((l) => l.ownerKey === ownerKey)
     if (!ls) {
+      this.#room()
       const created = new LockState(open.client, owner, ownerKey, open.fileKey, open)
       created.close = () => {
         this.#byOther.delete(created.id.other.toString('hex'))
