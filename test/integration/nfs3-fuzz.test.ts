@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict'
-import { connect } from 'node:net'
 import { writeFile, mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { recordMark } from '../../src/nfs/rpc/record.js'
@@ -7,7 +6,7 @@ import { XdrWriter } from '../../src/nfs/xdr/writer.js'
 import { startNfs, type TestNfs } from '../helpers/nfs.js'
 import { RawClient } from '../helpers/nfs-client.js'
 import { P3, V3Client, dirop, sattr3 } from '../helpers/nfs3-client.js'
-import { prng } from '../helpers/prng.js'
+import { Fuzzer, blast } from '../helpers/fuzz.js'
 
 const SEED = Number(process.env.NFS_FUZZ_SEED ?? 20261121)
 const TIME_LIMIT_MS = Number(process.env.NFS_FUZZ_MS ?? 6000)
@@ -28,9 +27,9 @@ describe('nfs: fuzzing NFSv3 and MOUNT', function () {
   after(async () => { await t?.close() })
 
   it(`keeps serving through random and mutated v3 calls (seed ${SEED})`, async () => {
-    const rnd = prng(SEED)
-    const int = (n: number): number => Math.floor(rnd() * n)
-    const bytes = (n: number): Buffer => Buffer.from(Array.from({ length: n }, () => int(256)))
+    const fz = new Fuzzer(SEED)
+    const int = (n: number): number => fz.int(n)
+    const bytes = (n: number): Buffer => fz.bytes(n)
     const probe = new V3Client(await RawClient.connect(t.port))
     const root = (await probe.mnt('/data')).fh
     const file = await probe.lookup(root, 'file')
@@ -38,7 +37,7 @@ describe('nfs: fuzzing NFSv3 and MOUNT', function () {
 
     const call = (prog: number, proc: number, body: (w: XdrWriter) => void): Buffer => {
       const w = new XdrWriter()
-      w.u32(int(1e9)).u32(0).u32(2).u32(prog).u32(prog === 100005 ? 3 : 3).u32(proc)
+      w.u32(int(1e9)).u32(0).u32(2).u32(prog).u32(3).u32(proc)
       w.u32(1).opaque(new XdrWriter().u32(0).string('fuzz').u32(0).u32(0).u32(0).toBuffer()).u32(0).u32(0)
       body(w)
       return w.toBuffer()
@@ -74,37 +73,12 @@ describe('nfs: fuzzing NFSv3 and MOUNT', function () {
       call(100003, P3.COMMIT, (w) => w.opaque(file).u64(0n).u32(0))
     ]
 
-    let sent = 0
-    let closedByServer = 0
-    const deadline = Date.now() + TIME_LIMIT_MS
-    while (Date.now() < deadline) {
-      const sock = connect({ port: t.port, host: '127.0.0.1' })
-      await new Promise<void>((resolve, reject) => { sock.once('connect', resolve); sock.once('error', reject) })
-      let closed = false
-      sock.on('error', () => {})
-      sock.on('close', () => { closed = true })
-      sock.on('data', () => {})
-      for (let i = 0; i < 50 && !closed; i++) {
-        let rec: Buffer
-        const kind = int(5)
-        if (kind === 0) { // a valid header for a random procedure, random arguments
-          rec = call(int(2) ? 100003 : 100005, int(25), (w) => w.fixed(bytes(int(200))))
-        } else { // a valid call with bit flips (past the header), truncation or a stretched length
-          const b = Buffer.from(base[int(base.length)]!)
-          const m = int(3)
-          if (m === 0) for (let k = 1 + int(6); k > 0; k--) { const at = 40 + int(b.length - 40); b[at] = b[at]! ^ (1 << int(8)) }
-          if (m === 1) rec = b.subarray(0, int(b.length))
-          if (m === 2 && b.length > 48) b.writeUInt32BE(int(2) ? 0xffffffff : int(5000), 40 + 4 * int((b.length - 44) >> 2))
-          rec ??= b
-        }
-        sock.write(Buffer.concat([recordMark(rec.length), rec]))
-        sent++
-      }
-      await new Promise((resolve) => setTimeout(resolve, 5))
-      if (closed) closedByServer++
-      sock.destroy()
-      await healthy()
-    }
+    const { sent, closedByServer } = await blast(t.port, TIME_LIMIT_MS, () => {
+      const rec = int(5) === 0
+        ? call(int(2) ? 100003 : 100005, int(25), (w) => w.fixed(bytes(int(200)))) // a random procedure, random arguments
+        : fz.mutate(base[int(base.length)]!, 40) // a valid call, mutated past the RPC header
+      return Buffer.concat([recordMark(rec.length), rec])
+    }, healthy)
     await healthy()
     probe.c.close()
     assert.ok(sent > 100, `only ${sent} requests sent`)

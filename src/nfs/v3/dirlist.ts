@@ -1,8 +1,9 @@
 import { NfsError, NfsStatus } from '../errors.js'
 import type { FsNode, VNode } from '../vfs/types.js'
 import { XdrWriter } from '../xdr/writer.js'
+import type { XdrReader } from '../xdr/reader.js'
 import { postOpAttr, statAttrs, type AttrSource } from './attrs.js'
-import type { Call3 } from './call.js'
+import { readFh, type Call3 } from './call.js'
 import { Nfs3Status } from './consts.js'
 
 /**
@@ -89,4 +90,22 @@ export async function fill (c: Call3, list: AsyncGenerator<Entry3>, fixed: numbe
     count++
   }
   return { body, eof }
+}
+
+/**
+ * READDIR and READDIRPLUS after their arguments' first fields (dir, cookie, cookieverf, then count
+ * or dircount and maxcount): the directory's post_op_attr, our verifier, the entries and eof.
+ * The fixed part of the reply: status, post_op_attr, verifier, the last value_follows and eof.
+ */
+export async function listing (c: Call3, args: XdrReader, res: XdrWriter, plus: boolean): Promise<void> {
+  const raw = readFh(args)
+  const cookie = args.u64()
+  const verf = args.fixed(8)
+  const dircount = plus ? args.u32() : 0
+  const maxcount = args.u32()
+  const dir = c.obj = await c.node(raw)
+  checkCookie(cookie, verf)
+  const { body, eof } = await fill(c, entries(c, dir, cookie, plus), 4 + 88 + 8 + 8, maxcount, dircount, plus)
+  postOpAttr(res, await c.attrsOrNone(dir))
+  res.fixed(COOKIEVERF).append(body).bool(false).bool(eof)
 }

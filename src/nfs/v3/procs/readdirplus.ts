@@ -1,6 +1,4 @@
-import { postOpAttr } from '../attrs.js'
-import { readFh } from '../call.js'
-import { checkCookie, COOKIEVERF, entries, fill } from '../dirlist.js'
+import { listing } from '../dirlist.js'
 import type { ProcDesc } from '../proc.js'
 
 /**
@@ -14,16 +12,5 @@ import type { ProcDesc } from '../proc.js'
 export const readdirplus: ProcDesc = {
   name: 'READDIRPLUS',
   fail: 'attr',
-  async run (c, args, res) {
-    const raw = readFh(args)
-    const cookie = args.u64()
-    const verf = args.fixed(8)
-    const dircount = args.u32()
-    const maxcount = args.u32()
-    const dir = c.obj = await c.node(raw)
-    checkCookie(cookie, verf)
-    const { body, eof } = await fill(c, entries(c, dir, cookie, true), 4 + 88 + 8 + 8, maxcount, dircount, true)
-    postOpAttr(res, await c.attrsOrNone(dir))
-    res.fixed(COOKIEVERF).append(body).bool(false).bool(eof)
-  }
+  async run (c, args, res) { await listing(c, args, res, true) }
 }
