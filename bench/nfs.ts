@@ -138,13 +138,13 @@ async function main (): Promise<void> {
   const work = await mkdtemp(join(tmpdir(), 'shoal-bench-nfs-'))
   const client = join(work, 'nfs-bench-client')
   await run('gcc', ['-O2', '-o', client, join(ROOT, 'bench', 'nfs-bench-client.c'), '-lnfs'])
-  const byVersion: Record<string, Awaited<ReturnType<typeof compare>>> = {}
-  for (const vers of VERSIONS) byVersion[vers] = await compare(client, work, vers)
+  const byVersion: Array<[string, Awaited<ReturnType<typeof compare>>]> = []
+  for (const vers of VERSIONS) byVersion.push([vers, await compare(client, work, vers)])
 
   const f = (x: number): string => x.toFixed(1)
   console.log(`libnfs, loopback, ${MIB} MiB, ${FILES} × 4 KiB, median of ${RUNS}`)
   console.log(`                 write MiB/s   read MiB/s   creates/s`)
-  for (const [vers, { shoal: s, ganesha: n, ratios }] of Object.entries(byVersion)) {
+  for (const [vers, { shoal: s, ganesha: n, ratios }] of byVersion) {
     const v = vers === '3' ? 'v3  ' : 'v4.0'
     console.log(`shoal   ${v}     ${f(s.writeMiBs).padStart(11)}   ${f(s.readMiBs).padStart(10)}   ${f(s.createsPerSec).padStart(9)}`)
     console.log(`ganesha ${v}     ${f(n.writeMiBs).padStart(11)}   ${f(n.readMiBs).padStart(10)}   ${f(n.createsPerSec).padStart(9)}`)
@@ -153,7 +153,7 @@ async function main (): Promise<void> {
   const outDir = join(ROOT, 'bench', 'results')
   await mkdir(outDir, { recursive: true })
   const file = join(outDir, `nfs-${new Date().toISOString().replace(/[:.]/g, '-')}.json`)
-  await writeFile(file, JSON.stringify({ date: new Date().toISOString(), mib: MIB, files: FILES, runs: RUNS, versions: byVersion }, null, 2) + '\n')
+  await writeFile(file, JSON.stringify({ date: new Date().toISOString(), mib: MIB, files: FILES, runs: RUNS, versions: Object.fromEntries(byVersion) }, null, 2) + '\n')
   console.log(`saved ${file}`)
   await rm(work, { recursive: true, force: true })
 }

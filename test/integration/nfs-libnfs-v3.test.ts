@@ -67,10 +67,12 @@ describe('nfs: libnfs client (NFSv3 + MOUNT v3)', function () {
     })
   }
 
-  it('a file written over v3 is read over v4 byte-identical', async () => {
+  it('a file written over v3 is on disk, announced to replication, and read over v4 byte-identical', async () => {
     const src = join(tmp, 'cross.bin')
     const want = await randomFile(src, 3 << 20)
     await run('nfs-cp', [src, url('data/cross.bin')])
+    assert.equal(await sha(join(t.root, 'data', 'cross.bin')), want, 'on disk')
+    assert.ok(t.exports.get('data')!.changes.includes('cross.bin'), 'replication heard of it')
     const dest = join(tmp, 'cross-v4.bin')
     assert.equal(await nfsCat(`nfs://127.0.0.1/data/cross.bin?version=4&nfsport=${t.port}`, dest), 0)
     assert.equal(await sha(dest), want)
