@@ -4,7 +4,7 @@ import { XdrWriter } from '../xdr/writer.js'
 import type { XdrReader } from '../xdr/reader.js'
 import { postOpAttr, statAttrs, type AttrSource } from './attrs.js'
 import { readFh, type Call3 } from './call.js'
-import { Nfs3Status } from './consts.js'
+import { MAX_IO3, Nfs3Status } from './consts.js'
 
 /**
  * The listing behind READDIR and READDIRPLUS. Cookies: 1 is '.', 2 is '..', and every other
@@ -101,8 +101,9 @@ export async function listing (c: Call3, args: XdrReader, res: XdrWriter, plus: 
   const raw = readFh(args)
   const cookie = args.u64()
   const verf = args.fixed(8)
-  const dircount = plus ? args.u32() : 0
-  const maxcount = args.u32()
+  // a reply is built whole in memory: never more than one READ's worth, whatever the client offers
+  const dircount = Math.min(plus ? args.u32() : 0, MAX_IO3)
+  const maxcount = Math.min(args.u32(), MAX_IO3)
   const dir = c.obj = await c.node(raw)
   checkCookie(cookie, verf)
   const { body, eof } = await fill(c, entries(c, dir, cookie, plus), 4 + 88 + 8 + 8, maxcount, dircount, plus)

@@ -26,7 +26,8 @@ export const commit: ProcDesc = {
       await c.env.vfs.commit(n)
       n.exp.notifyChange(n.rel)
     }
-    wccData(res, c.pre, await c.attrsOrNone(n))
+    // syncing changes neither size nor times: the attributes from before are the ones after
+    wccData(res, c.pre, statAttrs(st, n.exp.index))
     res.fixed(c.env.writeVerf)
   }
 }
