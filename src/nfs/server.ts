@@ -138,6 +138,8 @@ export class NfsServer extends Resource {
     const records = new RecordReader(MAX_RECORD)
     let inflight = 0
     let paused = false
+    let corked = false
+    const uncork = (): void => { corked = false; if (!sock.destroyed) sock.uncork() }
     const pauseIfBusy = (): void => {
       const busy = inflight >= MAX_INFLIGHT || sock.writableLength > MAX_QUEUED
       if (busy && !paused) { paused = true; sock.pause() } else if (!busy && paused && !sock.destroyed) { paused = false; sock.resume() }
@@ -157,10 +159,11 @@ export class NfsServer extends Resource {
           const chunks = reply.chunks()
           let len = 0
           for (const c of chunks) len += c.length
-          sock.cork()
+          // replies finished in the same turn of the event loop leave in one writev (a send on
+          // loopback costs as much as the request it answers)
+          if (!corked) { corked = true; sock.cork(); setImmediate(uncork) }
           sock.write(recordMark(len))
           for (const c of chunks) sock.write(c)
-          sock.uncork()
         }, (err) => {
           this.#log.error('nfs: request failed', err)
           sock.destroy()

@@ -49,6 +49,9 @@ describe('nfs: libnfs client (NFSv4.0)', function () {
       assert.ok((await readFile(join(t.root, 'data', `w-${size}.bin`))).equals(data), `size ${size}`)
     }
     assert.ok(t.exports.get('data')!.changes.includes('w-1000.bin'))
+    // libnfs creates with EXCLUSIVE4 and never resets the times that hold the verifier: CLOSE does
+    const { mtimeMs } = await stat(join(t.root, 'data', 'w-0.bin'))
+    assert.ok(Math.abs(Date.now() - mtimeMs) < 600_000, `mtime ${new Date(mtimeMs).toISOString()}`)
   })
 
   it('lists 1,000 files', async () => {

@@ -86,7 +86,7 @@ export async function compound (env: V4Env, call: RpcCall, conn: RpcConnection):
     for (let i = 0; i < count && status === NfsStatus.OK; i++) {
       let opnum: number
       try { opnum = r.u32() } catch { status = NfsStatus.BADXDR; results.u32(Op.ILLEGAL).u32(status); done++; break }
-      status = await runOne(ctx, r, results, opnum, i)
+      status = await runOne(ctx, r, results, opnum, i, count)
       done++
       if (ctx.session && i === 0 && ctx.session.maxOps < count && status === NfsStatus.OK) {
         status = NfsStatus.TOO_MANY_OPS
@@ -106,7 +106,7 @@ function header (status: NfsStatus, tag: Buffer, n: number): XdrWriter {
   return new XdrWriter(64 + tag.length).u32(status).opaque(tag).u32(n)
 }
 
-async function runOne (ctx: Ctx, r: XdrReader, out: XdrWriter, opnum: number, i: number): Promise<NfsStatus> {
+async function runOne (ctx: Ctx, r: XdrReader, out: XdrWriter, opnum: number, i: number, count: number): Promise<NfsStatus> {
   const desc = OPS.get(opnum)
   const [lo, hi] = desc?.minors ?? [0, 1]
   let status: NfsStatus
@@ -120,6 +120,8 @@ async function runOne (ctx: Ctx, r: XdrReader, out: XdrWriter, opnum: number, i:
     status = NfsStatus.NOTSUPP
   } else if (ctx.minor > 0 && i === 0 && opnum !== Op.SEQUENCE && !SESSIONLESS.has(opnum)) {
     status = NfsStatus.OP_NOT_IN_SESSION
+  } else if (ctx.minor > 0 && i === 0 && count > 1 && SESSIONLESS.has(opnum) && opnum !== Op.DESTROY_SESSION) {
+    status = NfsStatus.NOT_ONLY_OP
   } else if (ctx.minor > 0 && i > 0 && opnum === Op.SEQUENCE) {
     status = NfsStatus.SEQUENCE_POS
   } else if (desc.needsFh && !ctx.current) {

@@ -8,17 +8,17 @@ import type { Logger } from '../../log.js'
 import { NfsError, NfsStatus } from '../errors.js'
 import type { ExportTable, NfsExport } from '../exports.js'
 import { genOf, type FileHandle } from '../fh.js'
-import { FdCache, type Kind } from './fd-cache.js'
+import { FdCache } from './fd-cache.js'
 import { HandleDb } from './handle-db.js'
 import { joinRel, parentRel } from './names.js'
 import { DirCache, scanExport } from './scan.js'
 import { lstatOrNull } from './stat.js'
+import { mapIoError, ownerFor, regular, toTime, UMASK, verifierOf } from './util.js'
 import type { CreateHow, Creds, DirEntry, FsNode, SetAttrs, Stat } from './types.js'
 
 const run = promisify(execFile)
 const VERIFIED_MS = 1000
 const SCAN_REUSE_MS = 5000
-
 /**
  * The id-based backend over the real namespace folders. Contract:
  * - every name given here has passed `checkName`, so a path never leaves its export;
@@ -174,7 +174,8 @@ export class LocalVfs {
    * change attribute before (for change_info4).
    */
   async create (dir: FsNode, name: string, how: CreateHow, attrs: SetAttrs, creds: Creds): Promise<{ node: FsNode, stat: Stat, created: boolean, dirBefore: bigint }> {
-    const dirBefore = (await this.#dirStat(dir)).ctimeNs
+    const dirSt = await this.#dirStat(dir)
+    const dirBefore = dirSt.ctimeNs
     const rel = joinRel(dir.rel, name)
     const abs = join(dir.exp.path, rel)
     const mode = (attrs.mode ?? 0o644) & 0o7777
@@ -190,15 +191,15 @@ export class LocalVfs {
       return { node: this.#record(dir.exp, rel, st), stat: st, created: false, dirBefore }
     }
     try {
-      let st = await fh.stat({ bigint: true })
-      let changed = false
-      // exactly the client's mode (the server's umask must not apply) and owner
-      if ((Number(st.mode) & 0o7777) !== mode) { await fh.chmod(mode); changed = true }
-      if (Number(st.uid) !== creds.uid || Number(st.gid) !== creds.gid) { await fh.chown(creds.uid, creds.gid).catch(() => {}); changed = true }
-      if (attrs.size !== undefined || attrs.uid !== undefined || attrs.gid !== undefined) { await this.#applyOnFd(fh, attrs); changed = true }
+      // the caller owns it (a setgid directory's group wins, as in a local create); chown clears
+      // set-id bits, so exactly the client's mode comes after it, and the server's umask must not apply
+      const owner = ownerFor(dirSt, creds)
+      if (owner) await fh.chown(owner.uid, owner.gid).catch(() => {})
+      if ((mode & ~UMASK) !== mode || (owner && (mode & 0o6000) !== 0)) await fh.chmod(mode)
+      if (attrs.size !== undefined || attrs.uid !== undefined || attrs.gid !== undefined) await this.#applyOnFd(fh, attrs)
       // RFC 7530 §16.16.5: the verifier is kept in the times (atime, mtime seconds) until the client's SETATTR.
-      if (how.mode === 'exclusive') { await fh.utimes(how.verifier.readUInt32BE(0), how.verifier.readUInt32BE(4)); changed = true }
-      if (changed) st = await fh.stat({ bigint: true })
+      if (how.mode === 'exclusive') await fh.utimes(how.verifier.readUInt32BE(0), how.verifier.readUInt32BE(4))
+      const st = await fh.stat({ bigint: true })
       this.#dirs.invalidate(this.key(dir))
       dir.exp.notifyChange(rel)
       const node = this.#record(dir.exp, rel, st)
@@ -208,7 +209,11 @@ export class LocalVfs {
   }
 
   async mkdir (dir: FsNode, name: string, mode: number, creds: Creds): Promise<{ node: FsNode, stat: Stat }> {
-    return await this.#make(dir, name, creds, async (abs) => { await fsp.mkdir(abs, 0o700); await fsp.chmod(abs, mode & 0o7777) })
+    // mkdir(2) applies the umask (and keeps a setgid parent's bit): chmod only when the umask cut something
+    return await this.#make(dir, name, creds, async (abs) => {
+      await fsp.mkdir(abs, mode & 0o1777)
+      if ((mode & ~UMASK & 0o1777) !== (mode & 0o7777)) await fsp.chmod(abs, mode & 0o7777)
+    })
   }
 
   async symlink (dir: FsNode, name: string, target: string, creds: Creds): Promise<{ node: FsNode, stat: Stat }> {
@@ -325,11 +330,12 @@ export class LocalVfs {
   }
 
   async #make (dir: FsNode, name: string, creds: Creds, make: (abs: string) => Promise<unknown>): Promise<{ node: FsNode, stat: Stat }> {
-    await this.#dirStat(dir)
+    const dirSt = await this.#dirStat(dir)
     const rel = joinRel(dir.rel, name)
     const abs = join(dir.exp.path, rel)
     await make(abs)
-    await fsp.lchown(abs, creds.uid, creds.gid).catch(() => {})
+    const owner = ownerFor(dirSt, creds)
+    if (owner) await fsp.lchown(abs, owner.uid, owner.gid).catch(() => {})
     const st = await fsp.lstat(abs, { bigint: true })
     this.#dirs.invalidate(this.key(dir))
     dir.exp.notifyChange(rel)
@@ -369,29 +375,5 @@ export class LocalVfs {
     }
     return (await s.walk).get(ino) ?? null
   }
-}
-
-/** The EXCLUSIVE4 verifier as stored by create(): atime seconds ‖ mtime seconds. */
-export function verifierOf (st: Stat): Buffer {
-  const b = Buffer.alloc(8)
-  b.writeUInt32BE(Number((st.atimeNs / 1_000_000_000n) & 0xffffffffn), 0)
-  b.writeUInt32BE(Number((st.mtimeNs / 1_000_000_000n) & 0xffffffffn), 4)
-  return b
-}
-
-function toTime (t: bigint | 'now' | undefined, current: bigint): number | Date {
-  if (t === 'now') return new Date()
-  return Number(t ?? current) / 1e9
-}
-
-function regular (kind: Kind): void {
-  if (kind === 'dir') throw new NfsError(NfsStatus.ISDIR)
-  if (kind !== 'file') throw new NfsError(NfsStatus.INVAL, 'not a regular file')
-}
-
-function mapIoError (err: unknown): never {
-  if (isErrno(err, 'EISDIR')) throw new NfsError(NfsStatus.ISDIR)
-  if (isErrno(err, 'ELOOP')) throw new NfsError(NfsStatus.INVAL, 'not a regular file')
-  throw err
 }
 

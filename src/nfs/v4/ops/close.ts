@@ -1,5 +1,6 @@
 import { NfsError, NfsStatus } from '../../errors.js'
 import type { Ctx } from '../context.js'
+import { verifierOf } from '../../vfs/util.js'
 import type { OpDesc } from '../op.js'
 import { OpenState } from '../state/opens.js'
 import { isCurrent, readStateid, writeStateid, type Stateid } from '../state/stateid.js'
@@ -22,6 +23,13 @@ export const close: OpDesc = {
     args.u32()
     const o = openOf(ctx, readStateid(args))
     o.close()
+    // Kind to libnfs, which never sends the SETATTR of the times after an EXCLUSIVE4 create
+    // (RFC 7530 §16.16.5 asks the client to): times still holding the verifier become "now".
+    const n = ctx.fh()
+    if (o.verifier && n.kind === 'fs' && !n.exp.readOnly) {
+      const st = await ctx.env.vfs.stat(n)
+      if (verifierOf(st).equals(o.verifier)) await ctx.env.vfs.setattr(n, { atime: 'now', mtime: 'now' })
+    }
     writeStateid(res, { seq: o.id.seq + 1, other: o.id.other })
   }
 }

@@ -117,6 +117,7 @@ export const sequence: OpDesc = {
     slot.cacheThis = cacheThis
     ctx.session = s
     ctx.slot = slot
+    ctx.budget = Math.min(ctx.budget, s.maxResponse - 1024)
     s.conns.add(ctx.conn.id)
     ctx.env.clients.renew(s.client)
     res.fixed(sid).u32(seq).u32(slotId).u32(s.slots.length - 1).u32(s.slots.length - 1).u32(0)
