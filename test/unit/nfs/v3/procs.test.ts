@@ -205,7 +205,7 @@ describe('nfs/v3 procedures', () => {
     await mkdir(disk('many'))
     for (let i = 0; i < 300; i++) await writeFile(disk('many', `file-${i}`), '')
     const dir = await c.lookup(root, 'many')
-    for (const opts of [{}, { count: 1024 }, { plus: true }, { plus: true, count: 512 }]) {
+    for (const opts of [{}, { count: 1024 }, { count: 0xffffffff }, { plus: true }, { plus: true, count: 512 }]) {
       const names = (await c.list(dir, opts)).map((e) => e.name)
       assert.equal(names.length, 302, JSON.stringify(opts))
       assert.equal(new Set(names).size, 302)
