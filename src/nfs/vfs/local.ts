@@ -275,7 +275,7 @@ export class LocalVfs {
     if (dst && dst.ino === src.ino) return // RFC 7530 §16.26.4: same file, nothing to do
     await fsp.rename(join(sdir.exp.path, from), join(ddir.exp.path, to))
     if (dst) this.#forget(ddir.exp, dst, to)
-    this.db.moved(sdir.exp.index, from, to)
+    if (src.isDirectory()) this.db.moved(sdir.exp.index, from, to) // O(entries): only a directory has paths below it
     this.#verified.clear()
     this.db.set(sdir.exp.index, src.ino, to)
     this.#dirs.invalidate(this.key(sdir))

@@ -7,7 +7,9 @@ import type { Creds, Stat } from './types.js'
 
 const S_ISGID = 0o2000
 /** the process umask, read once (the kernel applies it to every create; clients send exact modes) */
-export const UMASK = ((): number => { const u = process.umask(0o022); process.umask(u); return u })()
+export const UMASK = ((): number => {
+  try { const u = process.umask(0o022); process.umask(u); return u } catch { return 0o022 } // not settable in a worker thread
+})()
 const EUID = process.geteuid?.() ?? 0
 const EGID = process.getegid?.() ?? 0
 

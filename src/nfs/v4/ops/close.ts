@@ -33,37 +33,3 @@ export const close: OpDesc = {
     writeStateid(res, { seq: o.id.seq + 1, other: o.id.other })
   }
 }
-
-// RFC 7530 §16.18: struct OPEN_CONFIRM4args { stateid4 open_stateid; seqid4 seqid; }; resok: stateid4 open_stateid
-export const openConfirm: OpDesc = {
-  name: 'OPEN_CONFIRM',
-  needsFh: true,
-  minors: [0, 0],
-  async run (ctx, args, res) {
-    const o = openOf(ctx, readStateid(args))
-    args.u32()
-    o.id.seq++
-    writeStateid(res, o.id)
-  }
-}
-
-// RFC 7530 §16.19: struct OPEN_DOWNGRADE4args { stateid4 open_stateid; seqid4 seqid; uint32_t share_access; uint32_t share_deny; };
-export const openDowngrade: OpDesc = {
-  name: 'OPEN_DOWNGRADE',
-  needsFh: true,
-  async run (ctx, args, res) {
-    const o = openOf(ctx, readStateid(args))
-    args.u32()
-    const access = args.u32() & 0xff
-    const deny = args.u32()
-    ctx.env.opens.downgrade(o, access, deny)
-    writeStateid(res, o.id)
-  }
-}
-
-// RFC 7530 §16.6: DELEGRETURN; no delegation is ever given, so no stateid can name one.
-export const delegreturn: OpDesc = {
-  name: 'DELEGRETURN',
-  needsFh: true,
-  async run (_ctx, args) { readStateid(args); throw new NfsError(NfsStatus.BAD_STATEID) }
-}
