@@ -33,6 +33,8 @@ export interface V3Env {
  */
 export class Call3 {
   obj: VNode | undefined
+  /** obj's attributes when the procedure already asked for them (read alongside its work) */
+  objAttrs: Promise<AttrSource | undefined> | undefined
   pre: WccAttr | undefined
   obj2: VNode | undefined
   pre2: WccAttr | undefined

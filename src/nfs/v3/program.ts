@@ -86,7 +86,7 @@ export class Nfs3Program implements RpcProgram {
     if (status === Nfs3Status.OK) return out.append(body)
     switch (desc.fail) {
       case 'void': break
-      case 'attr': postOpAttr(out, await c.attrsOrNone(c.obj)); break
+      case 'attr': postOpAttr(out, await (c.objAttrs ?? c.attrsOrNone(c.obj))); break
       case 'wcc': wccData(out, c.pre, await c.attrsOrNone(c.obj)); break
       case 'wcc2':
         wccData(out, c.pre, await c.attrsOrNone(c.obj))

@@ -18,14 +18,10 @@ export const commit: ProcDesc = {
     args.u32()
     const n = c.obj = await c.node(raw)
     if (n.kind === 'pseudo') throw new NfsError(NfsStatus.ISDIR)
-    const st = await c.env.vfs.stat(n)
+    // the sync and the attributes at once; the vfs's commit refuses what is not a regular file
+    const [st] = await Promise.all([c.env.vfs.stat(n), n.exp.readOnly ? undefined : c.env.vfs.commit(n)])
     c.pre = wccAttr(statAttrs(st, n.exp.index))
-    if (st.isDirectory()) throw new NfsError(NfsStatus.ISDIR)
-    if (!st.isFile()) throw new NfsError(NfsStatus.INVAL)
-    if (!n.exp.readOnly) {
-      await c.env.vfs.commit(n)
-      n.exp.notifyChange(n.rel)
-    }
+    if (!n.exp.readOnly) n.exp.notifyChange(n.rel)
     // syncing changes neither size nor times: the attributes from before are the ones after
     wccData(res, c.pre, statAttrs(st, n.exp.index))
     res.fixed(c.env.writeVerf)

@@ -34,13 +34,14 @@ export const lookup: ProcDesc = {
       const p = await c.env.vfs.parent(dir) // checks that dir is a directory
       found = s === '.' || !p ? dir : p.node
     } else {
-      // the lookup's own lstat gives the attributes: one file system call fewer on the hottest path
+      // the lookup's own lstat gives the attributes, and the directory's are read meanwhile
+      c.objAttrs = c.attrsOrNone(dir)
       const r = await c.env.vfs.lookup(dir, checkName(name))
       found = r.node
       attrs = statAttrs(r.stat, dir.exp.index)
     }
     res.opaque(c.fh(found))
     postOpAttr(res, attrs ?? await c.attrs(found))
-    postOpAttr(res, await c.attrsOrNone(dir))
+    postOpAttr(res, await (c.objAttrs ?? c.attrsOrNone(dir)))
   }
 }

@@ -18,16 +18,11 @@ export const read: ProcDesc = {
     const count = Math.min(args.u32(), MAX_IO3)
     const n = c.obj = await c.node(raw)
     if (n.kind === 'pseudo') throw new NfsError(NfsStatus.ISDIR)
-    const st = await c.env.vfs.stat(n)
-    if (st.isDirectory()) throw new NfsError(NfsStatus.ISDIR)
-    if (!st.isFile()) throw new NfsError(NfsStatus.INVAL)
-    let data: Buffer = Buffer.alloc(0)
-    let eof = offset >= st.size
-    if (!eof && count > 0) {
-      const got = await c.env.vfs.read(n, offset, count)
-      data = got.data
-      eof = got.eof || offset + BigInt(data.length) >= st.size
-    }
+    // the attributes and the data at once (one round trip to the file system, not two in a row);
+    // the vfs's read refuses what is not a regular file (ISDIR, INVAL)
+    const [st, got] = await Promise.all([c.env.vfs.stat(n), c.env.vfs.read(n, offset, count)])
+    const data = got.data
+    const eof = got.eof || offset + BigInt(data.length) >= st.size
     postOpAttr(res, statAttrs(st, n.exp.index))
     res.u32(data.length).bool(eof).opaque(data)
   }

@@ -1,6 +1,6 @@
 import { readSattr3, wccAttr, wccData, isEmpty } from '../attrs.js'
 import { readFh } from '../call.js'
-import { notSync } from '../consts.js'
+import { Ftype3, notSync } from '../consts.js'
 import type { ProcDesc } from '../proc.js'
 
 /**
@@ -22,7 +22,14 @@ export const setattr: ProcDesc = {
     c.pre = wccAttr(before)
     const n = c.writable(c.obj)
     if (guard !== undefined && guard !== before.ctime) throw notSync()
-    if (!isEmpty(attrs)) await c.env.vfs.setattr(n, attrs)
+    // what would change nothing is not done (as knfsd: O_TRUNC of a new, empty file sends size 0);
+    // chown clears set-id bits, so the mode stays whenever an owner is set
+    if (attrs.size === before.size && Number(before.type) === Ftype3.REG) delete attrs.size
+    if (attrs.uid === before.uid) delete attrs.uid
+    if (attrs.gid === before.gid) delete attrs.gid
+    if (attrs.mode === before.mode && attrs.uid === undefined && attrs.gid === undefined) delete attrs.mode
+    if (isEmpty(attrs)) { wccData(res, c.pre, before); return }
+    await c.env.vfs.setattr(n, attrs)
     wccData(res, c.pre, await c.attrs(n))
   }
 }
