@@ -7,6 +7,8 @@ import type { ExportTable } from './exports.js'
 import { RpcDispatcher, type RpcConnection } from './rpc/dispatch.js'
 import { RecordReader, recordMark } from './rpc/record.js'
 import { LocalVfs } from './vfs/local.js'
+import { MountProgram } from './v3/mount.js'
+import { Nfs3Program } from './v3/program.js'
 import { MAX_RECORD } from './v4/consts.js'
 import { OpStats, type V4Env } from './v4/env.js'
 import { Nfs4Program } from './v4/program.js'
@@ -77,7 +79,10 @@ export class NfsServer extends Resource {
     }
     this.#rpc = new RpcDispatcher(opts.log.extend('rpc'))
     this.#rpc.register(new Nfs4Program(this.#env))
-    // NFSv3 (100003 v3) and MOUNT v3 (100005) register here too: same port, same vfs and handles
+    // NFSv3 and MOUNT v3 over the same vfs, handles, write verifier and counters
+    const v3 = { vfs: this.#vfs, exports: opts.exports, log: opts.log.extend('v3'), writeVerf: this.#env.writeVerf, allow: this.#allow, stats: this.#env.stats }
+    this.#rpc.register(new Nfs3Program(v3))
+    this.#rpc.register(new MountProgram(v3))
   }
 
   /** The listening port (the actual one when opened with port 0). */

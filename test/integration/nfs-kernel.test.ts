@@ -66,22 +66,7 @@ describe('nfs: Linux kernel client in a guest', function () {
   })
 
   it('keeps a mounted 4.1 client working across a server restart (persistent handles)', async () => {
-    const marker = join(t.root, 'data', 'restart-now')
-    let restarted = false
-    const watcher = (async () => {
-      for (let i = 0; i < 1200 && !restarted; i++) {
-        if (await access(marker).then(() => true, () => false)) {
-          await t.restart()
-          await writeFile(join(t.root, 'data', 'restarted'), '')
-          restarted = true
-          return
-        }
-        await new Promise((resolve) => setTimeout(resolve, 100))
-      }
-    })()
-    const r = await guest(t.port, '4.1', 'restart.sh')
-    restarted = true
-    await watcher
+    const r = await restartingOnCue(t, () => guest(t.port, '4.1', 'restart.sh'))
     assert.equal(r.code, 0, `guest failed (${r.summary}):\n${failures(r.log)}`)
     assert.match(r.summary, /^7 passed, 0 failed$/)
   })
@@ -97,4 +82,38 @@ describe('nfs: Linux kernel client in a guest', function () {
     assert.equal(r.code, 0, `guest failed (${r.summary}):\n${failures(r.log)}`)
     assert.match(r.log, /nfs4 rw,[^ ]*vers=4\.1/)
   })
+
+  it('passes the basic workload over NFSv3, MOUNT v3 on the same port (vers=3,mountport=PORT,nolock)', async () => {
+    const r = await guest(t.port, '3', 'basic.sh', { MOUNTPORT: String(t.port) })
+    assert.equal(r.code, 0, `guest failed (${r.summary}):\n${failures(r.log)}`)
+    assert.match(r.log, /nfs rw,[^ ]*vers=3,/)
+    assert.match(r.summary, /^55 passed, 0 failed$/)
+  })
+
+  it('keeps a vers=3 client working across a server restart (stateless, persistent handles)', async () => {
+    const r = await restartingOnCue(t, () => guest(t.port, '3', 'restart.sh', { MOUNTPORT: String(t.port) }))
+    assert.equal(r.code, 0, `guest failed (${r.summary}):\n${failures(r.log)}`)
+    assert.match(r.summary, /^7 passed, 0 failed$/)
+  })
 })
+
+/** Runs a guest while watching the export for "restart-now": then the server restarts and "restarted" appears. */
+async function restartingOnCue (t: TestNfs, runGuest: () => Promise<GuestResult>): Promise<GuestResult> {
+  const marker = join(t.root, 'data', 'restart-now')
+  let restarted = false
+  const watcher = (async () => {
+    for (let i = 0; i < 1200 && !restarted; i++) {
+      if (await access(marker).then(() => true, () => false)) {
+        await t.restart()
+        await writeFile(join(t.root, 'data', 'restarted'), '')
+        restarted = true
+        return
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100))
+    }
+  })()
+  const r = await runGuest()
+  restarted = true
+  await watcher
+  return r
+}

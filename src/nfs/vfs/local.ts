@@ -218,6 +218,8 @@ export class LocalVfs {
   }
 
   async symlink (dir: FsNode, name: string, target: string, creds: Creds): Promise<{ node: FsNode, stat: Stat }> {
+    // a NUL cannot be in a path (symlink(2) would throw a TypeError here: SERVERFAULT, found by fuzzing v3)
+    if (target.includes('\0')) throw new NfsError(NfsStatus.INVAL, 'NUL in a symlink target')
     return await this.#make(dir, name, creds, (abs) => fsp.symlink(target, abs))
   }
 
