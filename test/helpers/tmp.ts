@@ -38,4 +38,5 @@ export async function until<T> (check: () => Promise<T> | T, what: string, timeo
   }
 }
 
-afterEach(runTeardowns)
+// Outside mocha (benchmarks reuse these helpers) the caller runs runTeardowns() itself.
+if (typeof afterEach === 'function') afterEach(runTeardowns)
