@@ -2,6 +2,7 @@
 // A file is hashed only when its size is unchanged (a touch must not republish); otherwise it is
 // hashed while it streams into the blob store, never buffered whole.
 import { createReadStream } from 'node:fs'
+import { readFile } from 'node:fs/promises'
 import { createHash } from 'node:crypto'
 import type Hyperdrive from 'hyperdrive'
 import type { BlobId } from 'hyperblobs'
@@ -39,6 +40,10 @@ export const LARGE_FILE = 4 << 20
 export const QUIET_MS = 300
 /** While uploading, check this often (bytes) that the file is not being rewritten under us. */
 const RECHECK_EVERY = 16 << 20
+/** Files up to this size are read whole and appended together through a blob batch… */
+const SMALL_FILE = 256 << 10
+/** …flushed every this many bytes. */
+const BLOB_BATCH_BYTES = 8 << 20
 
 /** `reuseFrom`: paths being deleted whose blobs a new path with the same content may take over (a rename). */
 export async function publish (ctx: PublishContext, scan: ScanResult, reuseFrom: string[] = scan.removed): Promise<PublishResult> {
@@ -52,6 +57,9 @@ export async function publish (ctx: PublishContext, scan: ScanResult, reuseFrom:
   let bytes = 0
   const seen = ctx.seen()
   const reuse = await reusableBlobs(drive, index, reuseFrom)
+  const small = blobs.batch()
+  let smallBytes = 0
+  const flushSmall = async (): Promise<number> => { await small.flush(); return 0 }
   try {
     for (const [path, d] of scan.changed) {
       const known = index.get(path)
@@ -70,11 +78,21 @@ export async function publish (ctx: PublishContext, scan: ScanResult, reuseFrom:
           }
         }
         if (d.size === 0) hash = EMPTY_HASH
-        else {
+        else if (d.size <= SMALL_FILE && reuse.size === 0) {
+          // Small files go through one blob batch: one append for many files, not one each.
+          const buf = await readFile(abs)
+          hash = createHash('sha256').update(buf).digest('hex')
+          blob = await small.put(buf)
+          bytes += buf.length
+          smallBytes += buf.length
+          if (smallBytes >= BLOB_BATCH_BYTES) smallBytes = await flushSmall()
+        } else {
           if (hash === '' && reuse.size > 0) hash = await hashFile(abs) // maybe a rename: look for the blob
           const reused = hash !== '' ? reuse.get(hash) : undefined
           if (reused !== undefined) blob = reused
           else {
+            // A streamed upload appends to the blob core itself: the batch's offsets must come first.
+            smallBytes = await flushSmall()
             const up = await upload(blobs.createWriteStream(), abs, d)
             if (up === null) { later.push(path); continue }
             hash = up.hash
@@ -96,6 +114,7 @@ export async function publish (ctx: PublishContext, scan: ScanResult, reuseFrom:
       await batch.putEntry(drivePath(path), { executable: false, linkname: null, blob: null, metadata: meta })
       done.push({ path, hash: '', c })
     }
+    await flushSmall()
     await batch.flush()
   } catch (err) {
     await batch.close().catch(() => {})

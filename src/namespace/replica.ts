@@ -112,6 +112,10 @@ export class Replica extends Resource {
       await own.ready()
       this.#own = own
       this.#w = writerId(own.key)
+      // A new writer drive has nothing to merge back; an old one without a checkpoint (the folder
+      // was replaced) is merged from the start, which restores the folder.
+      const ownKey = own.key.toString('hex')
+      if (this.#state.checkpoints[ownKey] === undefined && own.version <= 1) this.#state.checkpoints[ownKey] = own.version
       const blobs = await own.getBlobs()
       if (blobs === null) throw new Error('the writer drive has no blob store')
       this.peers.addRecord(signDrive(keys, own.key, blobs.core.key ?? Buffer.alloc(32)))
@@ -350,6 +354,9 @@ export class Replica extends Resource {
       this.#progress = null
     }
     for (const p of [...out.created, ...out.deferred]) this.#local.mark(p)
+    if (out.incomplete && this.#retryTimer === null) {
+      this.#retryTimer = setTimeout(() => { this.#retryTimer = null; this.#requestMerge() }, DEFER_BACKOFF_MS)
+    }
     if (out.committed) {
       this.#deferStreak = 0
       if (out.applied > 0 || out.conflicts > 0) this.#log.info(`merged: ${out.applied} applied, ${out.conflicts} conflict copies`)
