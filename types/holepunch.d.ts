@@ -111,9 +111,12 @@ declare module 'hyperblobs' {
   import type { Readable, Writable } from 'node:stream'
   export interface BlobId { blockOffset: number, blockLength: number, byteOffset: number, byteLength: number }
   export interface BlobWriteStream extends Writable { readonly id: BlobId }
+  export interface BlobBatch { put (buf: Buffer): Promise<BlobId>, flush (): Promise<void> }
   export default class Hyperblobs {
     readonly core: Hypercore
     put (buf: Buffer): Promise<BlobId>
+    get (id: BlobId, opts?: { wait?: boolean, timeout?: number }): Promise<Buffer | null>
+    batch (): BlobBatch
     createWriteStream (): BlobWriteStream
     createReadStream (id: BlobId, opts?: { wait?: boolean, timeout?: number }): Readable
   }

@@ -26,6 +26,9 @@ export type { ReplicaInit, ReplicaOptions, ReplicaState, ReplicaStatus, ReplicaS
 
 const DEFAULTS = { massDeleteShare: 0.5, massDeleteMin: 100, rescanIntervalMs: 60_000, watch: true, owner: null, blockTimeoutMs: 30_000, deleteSettleMs: 300 }
 const DEFER_BACKOFF_MS = 1000
+const PROGRESS_FILES = 500
+const PROGRESS_BYTES = 256 << 20
+const PROGRESS_EVERY_MS = 5000
 
 export class Replica extends Resource {
   readonly keys: NamespaceKeys
@@ -49,6 +52,8 @@ export class Replica extends Resource {
   #paused: 'mass-delete' | null = null
   readonly #local: LocalChanges
   #pending = { files: 0, bytes: 0 }
+  /** A long sync in progress, for the daemon log. */
+  #progress: { started: number, files: number, bytes: number, logged: number } | null = null
   #mergeWanted = false
   #deferStreak = 0
   #loop: Promise<void> | null = null
@@ -107,6 +112,10 @@ export class Replica extends Resource {
       await own.ready()
       this.#own = own
       this.#w = writerId(own.key)
+      // A new writer drive has nothing to merge back; an old one without a checkpoint (the folder
+      // was replaced) is merged from the start, which restores the folder.
+      const ownKey = own.key.toString('hex')
+      if (this.#state.checkpoints[ownKey] === undefined && own.version <= 1) this.#state.checkpoints[ownKey] = own.version
       const blobs = await own.getBlobs()
       if (blobs === null) throw new Error('the writer drive has no blob store')
       this.peers.addRecord(signDrive(keys, own.key, blobs.core.key ?? Buffer.alloc(32)))
@@ -335,11 +344,19 @@ export class Replica extends Resource {
       readOnly: this.readOnly,
       log: this.#log,
       blockTimeoutMs: this.#o.blockTimeoutMs,
-      onProgress: (p) => { this.#pending = p }
+      onProgress: (p) => { this.#pending = p; this.#logProgress(p) }
     })
     const out = await merger.run(sources)
     this.#pending = { files: 0, bytes: 0 }
+    if (this.#progress !== null) {
+      const secs = ((Date.now() - this.#progress.started) / 1000).toFixed(1)
+      this.#log.info(`sync done: ${this.#progress.files} changes (${mib(this.#progress.bytes)}) in ${secs} s`)
+      this.#progress = null
+    }
     for (const p of [...out.created, ...out.deferred]) this.#local.mark(p)
+    if (out.incomplete && this.#retryTimer === null) {
+      this.#retryTimer = setTimeout(() => { this.#retryTimer = null; this.#requestMerge() }, DEFER_BACKOFF_MS)
+    }
     if (out.committed) {
       this.#deferStreak = 0
       if (out.applied > 0 || out.conflicts > 0) this.#log.info(`merged: ${out.applied} applied, ${out.conflicts} conflict copies`)
@@ -352,6 +369,20 @@ export class Replica extends Resource {
     }
     this.#state.hlc = this.#hlc.last
     await this.#saveState()
+  }
+
+  /** Long syncs (an initial sync, a big copy) show their progress in the daemon log every few seconds. */
+  #logProgress (p: { files: number, bytes: number }): void {
+    const now = Date.now()
+    if (this.#progress === null) {
+      if (p.files < PROGRESS_FILES && p.bytes < PROGRESS_BYTES) return
+      this.#progress = { started: now, files: p.files, bytes: p.bytes, logged: now }
+      this.#log.info(`syncing ${p.files} changes (${mib(p.bytes)}) from peers`)
+      return
+    }
+    if (now - this.#progress.logged < PROGRESS_EVERY_MS) return
+    this.#progress.logged = now
+    this.#log.info(`syncing: ${p.files} changes (${mib(p.bytes)}) to go`)
   }
 
   #announceHead (): void {
@@ -387,4 +418,8 @@ export class Replica extends Resource {
 function driveSource (d: RemoteDrive): MergeSource {
   if (d.drive === null) throw new Error('a blind drive cannot be merged')
   return { w: d.w, key: d.key, drive: d.drive }
+}
+
+function mib (bytes: number): string {
+  return `${(bytes / 1048576).toFixed(1)} MiB`
 }
