@@ -120,5 +120,8 @@ podman import --quiet \
   --message "shoal local base: Debian $suite minbase + node $("$node_bin" --version)" \
   "$work/rootfs.tar" "$image" >/dev/null
 podman tag "$image" "$repo:latest"
+# Older bases (an earlier node or script) are no longer used by anything we build.
+podman images --format '{{.Repository}}:{{.Tag}}' "$repo" | grep -v -e ":$tag\$" -e ':latest$' \
+  | xargs -r podman rmi >/dev/null 2>&1 || true
 log "made $image in $((SECONDS - t0)) s ($(podman image inspect --format '{{.Size}}' "$image" | awk '{ printf "%.0f MB", $1 / 1e6 }'))"
 echo "$image"
