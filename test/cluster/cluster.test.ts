@@ -4,7 +4,7 @@
 // Tests run in order and build on each other: one cluster for the whole file, as an operator would.
 import assert from 'node:assert/strict'
 import { existsSync } from 'node:fs'
-import { readFile, stat, unlink, writeFile } from 'node:fs/promises'
+import { readFile, stat, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { DHT_PORT, IMAGE, PodmanRun, ok, podman, waitFor } from './podman.js'
 
