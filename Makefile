@@ -12,6 +12,7 @@ $(NODE_MODULES): package.json package-lock.json
 
 build: $(NODE_MODULES)
 	npx tsc -p tsconfig.json
+	@chmod +x dist/src/main.js dist/cli/ctl.js
 
 # One node on embedded defaults: DATA_PATH=./data, dashboard on SHOAL_WEB_PORT, NFS on SHOAL_NFS_PORT.
 run: build

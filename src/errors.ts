@@ -10,6 +10,7 @@ export const ErrorCodes = {
   NOT_WRITABLE: 'the namespace is read-only on this node',
   TIMEOUT: 'timed out',
   UNAVAILABLE: 'not available',
+  UNREACHABLE: 'the daemon is not reachable',
   CLOSED: 'the node is closing',
   INTERNAL: 'internal error'
 } as const

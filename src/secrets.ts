@@ -130,11 +130,13 @@ export async function stretchPassphrase (passphrase: string): Promise<Buffer> {
   return out
 }
 
-const SECRET_SHAPE = /^[ABC][A-Za-z2-7]+$/
-
-/** Does this string try to be an encoded secret (rather than a passphrase)? */
+/**
+ * Does this string try to be an encoded secret rather than a passphrase? Base32 characters in one
+ * case after 'A', 'B' or 'C': then a wrong length is a truncated or mangled secret, refused, never
+ * silently taken as a passphrase for some other namespace.
+ */
 function looksEncoded (str: string): boolean {
-  return SECRET_SHAPE.test(str) && str.length >= encodedLength(KEY_BYTES)
+  return /^([ABC][A-Z2-7]+|[abc][a-z2-7]+)$/.test(str) && str.length >= MIN_PASSPHRASE_LENGTH
 }
 
 /**
@@ -153,14 +155,14 @@ export async function parseSecret (input: string): Promise<NamespaceKeys> {
 }
 
 function parseEncoded (str: string): NamespaceKeys {
-  const kind = str[0] as 'A' | 'B' | 'C'
+  const kind = str[0]?.toUpperCase() as 'A' | 'B' | 'C'
   const bytes = kind === 'A' ? KEY_BYTES : 2 * KEY_BYTES
   const body = str.slice(1)
   const decoded = body.length === encodedLength(bytes) ? base32Decode(body) : null
   if (decoded === null || decoded.length !== bytes || base32Encode(decoded) !== body.toUpperCase()) {
     const what = kind === 'A' ? 'read-write' : kind === 'B' ? 'read-only' : 'blind'
     throw ShoalError.badSecret(`malformed ${what} secret: expected '${kind}' and ${encodedLength(bytes)} base32 characters`,
-      'copy the whole secret from `ctl secret NAME` on a node that has it')
+      'copy the whole secret from `ctl secret NAME` on a node that has it (a passphrase needs a space, a digit 0/1/8/9 or mixed case)')
   }
   if (kind === 'A') return deriveFromReadWrite(decoded)
   const key = decoded.subarray(0, KEY_BYTES)

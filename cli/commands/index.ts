@@ -1,0 +1,10 @@
+import type { Command } from '../command.js'
+import { add } from './add.js'
+import { del } from './del.js'
+import { path } from './path.js'
+import { has } from './has.js'
+import { list } from './list.js'
+import { secret } from './secret.js'
+
+/** Every verb of `ctl`, in the order `ctl --help` lists them. */
+export const commands: Command[] = [add, del, path, has, list, secret]

@@ -1,0 +1,184 @@
+// One namespace on this node: its folder, its keys, its state machine. Replication plugs in as the
+// namespace's replica; the NFS server calls `notifyChange` on every write.
+import { chown, mkdir, readdir, lstat } from 'node:fs/promises'
+import path from 'node:path'
+import { Resource } from '../resource.js'
+import type { Logger } from '../log.js'
+import type { EventLog } from '../events.js'
+import type { NamespaceKeys, SecretKind } from '../secrets.js'
+
+export type NamespaceState = 'starting' | 'idle' | 'syncing' | 'error' | 'stopped'
+
+export interface NamespaceStats {
+  files: number
+  bytes: number
+  pending: number
+  pendingBytes: number
+  conflicts: number
+  peers: number
+  lastSync: string | null
+  /** Why publishing is paused (e.g. 'mass-delete'), or null. */
+  paused: string | null
+  /** e.g. 'no bootstrap reachable; retrying' */
+  network: string | null
+}
+
+export interface NamespaceStatus extends NamespaceStats {
+  name: string
+  index: number
+  kind: SecretKind
+  readOnly: boolean
+  blind: boolean
+  state: NamespaceState
+  error: string | null
+  path: string
+  hostPath: string
+}
+
+export interface NamespaceOptions {
+  name: string
+  index: number
+  keys: NamespaceKeys
+  dataPath: string
+  hostDataPath: string
+  uid: number
+  gid: number
+  events: EventLog
+  log: Logger
+}
+
+const EMPTY_STATS: NamespaceStats = {
+  files: 0, bytes: 0, pending: 0, pendingBytes: 0, conflicts: 0, peers: 0, lastSync: null, paused: null, network: null
+}
+
+export class Namespace extends Resource {
+  readonly name: string
+  readonly index: number
+  readonly keys: NamespaceKeys
+  readonly path: string
+  readonly hostPath: string
+  readonly log: Logger
+  #opts: NamespaceOptions
+  #state: NamespaceState = 'starting'
+  #error: string | null = null
+  #folderStats: FolderStatsCache
+
+  constructor (opts: NamespaceOptions) {
+    super()
+    this.#opts = opts
+    this.name = opts.name
+    this.index = opts.index
+    this.keys = opts.keys
+    this.path = path.join(opts.dataPath, opts.name)
+    this.hostPath = path.posix.join(opts.hostDataPath, opts.name)
+    this.log = opts.log
+    this.#folderStats = new FolderStatsCache(this.path)
+  }
+
+  get kind (): SecretKind { return this.keys.kind }
+  get readOnly (): boolean { return this.keys.kind !== 'read-write' }
+  get blind (): boolean { return this.keys.kind === 'blind' }
+  get state (): NamespaceState { return this.#state }
+
+  /** Called by the NFS server (and anything else that writes into the folder) after a change. */
+  notifyChange (relPath: string): void {
+    this.log.debug('change %s', relPath)
+    this.emit('change', relPath)
+  }
+
+  async status (): Promise<NamespaceStatus> {
+    const stats = { ...EMPTY_STATS, ...(await this.#folderStats.get()) }
+    return {
+      name: this.name,
+      index: this.index,
+      kind: this.kind,
+      readOnly: this.readOnly,
+      blind: this.blind,
+      state: this.#state,
+      error: this.#error,
+      path: this.path,
+      hostPath: this.hostPath,
+      ...stats
+    }
+  }
+
+  setState (to: Exclude<NamespaceState, 'error'>): void {
+    if (to === this.#state) return
+    const from = this.#state
+    this.#state = to
+    this.#error = null
+    this.#opts.events.publish({ type: 'namespace-state', namespace: this.name, from, to })
+    this.emit('state', to)
+  }
+
+  setError (err: unknown): void {
+    const from = this.#state
+    this.#state = 'error'
+    this.#error = err instanceof Error ? err.message : String(err)
+    this.log.error(`namespace ${this.name}: ${this.#error}`)
+    this.#opts.events.publish({ type: 'namespace-state', namespace: this.name, from, to: 'error', error: this.#error })
+    this.emit('state', 'error')
+  }
+
+  protected async _open (): Promise<void> {
+    await ensureFolder(this.path, this.#opts.uid, this.#opts.gid)
+    this.setState('idle')
+  }
+
+  protected async _close (): Promise<void> {
+    this.setState('stopped')
+  }
+}
+
+/** Creates the namespace folder, owned by UID/GID when we may chown (root). */
+export async function ensureFolder (dir: string, uid: number, gid: number): Promise<void> {
+  await mkdir(dir, { recursive: true, mode: 0o755 })
+  if (process.getuid?.() === 0) await chown(dir, uid, gid)
+}
+
+/**
+ * Files and bytes of a folder, from a walk at most every few seconds. The replica's index replaces
+ * this once replication runs; until then `ctl list --json` still tells the truth.
+ */
+class FolderStatsCache {
+  #dir: string
+  #at = 0
+  #value: { files: number, bytes: number } = { files: 0, bytes: 0 }
+  #running: Promise<{ files: number, bytes: number }> | null = null
+
+  constructor (dir: string) { this.#dir = dir }
+
+  async get (maxAgeMs = 5000): Promise<{ files: number, bytes: number }> {
+    if (Date.now() - this.#at < maxAgeMs) return this.#value
+    this.#running ??= walk(this.#dir).then((v) => {
+      this.#value = v
+      this.#at = Date.now()
+      return v
+    }).finally(() => { this.#running = null })
+    return await this.#running
+  }
+}
+
+async function walk (dir: string): Promise<{ files: number, bytes: number }> {
+  let files = 0
+  let bytes = 0
+  const stack = [dir]
+  while (stack.length > 0) {
+    const d = stack.pop() as string
+    let entries
+    try {
+      entries = await readdir(d, { withFileTypes: true })
+    } catch {
+      continue
+    }
+    for (const e of entries) {
+      const p = path.join(d, e.name)
+      if (e.isDirectory()) stack.push(p)
+      else if (e.isFile()) {
+        files++
+        bytes += await lstat(p).then((s) => s.size, () => 0)
+      } else if (e.isSymbolicLink()) files++
+    }
+  }
+  return { files, bytes }
+}

@@ -1,0 +1,84 @@
+// A shoal node: owns the namespaces, the control socket and (as they land) the store, the swarm,
+// the NFS server and the dashboard. Opened once by main.ts; closed in the reverse order.
+import { mkdir, readFile, writeFile } from 'node:fs/promises'
+import { randomBytes } from 'node:crypto'
+import path from 'node:path'
+import type http from 'node:http'
+import { Resource } from './resource.js'
+import type { Config } from './config.js'
+import { createLogger, type Logger } from './log.js'
+import { EventLog } from './events.js'
+import { NamespaceManager } from './namespace/manager.js'
+import { ControlService } from './control/service.js'
+import { createControlApp } from './control/http.js'
+import { listenControlSocket, closeServer } from './control/socket.js'
+import { isErrno } from './errors.js'
+import { VERSION } from './version.js'
+
+export interface NodeOptions {
+  config: Config
+  log?: Logger
+}
+
+export class Node extends Resource {
+  readonly config: Config
+  readonly log: Logger
+  readonly events = new EventLog()
+  readonly manager: NamespaceManager
+  readonly startedAt = new Date()
+  id = ''
+  service: ControlService | null = null
+  #control: http.Server | null = null
+
+  constructor (opts: NodeOptions) {
+    super()
+    this.config = opts.config
+    this.log = opts.log ?? createLogger('shoal')
+    this.manager = new NamespaceManager({ config: this.config, events: this.events, log: this.log })
+  }
+
+  protected async _open (): Promise<void> {
+    const c = this.config
+    await mkdir(c.dataPath, { recursive: true })
+    await mkdir(c.stateDir, { recursive: true, mode: 0o700 })
+    this.id = await loadNodeId(c.stateDir)
+    await this.manager.open()
+    try {
+      this.service = new ControlService({
+        config: c,
+        manager: this.manager,
+        events: this.events,
+        nodeId: this.id,
+        version: VERSION,
+        startedAt: this.startedAt,
+        ports: () => ({ nfs: null, web: null })
+      })
+      this.#control = await listenControlSocket(c.controlSocket, createControlApp(this.service, this.log.extend('control')))
+    } catch (err) {
+      await this.manager.close()
+      throw err
+    }
+    this.log.info(`shoal ${VERSION} node ${this.id.slice(0, 12)} ready`)
+    this.log.info(`data: ${c.dataPath} (host path ${c.hostDataPath}); namespaces: ${this.manager.list().map((n) => n.name).join(' ') || 'none yet'}`)
+    this.log.info(`control socket: ${c.controlSocket} (try: ctl add NAME)`)
+  }
+
+  protected async _close (): Promise<void> {
+    if (this.#control !== null) await closeServer(this.#control, this.config.controlSocket)
+    await this.manager.close()
+  }
+}
+
+/** A stable random id for this node, kept in the state directory. */
+async function loadNodeId (stateDir: string): Promise<string> {
+  const file = path.join(stateDir, 'node-id')
+  try {
+    const id = (await readFile(file, 'utf8')).trim()
+    if (/^[0-9a-f]{64}$/.test(id)) return id
+  } catch (err) {
+    if (!isErrno(err, 'ENOENT')) throw err
+  }
+  const id = randomBytes(32).toString('hex')
+  await writeFile(file, id + '\n', { mode: 0o600 })
+  return id
+}
