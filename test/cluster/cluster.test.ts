@@ -95,6 +95,8 @@ describe('cluster: three containers (podman)', function () {
       assert.equal(await run.ctl(name, 'path', NS), path.join(run.hostData(name), NS))
       assert.equal(await run.ctl(name, 'path', '--scope=container', NS), `/data/${NS}`)
     }
+    const st = await stat(path.join(run.hostData('n1'), NS))
+    assert.deepEqual([st.uid, st.gid], [Number(OWNER.UID), Number(OWNER.GID)], 'the folder belongs to UID/GID')
     await writeFile(path.join(await run.ctl('n1', 'path', NS), 'from-host.txt'), 'written on the host\n')
     assert.equal((await run.exec('n1', ['cat', `/data/${NS}/from-host.txt`])).stdout, 'written on the host\n')
   })
