@@ -49,7 +49,7 @@ VOLUME /data
 # NFS (SHOAL_NFS_PORT) and the dashboard, /healthz, /readyz and /metrics (SHOAL_WEB_PORT). The DHT
 # port is UDP and chosen by the node unless SHOAL_DHT_PORT is set: publish that one if you set it.
 EXPOSE 2049 8888
-# /healthz answers 200 while the daemon runs. A node one-liner rather than curl, which the slim base
-# lacks; with the dashboard off (SHOAL_WEB_PORT=0) it asks the control socket instead.
+# GET /healthz on the dashboard, with node's fetch (the slim base has no curl). Where the dashboard
+# is off (SHOAL_WEB_PORT=0) or has no /healthz, the control socket answers instead: healthcheck.mjs.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 CMD ["node", "/app/healthcheck.mjs"]
 ENTRYPOINT ["/usr/local/bin/shoal-entrypoint"]

@@ -71,10 +71,16 @@ describe('cluster: three containers (podman)', function () {
     assert.equal((await run.runOnce([], ['bootstrap', 'only-a-secret'])).code, 2, 'bootstrap without a name is a usage error')
   })
 
-  it('each node answers the image HEALTHCHECK (/healthz)', async () => {
+  it('each node passes the image HEALTHCHECK', async () => {
     for (const name of NODES) {
       await waitFor(`${name} healthy`, async () => (await podman(['healthcheck', 'run', run.container(name)])).code === 0, 30_000, 1000)
     }
+  })
+
+  it('the dashboard port answers /healthz and /readyz (the DaemonSet probes)', async () => {
+    const probe = "for (const p of ['/healthz', '/readyz']) { const r = await fetch('http://127.0.0.1:8888' + p); console.log(p, r.status) }"
+    const r = await run.exec('n1', ['node', '--input-type=module', '-e', probe])
+    assert.equal(r.stdout, '/healthz 200\n/readyz 200\n', r.stderr)
   })
 
   it('ctl add on n1 makes a secret; ctl add --secret joins n2 and n3', async () => {
