@@ -34,6 +34,11 @@ LABEL org.opencontainers.image.title="shoal" \
       org.opencontainers.image.description="Peer-to-peer storage node: replicated namespaces under /data, exported over NFS"
 ENV NODE_ENV=production \
     DATA_PATH=/data
+# rocksdb-native's prebuilt addon needs libatomic.so.1, which slim Debian images lack (the local base
+# has it, so this only reaches the mirror with other bases).
+RUN ldconfig -p | grep -q 'libatomic\.so\.1 ' || { apt-get update \
+      && apt-get install -y --no-install-recommends libatomic1 \
+      && apt-get clean && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/log/apt /var/log/dpkg.log; }
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /out/ ./

@@ -73,7 +73,10 @@ command -v debootstrap >/dev/null || die "debootstrap is not installed (apt-get 
 [ "$(id -u)" = 0 ] || die "debootstrap needs root"
 
 mkdir -p "$cache_dir/debs"
-rootfs_tar="$cache_dir/debootstrap-$suite-$(echo "$mirror" | sha256sum | cut -c1-8).tar"
+# ca-certificates: for npm ci in a build stage. libatomic1: rocksdb-native's prebuilt addon links it.
+# Nothing else beyond minbase: node is copied in.
+include=ca-certificates,libatomic1
+rootfs_tar="$cache_dir/debootstrap-$suite-$(echo "$mirror $include" | sha256sum | cut -c1-8).tar"
 work="$(mktemp -d /var/tmp/shoal-base.XXXXXX)"
 trap 'rm -rf "$work"' EXIT
 root="$work/root"
@@ -85,8 +88,7 @@ if [ -f "$rootfs_tar" ] && [ "$force" = 0 ]; then
   tar -C "$root" -xf "$rootfs_tar"
 else
   log "debootstrap $suite from $mirror (minbase)"
-  # ca-certificates: for npm ci in a build stage. Nothing else beyond minbase: node is copied in.
-  debootstrap --variant=minbase --include=ca-certificates --cache-dir="$cache_dir/debs" \
+  debootstrap --variant=minbase --include="$include" --cache-dir="$cache_dir/debs" \
     "$suite" "$root" "$mirror" >"$work/debootstrap.log" 2>&1 \
     || { tail -20 "$work/debootstrap.log" >&2; die "debootstrap failed"; }
   # Trim what a container never reads: package lists, docs, man pages, non-English locales.

@@ -67,6 +67,9 @@ describe('cluster: three containers (podman)', function () {
     assert.match((await run.runOnce([], ['shoal', '--version'])).stdout, /\d+\.\d+\.\d+/)
     assert.equal((await run.runOnce([], ['sh', '-c', 'command -v shoal && command -v ctl'])).stdout.trim(), '/usr/local/bin/shoal\n/usr/local/bin/ctl')
     assert.equal((await run.runOnce([], ['echo', 'hello'])).stdout, 'hello\n')
+    // The native addons load: their prebuilds for this platform survived pruning, their libraries are there.
+    const addons = await run.runOnce([], ['node', '-e', "for (const m of ['rocksdb-native', 'sodium-native', 'udx-native']) require(m)"])
+    assert.equal(addons.code, 0, addons.stderr)
     assert.equal((await run.runOnce([], ['ctl', 'list'])).code, 3, 'ctl with no daemon exits 3')
     assert.equal((await run.runOnce([], ['bootstrap', 'only-a-secret'])).code, 2, 'bootstrap without a name is a usage error')
   })

@@ -45,6 +45,9 @@ export async function ok (args: string[], timeoutMs?: number): Promise<string> {
   return r.stdout.trim()
 }
 
+/** Thrown by a probe to stop waiting at once (the thing awaited can no longer happen). */
+export class GiveUp extends Error {}
+
 /**
  * Polls `probe` until it returns something other than undefined/false, at most `timeoutMs`. The
  * error names what was awaited and the last thing the probe saw.
@@ -57,6 +60,7 @@ export async function waitFor<T> (what: string, probe: () => Promise<T | undefin
       const v = await probe()
       if (v !== undefined && v !== false) return v
     } catch (err) {
+      if (err instanceof GiveUp) throw err
       last = err
     }
     if (Date.now() > deadline) {
@@ -141,7 +145,7 @@ export class PodmanRun {
   async ready (name: string, timeoutMs = 60_000): Promise<void> {
     await waitFor(`${name} to answer ctl`, async () => {
       const state = await ok(['inspect', this.container(name), '--format', '{{.State.Status}}'])
-      if (state !== 'running') throw new Error(`${name} is ${state}: ${await this.logs(name, 20)}`)
+      if (state !== 'running') throw new GiveUp(`${name} is ${state}: ${await this.logs(name, 20)}`)
       return (await this.exec(name, ['ctl', 'list'])).code === 0
     }, timeoutMs, 500)
   }
