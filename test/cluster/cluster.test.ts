@@ -194,11 +194,14 @@ describe('cluster: three containers (podman)', function () {
     })
   })
 
-  it('ctl del stops replicating and removes the folder on that node only', async () => {
-    await run.ctl('n2', 'del', NS)
-    assert.equal((await run.exec('n2', ['ctl', 'has', NS])).code, 1)
-    assert.ok(!existsSync(path.join(run.hostData('n2'), NS)), 'the folder is gone on n2')
-    assert.equal(await run.ctl('n1', 'list'), NS)
-    assert.ok(existsSync(hostFile('n1', 'from-host.txt')), 'n1 keeps its files')
+  // Last: mocha runs a suite's own tests before its nested suites, so this one is nested too.
+  describe('ctl del', () => {
+    it('stops replicating and removes the folder on that node only', async () => {
+      await run.ctl('n2', 'del', NS)
+      assert.equal((await run.exec('n2', ['ctl', 'has', NS])).code, 1)
+      assert.ok(!existsSync(path.join(run.hostData('n2'), NS)), 'the folder is gone on n2')
+      assert.equal(await run.ctl('n1', 'list'), NS)
+      assert.ok(existsSync(hostFile('n1', 'from-host.txt')), 'n1 keeps its files')
+    })
   })
 })
