@@ -14,6 +14,7 @@ import { createControlApp } from './control/http.js'
 import { listenControlSocket, closeServer } from './control/socket.js'
 import { isErrno } from './errors.js'
 import { VERSION } from './version.js'
+import { Dashboard } from '../webui/server.js'
 
 export interface NodeOptions {
   config: Config
@@ -29,6 +30,7 @@ export class Node extends Resource {
   id = ''
   service: ControlService | null = null
   #control: http.Server | null = null
+  #dashboard: Dashboard | null = null
 
   constructor (opts: NodeOptions) {
     super()
@@ -51,19 +53,39 @@ export class Node extends Resource {
         nodeId: this.id,
         version: VERSION,
         startedAt: this.startedAt,
-        ports: () => ({ nfs: null, web: null })
+        ports: () => ({ nfs: null, web: this.#dashboard?.port ?? null })
       })
       this.#control = await listenControlSocket(c.controlSocket, createControlApp(this.service, this.log.extend('control')))
+      if (c.webPort !== 0) {
+        this.#dashboard = new Dashboard(this.service, {
+          port: c.webPort,
+          host: c.listenHost,
+          stateDir: c.stateDir,
+          password: c.webPassword,
+          log: this.log.extend('web'),
+          processMetrics: true,
+          providers: {
+            ready: () => [{ name: 'node', ok: this.opened && !this.closing, detail: this.opened ? 'open' : 'starting' }]
+            // TODO(#5): when replication merges, wire peers: () => …, traffic: (ns) => …, resume: (ns) => this.service.resume(ns),
+            // and a 'swarm' ready check; when NFS merges, nfsOps: () => nfs.stats() as {op, status, count}[].
+          }
+        })
+        await this.#dashboard.open()
+      }
     } catch (err) {
+      await this.#dashboard?.close()
+      if (this.#control !== null) await closeServer(this.#control, c.controlSocket)
       await this.manager.close()
       throw err
     }
     this.log.info(`shoal ${VERSION} node ${this.id.slice(0, 12)} ready`)
     this.log.info(`data: ${c.dataPath} (host path ${c.hostDataPath}); namespaces: ${this.manager.list().map((n) => n.name).join(' ') || 'none yet'}`)
     this.log.info(`control socket: ${c.controlSocket} (try: ctl add NAME)`)
+    if (this.#dashboard !== null) this.log.info(`dashboard: ${this.#dashboard.url}`)
   }
 
   protected async _close (): Promise<void> {
+    if (this.#dashboard !== null) await this.#dashboard.close()
     if (this.#control !== null) await closeServer(this.#control, this.config.controlSocket)
     await this.manager.close()
   }
