@@ -194,6 +194,19 @@ describe('cluster: three containers (podman)', function () {
     })
   })
 
+  describe('SHOAL_NAMESPACES (how the Kubernetes DaemonSet joins)', () => {
+    it('a node started with SHOAL_NAMESPACES=name:secret has the namespace and its files', async () => {
+      await run.start({
+        name: 'k8s',
+        hostData: false,
+        env: { SHOAL_NAMESPACES: `${NS}:${secret}`, SHOAL_BOOTSTRAP: `${run.address(10)}:${DHT_PORT}` }
+      })
+      await run.ready('k8s')
+      assert.equal(await run.ctl('k8s', 'list'), NS)
+      await waitFor('from-n1.txt on k8s', async () => (await run.exec('k8s', ['cat', `/data/${NS}/from-n1.txt`])).stdout === 'hello from n1\n', SYNC_MS)
+    })
+  })
+
   // Last: mocha runs a suite's own tests before its nested suites, so this one is nested too.
   describe('ctl del', () => {
     it('stops replicating and removes the folder on that node only', async () => {
