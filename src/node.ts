@@ -9,6 +9,9 @@ import type { Config } from './config.js'
 import { createLogger, type Logger } from './log.js'
 import { EventLog } from './events.js'
 import { NamespaceManager } from './namespace/manager.js'
+import { Namespace } from './namespace/namespace.js'
+import { Store } from './engine/store.js'
+import { Swarm } from './engine/swarm.js'
 import { ControlService } from './control/service.js'
 import { createControlApp } from './control/http.js'
 import { listenControlSocket, closeServer } from './control/socket.js'
@@ -29,6 +32,8 @@ export class Node extends Resource {
   readonly startedAt = new Date()
   id = ''
   service: ControlService | null = null
+  readonly store: Store
+  swarm: Swarm | null = null
   #control: http.Server | null = null
   #dashboard: Dashboard | null = null
 
@@ -36,7 +41,16 @@ export class Node extends Resource {
     super()
     this.config = opts.config
     this.log = opts.log ?? createLogger('shoal')
-    this.manager = new NamespaceManager({ config: this.config, events: this.events, log: this.log })
+    this.store = new Store(path.join(this.config.stateDir, 'store'), this.log.extend('engine'))
+    this.manager = new NamespaceManager({
+      config: this.config,
+      events: this.events,
+      log: this.log,
+      // Every namespace replicates over the node's one store and swarm (opened before the manager).
+      factory: (o) => new Namespace(this.swarm === null
+        ? o
+        : { ...o, replication: { store: this.store, swarm: this.swarm, stateDir: this.config.stateDir, nodeId: this.id } })
+    })
   }
 
   protected async _open (): Promise<void> {
@@ -44,7 +58,21 @@ export class Node extends Resource {
     await mkdir(c.dataPath, { recursive: true })
     await mkdir(c.stateDir, { recursive: true, mode: 0o700 })
     this.id = await loadNodeId(c.stateDir)
-    await this.manager.open()
+    await this.store.open()
+    const swarm = new Swarm(this.store.corestore, {
+      bootstrap: c.bootstrap,
+      dhtPort: c.dhtPort,
+      keyPair: await this.store.keyPair('shoal/swarm')
+    }, this.log.extend('swarm'))
+    try {
+      await swarm.open()
+      this.swarm = swarm
+      await this.manager.open()
+    } catch (err) {
+      await swarm.close()
+      await this.store.close()
+      throw err
+    }
     try {
       this.service = new ControlService({
         config: c,
@@ -76,6 +104,8 @@ export class Node extends Resource {
       await this.#dashboard?.close()
       if (this.#control !== null) await closeServer(this.#control, c.controlSocket)
       await this.manager.close()
+      await swarm.close()
+      await this.store.close()
       throw err
     }
     this.log.info(`shoal ${VERSION} node ${this.id.slice(0, 12)} ready`)
@@ -88,6 +118,8 @@ export class Node extends Resource {
     if (this.#dashboard !== null) await this.#dashboard.close()
     if (this.#control !== null) await closeServer(this.#control, this.config.controlSocket)
     await this.manager.close()
+    await this.swarm?.close()
+    await this.store.close()
   }
 }
 

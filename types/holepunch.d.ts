@@ -18,3 +18,201 @@ declare module 'sodium-native' {
   export function randombytes_buf (buf: Buffer): void
   export function sodium_memcmp (a: Buffer, b: Buffer): boolean
 }
+
+declare module 'compact-encoding' {
+  export interface State { start: number, end: number, buffer: Buffer | null }
+  export interface Encoding<T> {
+    preencode (state: State, value: T): void
+    encode (state: State, value: T): void
+    decode (state: State): T
+  }
+  export const fixed32: Encoding<Buffer>
+  export const fixed64: Encoding<Buffer>
+  export const uint: Encoding<number>
+  export const buffer: Encoding<Buffer | null>
+  export const string: Encoding<string>
+  export function encode<T> (enc: Encoding<T>, value: T): Buffer
+  export function decode<T> (enc: Encoding<T>, buf: Buffer): T
+  const c: {
+    fixed32: Encoding<Buffer>, fixed64: Encoding<Buffer>, uint: Encoding<number>, buffer: Encoding<Buffer | null>
+    string: Encoding<string>, encode: typeof encode, decode: typeof decode
+  }
+  export default c
+}
+
+declare module 'protomux' {
+  import type { Encoding } from 'compact-encoding'
+  import type { Duplex } from 'node:stream'
+  export interface Message<T> { send (value: T): boolean }
+  export interface Channel {
+    readonly opened: boolean
+    readonly closed: boolean
+    open (handshake?: unknown): void
+    close (): void
+    addMessage<T> (opts: { encoding: Encoding<T>, onmessage: (value: T) => void }): Message<T>
+  }
+  export interface ChannelOptions<H> {
+    protocol: string
+    id?: Buffer | null
+    unique?: boolean
+    handshake?: Encoding<H> | null
+    onopen?: (handshake: H) => void
+    onclose?: () => void
+  }
+  export default class Protomux {
+    static from (stream: unknown): Protomux
+    readonly stream: Duplex
+    createChannel<H> (opts: ChannelOptions<H>): Channel | null
+  }
+}
+
+declare module 'hypercore' {
+  import type { EventEmitter } from 'node:events'
+  export interface Download { done (): Promise<void>, destroy (): void }
+  export default class Hypercore extends EventEmitter {
+    readonly key: Buffer | null
+    readonly discoveryKey: Buffer | null
+    readonly length: number
+    readonly contiguousLength: number
+    readonly byteLength: number
+    readonly writable: boolean
+    readonly peers: unknown[]
+    ready (): Promise<void>
+    close (): Promise<void>
+    update (opts?: { wait?: boolean }): Promise<boolean>
+    download (range?: { start?: number, end?: number, linear?: boolean }): Download
+    on (event: 'append' | 'close', fn: () => void): this
+    off (event: 'append' | 'close', fn: () => void): this
+  }
+}
+
+declare module 'corestore' {
+  import type Hypercore from 'hypercore'
+  export interface ReplicationStream { readonly noiseStream: unknown, pipe<T> (dest: T): T, on (event: string, fn: (...args: unknown[]) => void): unknown, destroy (err?: Error): void }
+  export default class Corestore {
+    constructor (storage: string, opts?: { writable?: boolean })
+    readonly opened: boolean
+    ready (): Promise<void>
+    close (): Promise<void>
+    get (opts: { key?: Buffer, name?: string, encryptionKey?: Buffer | null, active?: boolean }): Hypercore
+    session (opts?: Record<string, unknown>): Corestore
+    namespace (name: string | Buffer): Corestore
+    createKeyPair (name: string): Promise<{ publicKey: Buffer, secretKey: Buffer }>
+    replicate (isInitiatorOrStream: boolean | unknown, opts?: Record<string, unknown>): ReplicationStream
+  }
+}
+
+declare module 'hyperbee' {
+  export interface BeeNode<V> { seq: number, key: string, value: V }
+}
+
+declare module 'hyperblobs' {
+  import type Hypercore from 'hypercore'
+  import type { Readable, Writable } from 'node:stream'
+  export interface BlobId { blockOffset: number, blockLength: number, byteOffset: number, byteLength: number }
+  export interface BlobWriteStream extends Writable { readonly id: BlobId }
+  export default class Hyperblobs {
+    readonly core: Hypercore
+    put (buf: Buffer): Promise<BlobId>
+    createWriteStream (): BlobWriteStream
+    createReadStream (id: BlobId, opts?: { wait?: boolean, timeout?: number }): Readable
+  }
+}
+
+declare module 'hyperdrive' {
+  import type Corestore from 'corestore'
+  import type Hypercore from 'hypercore'
+  import type { BeeNode } from 'hyperbee'
+  import type Hyperblobs from 'hyperblobs'
+  import type { BlobId } from 'hyperblobs'
+  import type { EventEmitter } from 'node:events'
+  import type { Readable } from 'node:stream'
+  export interface DriveEntryValue {
+    executable: boolean
+    linkname: string | null
+    blob: BlobId | null
+    metadata: unknown
+  }
+  export type DriveNode = BeeNode<DriveEntryValue>
+  export interface DiffItem { left: DriveNode | null, right: DriveNode | null }
+  export default class Hyperdrive extends EventEmitter {
+    constructor (store: Corestore, key?: Buffer | null, opts?: { encryptionKey?: Buffer | null })
+    constructor (store: Corestore, opts?: { encryptionKey?: Buffer | null })
+    readonly key: Buffer
+    readonly contentKey: Buffer | undefined
+    readonly core: Hypercore
+    readonly blobs: Hyperblobs | null
+    readonly version: number
+    readonly writable: boolean
+    readonly closed: boolean
+    ready (): Promise<void>
+    close (): Promise<void>
+    getBlobs (): Promise<Hyperblobs | null>
+    entry (path: string, opts?: { wait?: boolean, timeout?: number }): Promise<DriveNode | null>
+    putEntry (path: string, value: Partial<DriveEntryValue>): Promise<void>
+    checkout (version: number): Hyperdrive
+    batch (): Hyperdrive
+    flush (): Promise<void>
+    diff (length: number, folder?: string | null): AsyncIterable<DiffItem>
+    createReadStream (path: string, opts?: { wait?: boolean, timeout?: number }): Readable
+  }
+}
+
+declare module 'hyperdht' {
+  import type { EventEmitter } from 'node:events'
+  export interface DhtOptions {
+    bootstrap?: string[] | Array<{ host: string, port: number }>
+    port?: number
+    host?: string
+    firewalled?: boolean
+    ephemeral?: boolean
+  }
+  export default class HyperDHT extends EventEmitter {
+    constructor (opts?: DhtOptions)
+    static bootstrapper (port: number, host: string, opts?: DhtOptions): HyperDHT
+    readonly bootstrapped: boolean
+    readonly online: boolean
+    readonly destroyed: boolean
+    readonly table: { size: number }
+    static keyPair (seed?: Buffer): { publicKey: Buffer, secretKey: Buffer }
+    ready (): Promise<void>
+    fullyBootstrapped (): Promise<void>
+    address (): { host: string, port: number }
+    destroy (opts?: { force?: boolean }): Promise<void>
+  }
+}
+
+declare module 'hyperswarm' {
+  import type HyperDHT from 'hyperdht'
+  import type { EventEmitter } from 'node:events'
+  export interface PeerDiscovery { flushed (): Promise<void>, refresh (opts?: { client?: boolean, server?: boolean }): Promise<void>, destroy (): Promise<void> }
+  export interface SwarmConnection extends EventEmitter {
+    readonly isInitiator: boolean
+    readonly handshakeHash: Buffer | null
+    readonly remotePublicKey: Buffer | null
+    readonly publicKey: Buffer
+    readonly opened: Promise<boolean>
+    readonly destroyed: boolean
+    readonly rawStream?: { remoteHost?: string, remotePort?: number } | null
+    destroy (err?: Error): void
+  }
+  export interface PeerInfo { publicKey: Buffer, topics: Buffer[] }
+  export default class Hyperswarm extends EventEmitter {
+    constructor (opts?: { dht?: HyperDHT, keyPair?: { publicKey: Buffer, secretKey: Buffer }, maxPeers?: number })
+    readonly dht: HyperDHT
+    readonly keyPair: { publicKey: Buffer, secretKey: Buffer }
+    readonly connections: Set<SwarmConnection>
+    readonly connecting: number
+    join (topic: Buffer, opts?: { server?: boolean, client?: boolean }): PeerDiscovery
+    leave (topic: Buffer): Promise<void>
+    flush (): Promise<void>
+    destroy (opts?: { force?: boolean }): Promise<void>
+    on (event: 'connection', fn: (conn: SwarmConnection, info: PeerInfo) => void): this
+  }
+}
+
+declare module 'hyperdht/testnet.js' {
+  import type HyperDHT from 'hyperdht'
+  export interface Testnet { nodes: HyperDHT[], bootstrap: Array<{ host: string, port: number }>, destroy (): Promise<void> }
+  export default function createTestnet (size?: number, opts?: { host?: string, port?: number }): Promise<Testnet>
+}

@@ -2,7 +2,7 @@
 // over its unix socket. Transport errors become UNAVAILABLE (exit 3); API errors keep their code.
 import http from 'node:http'
 import { ShoalError, isErrno, ErrorCodes, type ErrorCode } from '../errors.js'
-import type { NodeInfo, PathScope } from './service.js'
+import type { NodeInfo, PathScope, PeerStatus } from './service.js'
 import type { AddResult } from '../namespace/manager.js'
 import type { NamespaceStatus } from '../namespace/namespace.js'
 import type { NodeEvent } from '../events.js'
@@ -39,6 +39,15 @@ export class ControlClient {
   async secret (name: string, readOnly = false): Promise<string> {
     return (await this.request<{ secret: string }>('GET', `/v1/namespaces/${enc(name)}/secret${readOnly ? '?readOnly=1' : ''}`)).secret
   }
+
+  peers (): Promise<PeerStatus[]> { return this.request('GET', '/v1/peers') }
+
+  /** Waits (on the daemon) until the namespace is in sync with its connected writers. */
+  wait (name: string, timeoutMs: number): Promise<NamespaceStatus> {
+    return this.request('POST', `/v1/namespaces/${enc(name)}/wait`, { timeoutMs }, timeoutMs + 10_000)
+  }
+
+  resume (name: string): Promise<NamespaceStatus> { return this.request('POST', `/v1/namespaces/${enc(name)}/resume`) }
 
   events (since: number, waitMs = 0): Promise<NodeEvent[]> {
     return this.request('GET', `/v1/events?since=${since}&wait=${waitMs}`)

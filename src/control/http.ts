@@ -56,6 +56,15 @@ export function createControlApp (svc: ControlService, log: Logger): Express {
     res.json({ secret: svc.secret(param(req, 'name'), flag(req.query.readOnly)) })
   })
 
+  app.get('/v1/peers', (_req, res) => { res.json(svc.peers()) })
+
+  app.post('/v1/namespaces/:name/wait', async (req, res) => {
+    const timeoutMs = Number((req.body as { timeoutMs?: unknown } | undefined)?.timeoutMs ?? 60_000)
+    res.json(await svc.wait(param(req, 'name'), timeoutMs))
+  })
+
+  app.post('/v1/namespaces/:name/resume', async (req, res) => { res.json(await svc.resume(param(req, 'name'))) })
+
   app.get('/v1/events', async (req, res) => {
     const since = Number(req.query.since ?? 0)
     const wait = Number(req.query.wait ?? 0)

@@ -7,6 +7,14 @@ import type { NamespaceStatus } from '../namespace/namespace.js'
 import { readOnlySecret } from '../secrets.js'
 import type { Config } from '../config.js'
 
+/** One connected node, with the namespaces it was admitted to. */
+export interface PeerStatus {
+  id: string
+  address: string | null
+  since: string
+  namespaces: string[]
+}
+
 export type PathScope = 'host' | 'container'
 
 export interface NodeInfo {
@@ -83,6 +91,34 @@ export class ControlService {
 
   async status (name: string): Promise<NamespaceStatus> {
     return await this.#d.manager.require(name).status()
+  }
+
+  /** Every connected peer (admitted to at least one namespace, or still proving itself). */
+  peers (): PeerStatus[] {
+    const byId = new Map<string, PeerStatus>()
+    for (const ns of this.#d.manager.list()) {
+      for (const p of ns.peers()) {
+        const peer = byId.get(p.id) ?? { id: p.id, address: p.address, since: new Date(p.since).toISOString(), namespaces: [] }
+        if (p.admitted) peer.namespaces.push(ns.name)
+        byId.set(p.id, peer)
+      }
+    }
+    return [...byId.values()].sort((a, b) => a.id.localeCompare(b.id))
+  }
+
+  /** Resolves once `name` has every connected writer's latest version applied; TIMEOUT otherwise. */
+  async wait (name: string, timeoutMs: number): Promise<NamespaceStatus> {
+    if (!Number.isFinite(timeoutMs) || timeoutMs < 0) throw ShoalError.badRequest('timeout must be a number of milliseconds ≥ 0')
+    const ns = this.#d.manager.require(name)
+    await ns.waitSynced(Math.min(timeoutMs, 24 * 3600_000))
+    return await ns.status()
+  }
+
+  /** Confirms a mass delete so that `name` publishes again. */
+  async resume (name: string): Promise<NamespaceStatus> {
+    const ns = this.#d.manager.require(name)
+    await ns.resume()
+    return await ns.status()
   }
 
   path (name: string, scope: PathScope = 'host'): string {

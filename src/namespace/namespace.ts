@@ -6,6 +6,19 @@ import { Resource } from '../resource.js'
 import type { Logger } from '../log.js'
 import type { EventLog } from '../events.js'
 import type { NamespaceKeys, SecretKind } from '../secrets.js'
+import type { Store } from '../engine/store.js'
+import type { PeerInfo } from '../engine/peers.js'
+import { Replica, type ReplicaOptions, type ReplicaStatus, type ReplicaSwarm } from './replica.js'
+
+/** What a namespace needs to replicate; without it, it is a local folder only. */
+export interface ReplicationDeps {
+  store: Store
+  swarm: ReplicaSwarm
+  /** The node's state directory; the replica keeps its index under `replicas/`. */
+  stateDir: string
+  nodeId: string
+  options?: ReplicaOptions
+}
 
 export type NamespaceState = 'starting' | 'idle' | 'syncing' | 'error' | 'stopped'
 
@@ -45,6 +58,7 @@ export interface NamespaceOptions {
   gid: number
   events: EventLog
   log: Logger
+  replication?: ReplicationDeps
 }
 
 const EMPTY_STATS: NamespaceStats = {
@@ -62,6 +76,8 @@ export class Namespace extends Resource {
   #state: NamespaceState = 'starting'
   #error: string | null = null
   #folderStats: FolderStatsCache
+  #replica: Replica | null = null
+  #session: import('corestore').default | null = null
 
   constructor (opts: NamespaceOptions) {
     super()
@@ -80,14 +96,30 @@ export class Namespace extends Resource {
   get blind (): boolean { return this.keys.kind === 'blind' }
   get state (): NamespaceState { return this.#state }
 
+  /** The replication engine, once open (null for a local-only namespace). */
+  get replica (): Replica | null { return this.#replica }
+
   /** Called by the NFS server (and anything else that writes into the folder) after a change. */
   notifyChange (relPath: string): void {
     this.log.debug('change %s', relPath)
+    this.#replica?.notifyChange(relPath)
     this.emit('change', relPath)
   }
 
+  /** Confirms a mass delete: publishing resumes. */
+  async resume (): Promise<void> {
+    await this.#replica?.resume()
+  }
+
+  /** Resolves once every connected writer's latest version is applied here. */
+  async waitSynced (timeoutMs: number): Promise<void> {
+    await this.#replica?.waitSynced(timeoutMs)
+  }
+
+  peers (): PeerInfo[] { return this.#replica?.peerList() ?? [] }
+
   async status (): Promise<NamespaceStatus> {
-    const stats = { ...EMPTY_STATS, ...(await this.#folderStats.get()) }
+    const stats = this.#replica !== null ? replicaStats(this.#replica.status()) : { ...EMPTY_STATS, ...(await this.#folderStats.get()) }
     return {
       name: this.name,
       index: this.index,
@@ -122,11 +154,56 @@ export class Namespace extends Resource {
 
   protected async _open (): Promise<void> {
     await ensureFolder(this.path, this.#opts.uid, this.#opts.gid)
+    const r = this.#opts.replication
+    if (r !== undefined) {
+      // Keyed by the namespace, not its name: a name deleted and re-added with another secret
+      // never reuses a writer drive.
+      const id = this.keys.topic.toString('hex').slice(0, 32)
+      const session = r.store.namespace(id)
+      const replica = new Replica({
+        store: session,
+        swarm: r.swarm,
+        keys: this.keys,
+        folder: this.path,
+        stateDir: path.join(r.stateDir, 'replicas', id),
+        nodeId: r.nodeId,
+        log: this.log,
+        options: { owner: process.getuid?.() === 0 ? { uid: this.#opts.uid, gid: this.#opts.gid } : null, ...r.options }
+      })
+      replica.on('state', ({ to }: { to: string }) => {
+        if (to === 'idle' || to === 'syncing') this.setState(to)
+        else if (to === 'error') this.setError(new Error(replica.status().error ?? 'replication failed'))
+      })
+      try {
+        await replica.open()
+      } catch (err) {
+        await session.close().catch(() => {})
+        throw err
+      }
+      this.#session = session
+      this.#replica = replica
+    }
     this.setState('idle')
   }
 
   protected async _close (): Promise<void> {
     this.setState('stopped')
+    await this.#replica?.close()
+    await this.#session?.close()
+  }
+}
+
+function replicaStats (s: ReplicaStatus): NamespaceStats {
+  return {
+    files: s.files,
+    bytes: s.bytes,
+    pending: s.pending.files + s.pending.local,
+    pendingBytes: s.pending.bytes,
+    conflicts: s.conflicts,
+    peers: s.peers,
+    lastSync: s.lastSync === null ? null : new Date(s.lastSync).toISOString(),
+    paused: s.paused,
+    network: s.online ? null : 'no DHT node reachable; serving locally, retrying'
   }
 }
 

@@ -16,6 +16,8 @@ export interface DaemonOptions {
   args?: string[]
   /** Resolve once the process has exited instead of once it serves (for start-up failures). */
   expectExit?: boolean
+  /** A command the daemon runs under, e.g. ['ip', 'netns', 'exec', 'ns1'] (it must exec, keeping the pid). */
+  prefix?: string[]
 }
 
 export class TestDaemon {
@@ -37,7 +39,8 @@ export class TestDaemon {
       SHOAL_WEB_PORT: '0',
       ...opts.env
     }
-    this.proc = spawn(process.execPath, [SHOAL_BIN, ...(opts.args ?? ['daemon'])], { env: this.env, stdio: ['ignore', 'pipe', 'pipe'] })
+    const argv = [...(opts.prefix ?? []), process.execPath, SHOAL_BIN, ...(opts.args ?? ['daemon'])]
+    this.proc = spawn(argv[0] as string, argv.slice(1), { env: this.env, stdio: ['ignore', 'pipe', 'pipe'] })
     this.proc.stdout?.on('data', (b: Buffer) => { this.#log += b.toString() })
     this.proc.stderr?.on('data', (b: Buffer) => { this.#log += b.toString() })
     this.exited = new Promise((resolve) => { this.proc.once('exit', (code) => { resolve(code) }) })

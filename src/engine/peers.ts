@@ -1,0 +1,239 @@
+// Admission and drive gossip for one namespace, over a Protomux channel on every connection.
+//
+// A peer first proves it knows the namespace: each side sends, in the channel's open handshake, a
+// MAC over the connection's Noise handshake hash (unique per connection, so a MAC cannot be
+// replayed) keyed with kdf(E, 'admit'). Only after the remote's MAC checks out do we send drive
+// records: (drive key, blobs key) signed by the namespace signing key. Records are gossiped, so a
+// read-only or blind node passes on the writers it knows; a record without a valid signature is
+// dropped everywhere. Writers also send the length of their own drive ("head"), which is what
+// `ctl wait` waits for.
+import { EventEmitter } from 'node:events'
+import c, { type State } from 'compact-encoding'
+import Protomux, { type Channel, type Message } from 'protomux'
+import sodium from 'sodium-native'
+import type { Logger } from '../log.js'
+import { kdf, type NamespaceKeys } from '../secrets.js'
+
+/** The part of a Noise secret stream the engine uses (a hyperswarm connection or a piped replication stream). */
+export interface Connection extends EventEmitter {
+  readonly isInitiator: boolean
+  readonly handshakeHash: Buffer | null
+  readonly remotePublicKey: Buffer | null
+  readonly opened: Promise<boolean>
+  readonly destroyed: boolean
+  readonly rawStream?: { remoteHost?: string, remotePort?: number } | null
+}
+
+/** Where connections come from: the swarm, or a test that pipes two stores together. */
+export interface ConnectionSource extends EventEmitter {
+  connections (): Iterable<Connection>
+  on (event: 'connection', fn: (conn: Connection) => void): this
+  off (event: 'connection', fn: (conn: Connection) => void): this
+}
+
+export interface DriveRecord { key: Buffer, blobs: Buffer, sig: Buffer }
+
+export interface PeerInfo {
+  /** Hex of the remote's connection public key. */
+  id: string
+  address: string | null
+  admitted: boolean
+  since: number
+  /** Writer drives this peer writes (hex key → length it announced). */
+  heads: Map<string, number>
+}
+
+const PROTOCOL = 'shoal/namespace/v1'
+const SIGN_CONTEXT = Buffer.from('shoal drive record v1\0')
+
+const driveRecordEncoding = {
+  preencode (state: State, m: DriveRecord) {
+    c.fixed32.preencode(state, m.key); c.fixed32.preencode(state, m.blobs); c.fixed64.preencode(state, m.sig)
+  },
+  encode (state: State, m: DriveRecord) {
+    c.fixed32.encode(state, m.key); c.fixed32.encode(state, m.blobs); c.fixed64.encode(state, m.sig)
+  },
+  decode (state: State): DriveRecord {
+    return { key: c.fixed32.decode(state), blobs: c.fixed32.decode(state), sig: c.fixed64.decode(state) }
+  }
+}
+
+interface Head { key: Buffer, length: number }
+const headEncoding = {
+  preencode (state: State, m: Head) { c.fixed32.preencode(state, m.key); c.uint.preencode(state, m.length) },
+  encode (state: State, m: Head) { c.fixed32.encode(state, m.key); c.uint.encode(state, m.length) },
+  decode (state: State): Head { return { key: c.fixed32.decode(state), length: c.uint.decode(state) } }
+}
+
+function signedBytes (keys: NamespaceKeys, key: Buffer, blobs: Buffer): Buffer {
+  return Buffer.concat([SIGN_CONTEXT, keys.signPublicKey, key, blobs])
+}
+
+/** Signs a writer drive's record; only a read-write node can. */
+export function signDrive (keys: NamespaceKeys, key: Buffer, blobs: Buffer): DriveRecord {
+  if (keys.signKeyPair === null) throw new Error('only a read-write node signs drives')
+  const sig = Buffer.alloc(sodium.crypto_sign_BYTES)
+  sodium.crypto_sign_detached(sig, signedBytes(keys, key, blobs), keys.signKeyPair.secretKey)
+  return { key, blobs, sig }
+}
+
+export function verifyDrive (keys: NamespaceKeys, rec: DriveRecord): boolean {
+  return rec.key.length === 32 && rec.blobs.length === 32 && rec.sig.length === sodium.crypto_sign_BYTES &&
+    sodium.crypto_sign_verify_detached(rec.sig, signedBytes(keys, rec.key, rec.blobs), keys.signPublicKey)
+}
+
+/** The admission MAC of one side of one connection. */
+export function admissionMac (keys: NamespaceKeys, handshakeHash: Buffer, initiator: boolean): Buffer {
+  const out = Buffer.alloc(32)
+  sodium.crypto_generichash(out, Buffer.concat([handshakeHash, Buffer.from([initiator ? 1 : 0])]), kdf(keys.blindKey, 'admit'))
+  return out
+}
+
+interface Session {
+  conn: Connection
+  channel: Channel
+  driveMsg: Message<DriveRecord>
+  headMsg: Message<Head>
+  info: PeerInfo
+}
+
+export interface NamespacePeersEvents {
+  drive: [DriveRecord]
+  head: [PeerInfo, string, number]
+  change: []
+}
+
+/**
+ * One namespace's view of the connections: admission, drive records, heads. Not a Resource of its
+ * own I/O: attach() and detach() are synchronous; the replica owns it.
+ */
+export class NamespacePeers extends EventEmitter<NamespacePeersEvents> {
+  readonly keys: NamespaceKeys
+  readonly #source: ConnectionSource
+  readonly #log: Logger
+  readonly #channelId: Buffer
+  readonly #records = new Map<string, DriveRecord>()
+  readonly #sessions = new Map<Connection, Session>()
+  readonly #onConnection = (conn: Connection): void => { void this.#attachConnection(conn) }
+  #ownHead: Head | null = null
+  #attached = false
+
+  constructor (source: ConnectionSource, keys: NamespaceKeys, log: Logger) {
+    super()
+    this.#source = source
+    this.keys = keys
+    this.#log = log
+    this.#channelId = kdf(keys.blindKey, 'channel')
+  }
+
+  attach (): void {
+    if (this.#attached) return
+    this.#attached = true
+    this.#source.on('connection', this.#onConnection)
+    for (const conn of this.#source.connections()) void this.#attachConnection(conn)
+  }
+
+  detach (): void {
+    if (!this.#attached) return
+    this.#attached = false
+    this.#source.off('connection', this.#onConnection)
+    for (const s of this.#sessions.values()) s.channel.close()
+    this.#sessions.clear()
+  }
+
+  /** Every verified drive record, ours included. */
+  records (): DriveRecord[] { return [...this.#records.values()] }
+
+  peers (): PeerInfo[] { return [...this.#sessions.values()].map((s) => s.info) }
+
+  /** Connections whose channel is not open yet (still proving, or the remote lacks the namespace). */
+  pendingCount (): number {
+    let n = 0
+    for (const s of this.#sessions.values()) if (!s.info.admitted) n++
+    return n
+  }
+
+  /** Adds a record (ours, or one loaded from disk) and gossips it; false if the signature is bad. */
+  addRecord (rec: DriveRecord): boolean {
+    if (!verifyDrive(this.keys, rec)) return false
+    const id = rec.key.toString('hex')
+    if (this.#records.has(id)) return true
+    this.#records.set(id, rec)
+    this.emit('drive', rec)
+    for (const s of this.#sessions.values()) if (s.info.admitted) s.driveMsg.send(rec)
+    return true
+  }
+
+  /** Announces the length of our own writer drive to every admitted peer. */
+  setOwnHead (key: Buffer, length: number): void {
+    this.#ownHead = { key, length }
+    for (const s of this.#sessions.values()) if (s.info.admitted) s.headMsg.send(this.#ownHead)
+  }
+
+  async #attachConnection (conn: Connection): Promise<void> {
+    if (!this.#attached || this.#sessions.has(conn) || conn.destroyed) return
+    if (conn.handshakeHash === null && !(await conn.opened)) return
+    const hh = conn.handshakeHash
+    if (hh === null || !this.#attached || this.#sessions.has(conn)) return
+    const mux = Protomux.from(conn)
+    const info: PeerInfo = {
+      id: conn.remotePublicKey?.toString('hex') ?? '',
+      address: conn.rawStream?.remoteHost ? `${conn.rawStream.remoteHost}:${conn.rawStream.remotePort ?? 0}` : null,
+      admitted: false,
+      since: Date.now(),
+      heads: new Map()
+    }
+    const channel = mux.createChannel({
+      protocol: PROTOCOL,
+      id: this.#channelId,
+      handshake: c.fixed32,
+      onopen: (remoteMac: Buffer) => { this.#onOpen(session, hh, remoteMac) },
+      onclose: () => { this.#onClose(session) }
+    })
+    if (channel === null) return // already open on this connection
+    const session: Session = {
+      conn,
+      channel,
+      info,
+      driveMsg: channel.addMessage({ encoding: driveRecordEncoding, onmessage: (rec) => { this.#onRecord(session, rec) } }),
+      headMsg: channel.addMessage({ encoding: headEncoding, onmessage: (h) => { this.#onHead(session, h) } })
+    }
+    this.#sessions.set(conn, session)
+    channel.open(admissionMac(this.keys, hh, conn.isInitiator))
+    this.emit('change')
+  }
+
+  #onOpen (s: Session, hh: Buffer, remoteMac: Buffer): void {
+    const expected = admissionMac(this.keys, hh, !s.conn.isInitiator)
+    if (!sodium.sodium_memcmp(expected, remoteMac)) {
+      this.#log.warn(`peer ${s.info.id.slice(0, 8)} failed namespace admission; closing the channel`)
+      s.channel.close()
+      return
+    }
+    s.info.admitted = true
+    this.#log.debug(`peer ${s.info.id.slice(0, 8)} admitted`)
+    for (const rec of this.#records.values()) s.driveMsg.send(rec)
+    if (this.#ownHead !== null) s.headMsg.send(this.#ownHead)
+    this.emit('change')
+  }
+
+  #onClose (s: Session): void {
+    if (this.#sessions.get(s.conn) === s) this.#sessions.delete(s.conn)
+    this.emit('change')
+  }
+
+  #onRecord (s: Session, rec: DriveRecord): void {
+    if (!s.info.admitted) return
+    if (!this.addRecord(rec)) this.#log.warn(`peer ${s.info.id.slice(0, 8)} sent a drive record with a bad signature; ignored`)
+  }
+
+  #onHead (s: Session, h: Head): void {
+    if (!s.info.admitted) return
+    const id = h.key.toString('hex')
+    // Heads are only trusted for drives whose record we verified.
+    if (!this.#records.has(id)) return
+    if ((s.info.heads.get(id) ?? -1) >= h.length) return
+    s.info.heads.set(id, h.length)
+    this.emit('head', s.info, id, h.length)
+  }
+}

@@ -1,0 +1,77 @@
+// The remote writer drives a replica follows, opened from verified drive records. Every one is
+// downloaded eagerly and kept live (a full replica), whatever this node can read: a blind node
+// holds the cores without the encryption key, so it stores and serves ciphertext.
+import type Corestore from 'corestore'
+import type Hypercore from 'hypercore'
+import Hyperdrive from 'hyperdrive'
+import type { Logger } from '../log.js'
+import type { DriveRecord } from '../engine/peers.js'
+import { writerId } from './entry.js'
+
+export interface RemoteDrive {
+  key: string
+  w: string
+  record: DriveRecord
+  /** Null on a blind node. */
+  drive: Hyperdrive | null
+  db: Hypercore
+  blobs: Hypercore
+}
+
+export class RemoteDrives {
+  readonly #store: Corestore
+  readonly #encryptionKey: Buffer | null
+  readonly #log: Logger
+  readonly #drives = new Map<string, RemoteDrive>()
+  readonly #onAppend: (d: RemoteDrive) => void
+  #closed = false
+
+  constructor (store: Corestore, encryptionKey: Buffer | null, onAppend: (d: RemoteDrive) => void, log: Logger) {
+    this.#store = store
+    this.#encryptionKey = encryptionKey
+    this.#onAppend = onAppend
+    this.#log = log
+  }
+
+  get size (): number { return this.#drives.size }
+  values (): IterableIterator<RemoteDrive> { return this.#drives.values() }
+  get (key: string): RemoteDrive | undefined { return this.#drives.get(key) }
+
+  async add (record: DriveRecord): Promise<RemoteDrive | null> {
+    const key = record.key.toString('hex')
+    const existing = this.#drives.get(key)
+    if (existing !== undefined || this.#closed) return existing ?? null
+    const encryptionKey = this.#encryptionKey
+    const blobs = this.#store.get({ key: record.blobs, encryptionKey })
+    let drive: Hyperdrive | null = null
+    let db: Hypercore
+    if (encryptionKey !== null) {
+      drive = new Hyperdrive(this.#store.session(), record.key, { encryptionKey })
+      db = drive.core
+    } else {
+      db = this.#store.get({ key: record.key })
+    }
+    const d: RemoteDrive = { key, w: writerId(record.key), record, drive, db, blobs }
+    this.#drives.set(key, d)
+    await Promise.all([drive !== null ? drive.ready() : db.ready(), blobs.ready()])
+    // Live ranges: everything there is and everything appended later. (Never awaited: with
+    // end -1 the download does not resolve.)
+    db.download({ start: 0, end: -1 })
+    blobs.download({ start: 0, end: -1 })
+    db.on('append', () => this.#onAppend(d))
+    this.#log.debug(`following writer ${d.w.slice(0, 8)}`)
+    if (db.length > 0) this.#onAppend(d)
+    return d
+  }
+
+  async close (): Promise<void> {
+    this.#closed = true
+    const all = [...this.#drives.values()]
+    this.#drives.clear()
+    await Promise.allSettled(all.map(async (d) => {
+      await d.blobs.close()
+      if (d.drive !== null) await d.drive.close()
+      else await d.db.close()
+    }))
+  }
+}

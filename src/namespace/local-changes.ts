@@ -1,0 +1,128 @@
+// Local → drive, the replica's half that watches the folder: which paths are dirty, the scan of
+// just those (or everything), the mass-delete guard, and the publish into our writer drive.
+import { join } from 'node:path'
+import type Hyperdrive from 'hyperdrive'
+import type { Logger } from '../log.js'
+import type { FolderWriter } from './apply.js'
+import { DeleteGuard, type GuardOptions } from './guard.js'
+import type { Hlc } from './hlc.js'
+import type { FolderIndex } from './index.js'
+import { publish } from './publish.js'
+import { isUnder, scan, statEntry, type ScanResult } from './scanner.js'
+
+/** Above this many dirty paths, one full scan is cheaper than many scoped ones. */
+const FULL_SCAN_ABOVE = 256
+
+export interface LocalChangesInit {
+  folder: string
+  index: FolderIndex
+  writer: FolderWriter
+  hlc: Hlc
+  log: Logger
+  guard: GuardOptions
+  /** Held deletions are due: run the loop. */
+  onDue: () => void
+}
+
+export interface PublishOutcome {
+  published: number
+  /** Why publishing stopped ('mass-delete' reasons), or null. */
+  paused: string | null
+}
+
+export class LocalChanges {
+  readonly #i: LocalChangesInit
+  readonly #guard: DeleteGuard
+  readonly #dirty = new Set<string>()
+  #full = false
+  #confirmed = false
+
+  constructor (init: LocalChangesInit) {
+    this.#i = init
+    this.#guard = new DeleteGuard(init.guard, init.onDue)
+  }
+
+  /** Is there anything to scan? */
+  get wanted (): boolean { return this.#full || this.#dirty.size > 0 || this.#guard.ready }
+  /** Paths known to have changed and not yet published (deletions held by the guard included). */
+  get pending (): number { return this.#dirty.size + this.#guard.size }
+
+  /** A path changed (null: something changed somewhere, scan everything). */
+  mark (path: string | null): void {
+    if (path === null) this.#full = true
+    else this.#dirty.add(path)
+  }
+
+  /** After `ctl resume`: the deletions are confirmed; the next scan publishes them whatever their number. */
+  confirm (): void {
+    this.#confirmed = true
+    for (const p of this.#guard.take()) this.#dirty.add(p)
+    this.#full = true
+  }
+
+  stop (): void { this.#guard.stop() }
+
+  async publish (own: Hyperdrive, w: string, seen: Record<string, number>): Promise<PublishOutcome> {
+    const { index, folder } = this.#i
+    const full = this.#full || this.#dirty.size > FULL_SCAN_ABOVE
+    const paths = full ? [''] : topmost([...this.#dirty].map((p) => unknownAncestor(index, p)))
+    this.#full = false
+    this.#dirty.clear()
+    const result: ScanResult = { changed: [], removed: [], folderMissing: false }
+    for (const p of paths) {
+      const r = await scan(folder, index, p)
+      result.changed.push(...r.changed)
+      result.removed.push(...r.removed)
+      result.folderMissing ||= r.folderMissing
+    }
+    if (result.folderMissing && !this.#confirmed) return { published: 0, paused: 'the namespace folder is gone' }
+    let removed = result.removed
+    if (!this.#confirmed) {
+      // Deletions wait for the settle window and are judged together (guard.ts).
+      this.#guard.hold(removed)
+      const settled = await this.#settled()
+      if (typeof settled === 'string') return { published: 0, paused: settled }
+      removed = settled
+    }
+    this.#confirmed = false
+    if (result.changed.length === 0 && removed.length === 0) return { published: 0, paused: null }
+    const r = await publish({ drive: own, writer: this.#i.writer, index, hlc: this.#i.hlc, w, seen: () => seen, log: this.#i.log },
+      { changed: result.changed, removed, folderMissing: false }, [...removed, ...this.#guard.held()])
+    for (const p of r.retry) this.#dirty.add(p)
+    return { published: r.published, paused: null }
+  }
+
+  /** Held deletions whose window is over and that are still gone, or why this is a mass delete. */
+  async #settled (): Promise<string[] | string> {
+    if (!this.#guard.ready) return []
+    const { index, folder } = this.#i
+    const removed: string[] = []
+    for (const p of this.#guard.take()) {
+      if (index.get(p) !== undefined && (await statEntry(join(folder, p))) === null) removed.push(p)
+    }
+    const files = removed.filter((p) => index.get(p)?.kind !== 'dir').length
+    const total = index.fileCount()
+    if (this.#guard.check(files, total)) {
+      for (const p of removed) this.#dirty.add(p) // judged again after `ctl resume`
+      return `${files} of ${total} files deleted at once`
+    }
+    return removed.sort((a, b) => b.split('/').length - a.split('/').length)
+  }
+}
+
+/** A new directory's first scan starts at its topmost ancestor the index does not know yet. */
+function unknownAncestor (index: FolderIndex, path: string): string {
+  for (let i = path.indexOf('/'); i > 0; i = path.indexOf('/', i + 1)) {
+    const ancestor = path.slice(0, i)
+    if (index.get(ancestor) === undefined) return ancestor
+  }
+  return path
+}
+
+/** Drops paths below another path of the list: scanning the parent covers them. */
+function topmost (paths: string[]): string[] {
+  const sorted = [...new Set(paths)].sort((a, b) => a.length - b.length)
+  const out: string[] = []
+  for (const p of sorted) if (!out.some((q) => isUnder(p, q))) out.push(p)
+  return out
+}

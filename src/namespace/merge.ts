@@ -1,0 +1,213 @@
+// Drive → folder: merges every writer's drive into the folder. Each round reads only what changed
+// since the last round (drive.diff from a per-drive checkpoint), resolves each changed path across
+// all writers (conflict.ts), and applies winners and conflict copies through the FolderWriter.
+//
+// Local edits always come first: if the disk differs from what the index recorded, the path is
+// deferred and the round is not committed; the replica publishes the edit (its clock is past
+// everything observed, its seen map does not include what was deferred) and merges again, so the
+// local edit wins and the remote version becomes a conflict copy, or the reverse. Nothing is lost.
+import type Hyperdrive from 'hyperdrive'
+import type { Logger } from '../log.js'
+import { conflictPath, resolve } from './conflict.js'
+import { drivePath, folderPath, toCandidate, type Candidate } from './entry.js'
+import type { Hlc } from './hlc.js'
+import type { FolderIndex } from './index.js'
+import type { FolderWriter } from './apply.js'
+import { hashFile, statEntry, statMatches, type DiskEntry } from './scanner.js'
+
+export interface MergeSource {
+  /** Writer id. */
+  w: string
+  /** Hex drive key: the checkpoint's key. */
+  key: string
+  drive: Hyperdrive
+}
+
+export interface MergeState {
+  /** Drive key hex → drive version merged. */
+  checkpoints: Record<string, number>
+  /** Writer id → highest clock applied. */
+  seen: Record<string, number>
+}
+
+export interface MergeOutcome {
+  applied: number
+  conflicts: number
+  /** Paths with a local edit the merge did not overwrite: publish them, then merge again. */
+  deferred: string[]
+  /** New local files (conflict copies) to publish. */
+  created: string[]
+  committed: boolean
+}
+
+export interface MergeProgress { files: number, bytes: number }
+
+export interface MergerOptions {
+  writer: FolderWriter
+  index: FolderIndex
+  hlc: Hlc
+  state: MergeState
+  /** Our writer id; null on a read-only node. */
+  own: string | null
+  /** Read-only: remote state always wins, local edits are overwritten (they are never published). */
+  readOnly: boolean
+  log: Logger
+  /** Per-block wait for remote content before the round gives up and retries later. */
+  blockTimeoutMs?: number
+  onProgress?: (p: MergeProgress) => void
+}
+
+interface Winner { path: string, cand: Candidate, src: MergeSource, conflicts: Array<{ cand: Candidate, src: MergeSource }> }
+
+export class Merger {
+  readonly #o: MergerOptions
+
+  constructor (opts: MergerOptions) {
+    this.#o = opts
+  }
+
+  /** One round over all sources. Snapshots each drive first, so a round sees one consistent version. */
+  async run (sources: MergeSource[]): Promise<MergeOutcome> {
+    const { state, hlc } = this.#o
+    const outcome: MergeOutcome = { applied: 0, conflicts: 0, deferred: [], created: [], committed: false }
+    const snaps = sources.map((src) => ({ src, version: src.drive.version, snap: src.drive.checkout(src.drive.version) }))
+    try {
+      const changed = new Set<string>()
+      const maxClock: Record<string, number> = {}
+      for (const { src, version, snap } of snaps) {
+        const from = state.checkpoints[src.key] ?? 0
+        if (version <= from) continue
+        for await (const { left, right } of snap.diff(from)) {
+          const node = left ?? right
+          if (node === null) continue
+          changed.add(folderPath(node.key))
+          const cand = toCandidate(left)
+          if (cand !== null && cand.w !== this.#o.own) {
+            hlc.observe(cand.c)
+            if (cand.c > (maxClock[cand.w] ?? 0)) maxClock[cand.w] = cand.c
+          }
+        }
+      }
+      const winners: Winner[] = []
+      for (const path of changed) {
+        const found: Array<{ cand: Candidate, src: MergeSource }> = []
+        for (const { src, snap } of snaps) {
+          const cand = toCandidate(await snap.entry(drivePath(path), { timeout: this.#o.blockTimeoutMs ?? 30_000 }))
+          // An entry must be written by the drive it is in: a writer cannot speak for another.
+          if (cand !== null && cand.w === src.w) found.push({ cand, src })
+        }
+        const r = resolve(found.map((f) => f.cand))
+        if (r === null) continue
+        const src = found.find((f) => f.cand === r.winner)?.src
+        if (src === undefined) continue
+        winners.push({ path, cand: r.winner, src, conflicts: found.filter((f) => r.conflicts.includes(f.cand)) })
+      }
+      // Directories parents first, then files and links, then removals children first.
+      winners.sort(applyOrder)
+      let pendingFiles = winners.length
+      let pendingBytes = winners.reduce((n, x) => n + (x.cand.k === 'file' ? x.cand.meta.z : 0), 0)
+      const report = (): void => this.#o.onProgress?.({ files: pendingFiles, bytes: pendingBytes })
+      report()
+      for (const win of winners) {
+        for (const loser of win.conflicts) {
+          if (await this.#writeConflictCopy(win.path, loser.cand, loser.src)) {
+            outcome.conflicts++
+            outcome.created.push(conflictPath(win.path, loser.cand))
+          }
+        }
+        const r = await this.#apply(win)
+        if (r === 'deferred') outcome.deferred.push(win.path)
+        else if (r === 'applied') outcome.applied++
+        pendingFiles--
+        if (win.cand.k === 'file') pendingBytes -= win.cand.meta.z
+        report()
+      }
+      if (outcome.deferred.length === 0) {
+        for (const { src, version } of snaps) state.checkpoints[src.key] = version
+        for (const [w, c] of Object.entries(maxClock)) if (c > (state.seen[w] ?? 0)) state.seen[w] = c
+        outcome.committed = true
+      }
+      return outcome
+    } finally {
+      await Promise.allSettled(snaps.map((s) => s.snap.close()))
+    }
+  }
+
+  async #apply ({ path, cand, src }: Winner): Promise<'applied' | 'same' | 'deferred'> {
+    const { writer, index } = this.#o
+    const known = index.get(path)
+    const disk = await statEntry(writer.abs(path))
+    const ver = { w: cand.w, c: cand.c }
+    if (known?.ver?.w === ver.w && known.ver.c === ver.c && disk !== null && statMatches(known, disk)) return 'same'
+    const dirty = disk === null ? known !== undefined : known === undefined || !statMatches(known, disk)
+    if (disk !== null && (dirty || known?.ver === null)) {
+      // Already the winner's content (both sides made the same change, a conflict copy made on
+      // both nodes): adopt it without writing.
+      if (await sameOnDisk(writer.abs(path), disk, cand)) {
+        await writer.record(path, cand.k === 'file' ? cand.h : '', ver)
+        return 'same'
+      }
+    }
+    if (dirty && !this.#o.readOnly) return 'deferred'
+    switch (cand.k) {
+      case 'tomb':
+        if (disk === null) { index.delete(path); return 'applied' }
+        if (!(await writer.remove(path, disk.kind))) {
+          // Something local is still inside: keep the directory, and publish it again.
+          await writer.record(path, '', null)
+          return 'deferred'
+        }
+        return 'applied'
+      case 'dir':
+        if (disk !== null && disk.kind !== 'dir' && !(await writer.remove(path, disk.kind))) return 'deferred'
+        await writer.makeDir(path, cand.meta.m, ver)
+        return 'applied'
+      case 'link':
+        if (disk?.kind === 'dir' && !(await writer.remove(path, 'dir'))) return 'deferred'
+        await writer.writeLink(path, cand.linkname ?? '', ver)
+        return 'applied'
+      case 'file': {
+        if (disk?.kind === 'dir' && !(await writer.remove(path, 'dir'))) return 'deferred'
+        await writer.writeFile(path, await this.#content(cand, src), cand.meta.m, cand.meta.t, cand.h, ver)
+        return 'applied'
+      }
+    }
+  }
+
+  /** Writes a losing version beside the path, unless it is already there. */
+  async #writeConflictCopy (path: string, cand: Candidate, src: MergeSource): Promise<boolean> {
+    const { writer, index } = this.#o
+    const target = conflictPath(path, cand)
+    const disk = await statEntry(writer.abs(target))
+    if (disk !== null) return false // made earlier, or by a peer and replicated: never overwrite
+    if (index.get(target) !== undefined) return false
+    this.#o.log.info(`conflict on ${path}: keeping ${cand.w.slice(0, 7)}'s version as ${target}`)
+    if (cand.k === 'link') await writer.writeLink(target, cand.linkname ?? '', null)
+    else await writer.writeFile(target, await this.#content(cand, src), cand.meta.m, cand.meta.t, cand.h, null)
+    return true
+  }
+
+  async #content (cand: Candidate, src: MergeSource): Promise<import('node:stream').Readable | null> {
+    if (cand.blob === null || cand.meta.z === 0) return null
+    const blobs = await src.drive.getBlobs()
+    if (blobs === null) throw new Error(`no blob store for drive ${src.key.slice(0, 8)}`)
+    return blobs.createReadStream(cand.blob, { wait: true, timeout: this.#o.blockTimeoutMs ?? 30_000 })
+  }
+}
+
+function applyOrder (a: Winner, b: Winner): number {
+  const rank = (x: Winner): number => x.cand.k === 'dir' ? 0 : x.cand.k === 'tomb' ? 2 : 1
+  const ra = rank(a)
+  const rb = rank(b)
+  if (ra !== rb) return ra - rb
+  const da = a.path.split('/').length
+  const db = b.path.split('/').length
+  return ra === 2 ? db - da : da - db
+}
+
+async function sameOnDisk (abs: string, disk: DiskEntry, cand: Candidate): Promise<boolean> {
+  if (disk.kind !== cand.k) return false
+  if (disk.kind === 'dir') return true
+  if (disk.kind === 'link') return disk.target === cand.linkname
+  return disk.size === cand.meta.z && (await hashFile(abs).catch(() => '')) === cand.h
+}

@@ -1,0 +1,390 @@
+// A namespace's replication engine on one node: its own writer drive, the drives of the other
+// writers, and the folder. One serial job loop per namespace (syncthing's folder loop): a scan and
+// a merge never overlap, repeated requests merge into one, and local changes are always published
+// before remote ones are applied.
+import { mkdir, stat } from 'node:fs/promises'
+import { join } from 'node:path'
+import Hyperdrive from 'hyperdrive'
+import { ShoalError } from '../errors.js'
+import type { Logger } from '../log.js'
+import { Resource } from '../resource.js'
+import type { NamespaceKeys } from '../secrets.js'
+import { NamespacePeers, signDrive, type DriveRecord, type PeerInfo } from '../engine/peers.js'
+import { FolderWriter } from './apply.js'
+import { isConflictCopy } from './conflict.js'
+import { RemoteDrives, type RemoteDrive } from './drives.js'
+import { writerId } from './entry.js'
+import { Hlc } from './hlc.js'
+import { FolderIndex } from './index.js'
+import { readJson, writeJsonAtomic } from './json-file.js'
+import { Merger, type MergeSource } from './merge.js'
+import { LocalChanges } from './local-changes.js'
+import { Watcher } from './watcher.js'
+import type { ReplicaInit, ReplicaOptions, ReplicaState, ReplicaStatus, SavedState } from './replica-types.js'
+
+export type { ReplicaInit, ReplicaOptions, ReplicaState, ReplicaStatus, ReplicaSwarm } from './replica-types.js'
+
+const DEFAULTS = { massDeleteShare: 0.5, massDeleteMin: 100, rescanIntervalMs: 60_000, watch: true, owner: null, blockTimeoutMs: 30_000, deleteSettleMs: 300 }
+const DEFER_BACKOFF_MS = 1000
+
+export class Replica extends Resource {
+  readonly keys: NamespaceKeys
+  readonly folder: string
+  readonly readOnly: boolean
+  readonly blind: boolean
+  readonly peers: NamespacePeers
+  readonly #init: ReplicaInit
+  readonly #o: Required<ReplicaOptions>
+  readonly #log: Logger
+  readonly #index: FolderIndex
+  readonly #writer: FolderWriter
+  readonly #remotes: RemoteDrives
+  readonly #watcher: Watcher
+  readonly #hlc = new Hlc()
+  #state: SavedState = { v: 1, hlc: 0, checkpoints: {}, seen: {}, records: [], lastSync: null }
+  #own: Hyperdrive | null = null
+  #w: string | null = null
+  #status: ReplicaState = 'starting'
+  #error: string | null = null
+  #paused: 'mass-delete' | null = null
+  readonly #local: LocalChanges
+  #pending = { files: 0, bytes: 0 }
+  #mergeWanted = false
+  #deferStreak = 0
+  #loop: Promise<void> | null = null
+  #kickTimer: NodeJS.Timeout | null = null
+  #rescanTimer: NodeJS.Timeout | null = null
+  #retryTimer: NodeJS.Timeout | null = null
+  #discovered = false
+
+  constructor (init: ReplicaInit) {
+    super()
+    this.#init = init
+    this.keys = init.keys
+    this.folder = init.folder
+    this.readOnly = init.keys.kind !== 'read-write'
+    this.blind = init.keys.kind === 'blind'
+    this.#o = { ...DEFAULTS, ...init.options }
+    this.#log = init.log
+    this.#index = new FolderIndex(join(init.stateDir, 'index.json'))
+    this.#writer = new FolderWriter(init.folder, this.#index, this.#o.owner)
+    this.#remotes = new RemoteDrives(init.store, init.keys.encryptionKey, () => this.#requestMerge(), init.log)
+    this.#watcher = new Watcher(init.folder, (p) => this.#onWatch(p), init.log)
+    this.peers = new NamespacePeers(init.swarm, init.keys, init.log)
+    this.#local = new LocalChanges({
+      folder: init.folder,
+      index: this.#index,
+      writer: this.#writer,
+      hlc: this.#hlc,
+      log: init.log,
+      guard: { share: this.#o.massDeleteShare, min: this.#o.massDeleteMin, settleMs: this.#o.deleteSettleMs, maxHoldMs: 10_000 },
+      onDue: () => { this.#kickSoon() }
+    })
+  }
+
+  protected async _open (): Promise<void> {
+    const { store, stateDir, keys, swarm } = this.#init
+    await mkdir(stateDir, { recursive: true })
+    const saved = await readJson<SavedState>(join(stateDir, 'replica.json'))
+    if (saved?.v === 1) this.#state = saved
+    this.#hlc.observe(this.#state.hlc)
+    if (!this.blind) {
+      await this.#index.load()
+      await mkdir(this.folder, { recursive: true })
+      const st = await stat(this.folder)
+      const folderId = `${st.dev}:${st.ino}`
+      if (this.#state.folderId !== undefined && this.#state.folderId !== folderId) {
+        // Another folder than the index describes (deleted and re-added): its absence of files is
+        // not a deletion. Forget the index and merge every drive from the start: nothing is lost.
+        this.#log.info('the folder was replaced while shoal was not running: restoring it from the drives')
+        this.#index.clear()
+        this.#state.checkpoints = {}
+      }
+      this.#state.folderId = folderId
+    }
+    if (keys.kind === 'read-write') {
+      const own = new Hyperdrive(store.namespace('writer'), { encryptionKey: keys.encryptionKey })
+      await own.ready()
+      this.#own = own
+      this.#w = writerId(own.key)
+      const blobs = await own.getBlobs()
+      if (blobs === null) throw new Error('the writer drive has no blob store')
+      this.peers.addRecord(signDrive(keys, own.key, blobs.core.key ?? Buffer.alloc(32)))
+    }
+    this.peers.on('drive', (rec) => { void this.#follow(rec) })
+    for (const r of this.#state.records) {
+      this.peers.addRecord({ key: Buffer.from(r.key, 'hex'), blobs: Buffer.from(r.blobs, 'hex'), sig: Buffer.from(r.sig, 'hex') })
+    }
+    for (const rec of this.peers.records()) await this.#follow(rec)
+    this.peers.on('change', () => this.emit('progress'))
+    this.peers.on('head', () => this.emit('progress'))
+    this.peers.attach()
+    this.#announceHead()
+    swarm.join(keys.topic)
+    swarm.flushed(keys.topic).then(() => { this.#discovered = true; this.emit('progress') }, () => {})
+    if (!this.readOnly) {
+      if (this.#o.watch) this.#watcher.start()
+      this.#local.mark(null)
+    }
+    this.#mergeWanted = true
+    this.#scheduleRescan()
+    this.#kick()
+  }
+
+  protected async _close (): Promise<void> {
+    this.#status = 'stopped'
+    for (const t of [this.#kickTimer, this.#rescanTimer, this.#retryTimer]) if (t !== null) clearTimeout(t)
+    this.#watcher.stop()
+    this.#local.stop()
+    this.peers.detach()
+    await this.#init.swarm.leave(this.keys.topic).catch(() => {})
+    await this.#loop?.catch(() => {})
+    await this.#saveState().catch(() => {})
+    await this.#index.flush().catch(() => {})
+    await this.#remotes.close()
+    await this.#own?.close()
+  }
+
+  /** The NFS server (or anything else that knows) reports a change to a folder-relative path. */
+  notifyChange (path: string): void {
+    if (this.readOnly || this.closing) return
+    this.#local.mark(path.replace(/^\/+/, ''))
+    this.#kickSoon()
+  }
+
+  /** Lifts the mass-delete pause: the deletions are confirmed and published. */
+  async resume (): Promise<void> {
+    if (this.#paused === null) return
+    this.#log.info('resumed by the user: publishing the deletions')
+    this.#paused = null
+    this.#local.confirm()
+    await mkdir(this.folder, { recursive: true })
+    this.#watcher.stop()
+    if (this.#o.watch) this.#watcher.start()
+    this.#mergeWanted = true
+    this.#setState('syncing')
+    this.#kick()
+  }
+
+  status (): ReplicaStatus {
+    let files = 0
+    let bytes = 0
+    let conflicts = 0
+    if (this.blind) {
+      for (const d of this.#remotes.values()) { files += d.blobs.length > 0 ? 1 : 0; bytes += d.blobs.byteLength + d.db.byteLength }
+    } else {
+      for (const [path, e] of this.#index.entries()) {
+        if (e.kind === 'dir') continue
+        files++
+        bytes += e.size
+        if (isConflictCopy(path)) conflicts++
+      }
+    }
+    return {
+      state: this.#paused !== null ? 'paused' : this.#status,
+      peers: this.peers.peers().filter((p) => p.admitted).length,
+      files,
+      bytes,
+      pending: { files: this.#pending.files, bytes: this.#pending.bytes, local: this.#local.pending },
+      conflicts,
+      lastSync: this.#state.lastSync,
+      readOnly: this.readOnly,
+      blind: this.blind,
+      paused: this.#paused,
+      online: this.#init.swarm.online,
+      writer: this.#own?.key.toString('hex') ?? null,
+      error: this.#error
+    }
+  }
+
+  peerList (): PeerInfo[] { return this.peers.peers() }
+
+  /**
+   * Resolves once every connected writer's latest version (the heads they announced) is applied
+   * here; throws TIMEOUT after `timeoutMs`.
+   */
+  async waitSynced (timeoutMs: number): Promise<void> {
+    if (!this.opened) await this.open()
+    const deadline = Date.now() + timeoutMs
+    while (!this.#isSynced()) {
+      if (this.closing) throw new ShoalError('CLOSED')
+      const left = deadline - Date.now()
+      if (left <= 0) {
+        throw new ShoalError('TIMEOUT', `not in sync after ${Math.round(timeoutMs / 1000)} s`,
+          { hint: this.#paused !== null ? 'the namespace is paused after a mass delete: `ctl resume NAME`' : 'see `ctl status NAME` and `ctl peers`' })
+      }
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(done, Math.min(left, 250))
+        function done (): void { clearTimeout(t); resolve() }
+        this.once('progress', done)
+      })
+    }
+  }
+
+  #isSynced (): boolean {
+    if (this.#paused !== null || !this.opened) return false
+    if (this.#loop !== null || this.#mergeWanted) return false
+    // Give a connection a moment to prove itself before counting it out (it may lack the namespace).
+    const now = Date.now()
+    for (const p of this.peers.peers()) if (!p.admitted && now - p.since < 2000) return false
+    if (!this.#discovered && this.peers.peers().length === 0) return false
+    for (const p of this.peers.peers()) {
+      for (const [key, length] of p.heads) {
+        const d = this.#remotes.get(key)
+        if (d === undefined) return false
+        const have = this.blind ? Math.min(d.db.contiguousLength, d.db.length) : (this.#state.checkpoints[key] ?? 0)
+        if (have < length) return false
+      }
+    }
+    return true
+  }
+
+  async #follow (rec: DriveRecord): Promise<void> {
+    const key = rec.key.toString('hex')
+    if (this.#own !== null && rec.key.equals(this.#own.key)) return
+    if (!this.#state.records.some((r) => r.key === key)) {
+      this.#state.records.push({ key, blobs: rec.blobs.toString('hex'), sig: rec.sig.toString('hex') })
+      void this.#saveState().catch(() => {})
+    }
+    try {
+      await this.#remotes.add(rec)
+    } catch (err) {
+      if (!this.closing) this.#log.warn(`cannot follow writer ${key.slice(0, 8)}: ${(err as Error).message}`)
+    }
+    this.emit('progress')
+  }
+
+  #onWatch (path: string | null): void {
+    this.#local.mark(path)
+    this.#kickSoon()
+  }
+
+  #requestMerge (): void {
+    this.#mergeWanted = true
+    this.#kickSoon()
+  }
+
+  #kickSoon (): void {
+    // Bursts of watcher events (an editor's save, `cp -r`) are coalesced into one scan.
+    if (this.#kickTimer !== null || this.closing) return
+    this.#kickTimer = setTimeout(() => { this.#kickTimer = null; this.#kick() }, 15)
+  }
+
+  #kick (): void {
+    if (this.#loop !== null || this.closing) return
+    this.#loop = this.#run().catch((err: unknown) => {
+      this.#error = (err as Error).message
+      this.#setState('error')
+      this.#log.error('replication step failed; retrying', err)
+      this.#retryTimer = setTimeout(() => { this.#retryTimer = null; this.#mergeWanted = true; this.#local.mark(null); this.#kick() }, 2000)
+    }).finally(() => {
+      this.#loop = null
+      this.emit('progress')
+      if (!this.closing && (this.#mergeWanted || (!this.readOnly && this.#local.wanted)) && this.#retryTimer === null) this.#kickSoon()
+    })
+  }
+
+  async #run (): Promise<void> {
+    this.#retryTimer = null
+    while (!this.closing && this.#paused === null) {
+      const scanWanted = !this.readOnly && this.#local.wanted
+      if (!scanWanted && !this.#mergeWanted) break
+      this.#setState('syncing')
+      if (scanWanted) await this.#scanAndPublish()
+      if (this.#paused !== null) break
+      if (this.#mergeWanted) await this.#merge()
+    }
+    this.#error = null
+    if (!this.closing) this.#setState('idle')
+  }
+
+  async #scanAndPublish (): Promise<void> {
+    const own = this.#own
+    if (own === null || this.#w === null) return
+    const ownKey = own.key.toString('hex')
+    const merged = this.#state.checkpoints[ownKey] === own.version
+    const r = await this.#local.publish(own, this.#w, { ...this.#state.seen })
+    if (r.paused !== null) { this.#pause(r.paused); return }
+    if (r.published === 0) return
+    // What we just published is on disk already: no need for the merge to read it back.
+    if (merged) this.#state.checkpoints[ownKey] = own.version
+    this.#state.hlc = this.#hlc.last
+    await this.#saveState()
+    this.#announceHead()
+  }
+
+  #pause (why: string): void {
+    this.#paused = 'mass-delete'
+    this.#watcher.stop()
+    this.#log.warn(`${why}: publishing nothing until \`ctl resume\``)
+    this.#setState('paused')
+  }
+
+  async #merge (): Promise<void> {
+    this.#mergeWanted = false
+    if (this.blind) return // nothing to apply: the cores are downloaded by RemoteDrives
+    const sources: MergeSource[] = []
+    if (this.#own !== null && this.#w !== null) sources.push({ w: this.#w, key: this.#own.key.toString('hex'), drive: this.#own })
+    for (const d of this.#remotes.values()) if (d.drive !== null) sources.push(driveSource(d))
+    const merger = new Merger({
+      writer: this.#writer,
+      index: this.#index,
+      hlc: this.#hlc,
+      state: this.#state,
+      own: this.#w,
+      readOnly: this.readOnly,
+      log: this.#log,
+      blockTimeoutMs: this.#o.blockTimeoutMs,
+      onProgress: (p) => { this.#pending = p }
+    })
+    const out = await merger.run(sources)
+    this.#pending = { files: 0, bytes: 0 }
+    for (const p of [...out.created, ...out.deferred]) this.#local.mark(p)
+    if (out.committed) {
+      this.#deferStreak = 0
+      if (out.applied > 0 || out.conflicts > 0) this.#log.info(`merged: ${out.applied} applied, ${out.conflicts} conflict copies`)
+      this.#state.lastSync = Date.now()
+    } else if (++this.#deferStreak > 3) {
+      // A local edit keeps racing the merge: back off rather than spin.
+      this.#retryTimer = setTimeout(() => { this.#retryTimer = null; this.#requestMerge() }, DEFER_BACKOFF_MS)
+    } else {
+      this.#mergeWanted = true
+    }
+    this.#state.hlc = this.#hlc.last
+    await this.#saveState()
+  }
+
+  #announceHead (): void {
+    if (this.#own !== null) this.peers.setOwnHead(this.#own.key, this.#own.version)
+  }
+
+  #scheduleRescan (): void {
+    if (this.readOnly || this.closing) return
+    const every = this.#watcher.active ? this.#o.rescanIntervalMs : Math.min(this.#o.rescanIntervalMs, 2000)
+    this.#rescanTimer = setTimeout(() => {
+      if (this.#paused === null) {
+        if (this.#o.watch && !this.#watcher.active) this.#watcher.start()
+        this.#local.mark(null)
+        this.#kick()
+      }
+      this.#scheduleRescan()
+    }, every)
+    this.#rescanTimer.unref()
+  }
+
+  #setState (s: ReplicaState): void {
+    if (this.#status === s || this.#status === 'stopped') return
+    const from = this.#status
+    this.#status = s
+    this.emit('state', { from, to: s })
+  }
+
+  async #saveState (): Promise<void> {
+    await writeJsonAtomic(join(this.#init.stateDir, 'replica.json'), this.#state)
+  }
+}
+
+function driveSource (d: RemoteDrive): MergeSource {
+  if (d.drive === null) throw new Error('a blind drive cannot be merged')
+  return { w: d.w, key: d.key, drive: d.drive }
+}

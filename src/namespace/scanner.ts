@@ -1,0 +1,119 @@
+// The scanner: walks the folder (or part of it) and compares it with the index. It only reports
+// what differs; hashing, publishing and the mass-delete guard are the replica's business.
+import { createHash } from 'node:crypto'
+import { createReadStream } from 'node:fs'
+import { lstat, readdir, readlink } from 'node:fs/promises'
+import { join } from 'node:path'
+import { isErrno } from '../errors.js'
+import { isUnder, type FolderIndex, type IndexEntry } from './index.js'
+
+export interface DiskEntry {
+  kind: IndexEntry['kind']
+  size: number
+  mtimeMs: number
+  mode: number
+  ino: number
+  /** Symlink target. */
+  target?: string
+}
+
+export interface ScanResult {
+  /** Paths that are new or differ from the index, parents before children. */
+  changed: Array<[string, DiskEntry]>
+  /** Paths in the index that are gone from disk, children before parents. */
+  removed: string[]
+  /** The namespace folder itself is missing. */
+  folderMissing: boolean
+}
+
+/** Our own temp files while applying remote content; never scanned, never published. */
+export const TEMP_PREFIX = '.shoal.tmp.'
+
+export function isTempName (path: string): boolean {
+  return path.slice(path.lastIndexOf('/') + 1).startsWith(TEMP_PREFIX)
+}
+
+/** Scans `prefix` ('' = the whole folder) against the index. */
+export async function scan (folder: string, index: FolderIndex, prefix = ''): Promise<ScanResult> {
+  const root = await statEntry(folder)
+  if (root === null || root.kind !== 'dir') return { changed: [], removed: [], folderMissing: true }
+  const disk = new Map<string, DiskEntry>()
+  // A scoped scan starts at the nearest existing ancestor's child: a removed prefix shows as removals.
+  if (prefix === '') await walk(folder, '', disk)
+  else {
+    const top = await statEntry(join(folder, prefix))
+    if (top !== null) {
+      disk.set(prefix, top)
+      if (top.kind === 'dir') await walk(folder, prefix, disk)
+    }
+  }
+  const changed: Array<[string, DiskEntry]> = []
+  for (const [path, d] of disk) {
+    const known = index.get(path)
+    if (known === undefined || known.ver === null || !statMatches(known, d)) changed.push([path, d]) // ver null: never published
+  }
+  const removed: string[] = []
+  for (const [path] of index.under(prefix)) if (!disk.has(path)) removed.push(path)
+  changed.sort((a, b) => depth(a[0]) - depth(b[0]))
+  removed.sort((a, b) => depth(b) - depth(a))
+  return { changed, removed, folderMissing: false }
+}
+
+/** Unchanged on disk since the index recorded it? Directory mtimes move with their children: ignored. */
+export function statMatches (known: IndexEntry, d: DiskEntry): boolean {
+  if (known.kind !== d.kind || known.mode !== d.mode) return false
+  if (d.kind === 'dir') return true
+  if (d.kind === 'link') return known.hash === d.target
+  return known.size === d.size && known.mtimeMs === d.mtimeMs && known.ino === d.ino
+}
+
+async function walk (folder: string, rel: string, out: Map<string, DiskEntry>): Promise<void> {
+  let names: string[]
+  try {
+    names = await readdir(join(folder, rel))
+  } catch (err) {
+    if (isErrno(err, 'ENOENT') || isErrno(err, 'ENOTDIR')) return
+    throw err
+  }
+  const dirs: string[] = []
+  for (const name of names) {
+    if (name.startsWith(TEMP_PREFIX)) continue
+    const path = rel === '' ? name : `${rel}/${name}`
+    const d = await statEntry(join(folder, path))
+    if (d === null) continue
+    out.set(path, d)
+    if (d.kind === 'dir') dirs.push(path)
+  }
+  for (const dir of dirs) await walk(folder, dir, out)
+}
+
+export async function statEntry (abs: string): Promise<DiskEntry | null> {
+  try {
+    const st = await lstat(abs)
+    const kind = st.isDirectory() ? 'dir' : st.isSymbolicLink() ? 'link' : st.isFile() ? 'file' : null
+    if (kind === null) return null // sockets, fifos, devices: not replicated
+    const d: DiskEntry = { kind, size: kind === 'file' ? st.size : 0, mtimeMs: Math.floor(st.mtimeMs), mode: st.mode & 0o777, ino: st.ino }
+    if (kind === 'link') d.target = await readlink(abs)
+    return d
+  } catch (err) {
+    if (isErrno(err, 'ENOENT') || isErrno(err, 'ENOTDIR')) return null
+    throw err
+  }
+}
+
+/** sha256 of a file, streamed (never buffers a whole large file). */
+export async function hashFile (abs: string): Promise<string> {
+  const h = createHash('sha256')
+  for await (const chunk of createReadStream(abs, { highWaterMark: 1 << 20 })) h.update(chunk as Buffer)
+  return h.digest('hex')
+}
+
+export const EMPTY_HASH = createHash('sha256').digest('hex')
+
+function depth (path: string): number {
+  let n = 0
+  for (let i = 0; i < path.length; i++) if (path.charCodeAt(i) === 47) n++
+  return n
+}
+
+export { isUnder }

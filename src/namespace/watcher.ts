@@ -1,0 +1,96 @@
+// The watcher: one inotify watch per directory (fs.watch, not recursive), for speed only. Node's
+// own recursive mode on Linux watches files by inode and goes deaf to a file once it is replaced by
+// rename, which is exactly how remote content lands, so it is not used. Events may still be missed
+// (inotify limits, a moved-away folder): the periodic rescan against the index is the safety net,
+// and the NFS server calls notifyChange itself.
+import { watch, type FSWatcher } from 'node:fs'
+import { readdir } from 'node:fs/promises'
+import { join } from 'node:path'
+import type { Logger } from '../log.js'
+import { isTempName } from './scanner.js'
+
+/** Beyond this many directories, polling (the rescan) is cheaper than watching. */
+const MAX_WATCHED_DIRS = 8192
+
+export class Watcher {
+  readonly #folder: string
+  readonly #onPath: (path: string | null) => void
+  readonly #log: Logger
+  readonly #dirs = new Map<string, FSWatcher>()
+  #active = false
+
+  /** `onPath(null)`: something changed, path unknown (rescan everything). */
+  constructor (folder: string, onPath: (path: string | null) => void, log: Logger) {
+    this.#folder = folder
+    this.#onPath = onPath
+    this.#log = log
+  }
+
+  get active (): boolean { return this.#active }
+
+  /** Starts watching; false if the folder cannot be watched (the rescan covers). */
+  start (): boolean {
+    if (this.#active) return true
+    this.#active = this.#watchDir('')
+    if (this.#active) void this.#watchTree('')
+    return this.#active
+  }
+
+  stop (): void {
+    this.#active = false
+    for (const w of this.#dirs.values()) w.close()
+    this.#dirs.clear()
+  }
+
+  #watchDir (rel: string): boolean {
+    if (this.#dirs.has(rel)) return true
+    if (this.#dirs.size >= MAX_WATCHED_DIRS) {
+      this.#log.debug(`more than ${MAX_WATCHED_DIRS} directories: relying on the rescan for the rest`)
+      return false
+    }
+    try {
+      const w = watch(join(this.#folder, rel), { persistent: false }, (_event, name) => {
+        if (name === null) { this.#onPath(rel === '' ? null : rel); return }
+        const child = rel === '' ? name.toString() : `${rel}/${name.toString()}`
+        if (isTempName(child)) return
+        this.#onPath(child)
+        // A new directory (or one moved in, or recreated under an old name) needs fresh watches.
+        if (!this.#active) return
+        if (this.#dirs.has(child)) this.#unwatch(child)
+        void this.#watchTree(child)
+      })
+      w.on('error', () => { this.#unwatch(rel) })
+      this.#dirs.set(rel, w)
+      return true
+    } catch (err) {
+      if (rel === '') this.#log.debug(`cannot watch the folder (${(err as Error).message}); polling`)
+      return false
+    }
+  }
+
+  async #watchTree (rel: string): Promise<void> {
+    let entries
+    try {
+      entries = await readdir(join(this.#folder, rel), { withFileTypes: true })
+    } catch {
+      return // a file, or gone already
+    }
+    if (!this.#active || !this.#watchDir(rel)) return
+    for (const e of entries) {
+      if (e.isDirectory() && !isTempName(e.name)) await this.#watchTree(rel === '' ? e.name : `${rel}/${e.name}`)
+    }
+  }
+
+  #unwatch (rel: string): void {
+    for (const [dir, w] of this.#dirs) {
+      if (dir === rel || dir.startsWith(rel === '' ? '' : rel + '/')) {
+        w.close()
+        this.#dirs.delete(dir)
+      }
+    }
+    if (rel === '') {
+      this.#active = false
+      this.#onPath(null)
+    }
+  }
+}

@@ -1,0 +1,12 @@
+import { NfsError, NfsStatus } from '../../errors.js'
+import type { OpDesc } from '../op.js'
+
+// RFC 7530 §16.28 SAVEFH and §16.27 RESTOREFH (no saved filehandle: RESTOREFH)
+export const savefh: OpDesc = { name: 'SAVEFH', needsFh: true, async run (ctx) { ctx.saved = ctx.current } }
+export const restorefh: OpDesc = {
+  name: 'RESTOREFH',
+  async run (ctx) {
+    if (!ctx.saved) throw new NfsError(NfsStatus.RESTOREFH)
+    ctx.current = ctx.saved
+  }
+}
