@@ -10,9 +10,10 @@ __shoal_podman_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 export CONTAINERS_CONF="${CONTAINERS_CONF:-$__shoal_podman_dir/podman/containers.conf}"
 
 # Debian packages: podman itself, the runtime and network stack our containers.conf selects, and
-# debootstrap for the base image.
-SHOAL_PODMAN_PACKAGES=(podman runc conmon netavark aardvark-dns iptables slirp4netns uidmap
-  fuse-overlayfs catatonit debootstrap ca-certificates)
+# debootstrap for the base image. No fuse-overlayfs: as root, podman uses the kernel's overlay.
+# slirp4netns and uidmap serve rootless podman only.
+SHOAL_PODMAN_PACKAGES=(podman runc conmon netavark aardvark-dns iptables catatonit slirp4netns uidmap
+  debootstrap ca-certificates)
 
 shoal_podman_install() {
   local missing=() p
