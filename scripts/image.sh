@@ -17,5 +17,8 @@ t1=$SECONDS
 # --format docker: the OCI format has no HEALTHCHECK, and podman drops it with a warning.
 podman build --pull=never --format docker --layers --build-arg BASE_IMAGE="$base" -t "$image" . >&2
 t2=$SECONDS
+# Each build whose lockfile changed leaves its stages behind (~600 MB): they are the layer cache, so
+# keep a day's worth and drop older ones.
+podman image prune -f --filter until=24h >/dev/null 2>&1 || true
 size="$(podman image inspect --format '{{.Size}}' "$image" | awk '{ printf "%.0f MB", $1 / 1e6 }')"
 echo "image: $image ($size; base $base) — base $((t1 - t0)) s, build $((t2 - t1)) s" >&2
