@@ -14,9 +14,11 @@ build: $(NODE_MODULES)
 	npx tsc -p tsconfig.json
 	@chmod +x dist/src/main.js dist/cli/ctl.js
 
-# One node on embedded defaults: DATA_PATH=./data, dashboard on SHOAL_WEB_PORT, NFS on SHOAL_NFS_PORT.
+# One node on embedded defaults: DATA_PATH=./data, dashboard on 8888, NFS on 2049 (12049 when not
+# root, since ports below 1024 need root). Any SHOAL_* variable in the environment wins.
 run: build
-	DATA_PATH=$${DATA_PATH:-./data} node dist/src/main.js daemon
+	DATA_PATH=$${DATA_PATH:-./data} SHOAL_NFS_PORT=$${SHOAL_NFS_PORT:-$$([ "$$(id -u)" = 0 ] && echo 2049 || echo 12049)} \
+	  node dist/src/main.js daemon
 
 test: build
 	node scripts/test.mjs
