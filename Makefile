@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 NODE_MODULES := node_modules/.package-lock.json
 
-.PHONY: all build run test test-unit test-integration clean bench
+.PHONY: all build run test test-unit test-integration clean bench image test-cluster clean-cluster
 
 all: build
 
@@ -34,3 +34,23 @@ bench: build
 
 clean:
 	rm -rf dist
+
+# The container image, built with podman from a locally made base (no image registry needed):
+# scripts/image.sh, scripts/base-image.sh. SHOAL_IMAGE names the tag; BASE_IMAGE overrides the base.
+SHOAL_IMAGE ?= localhost/shoal:latest
+export SHOAL_IMAGE
+
+image:
+	scripts/podman-env.sh install
+	scripts/image.sh
+
+# Three containers on a podman network with a private DHT bootstrap, plus a sidekick and an app
+# container (test/cluster/). Cleans up what it made; `make clean-cluster` removes leftovers of a
+# run that was killed.
+test-cluster: image build
+	. scripts/podman-env.sh && node scripts/test.mjs dist/test/cluster
+
+clean-cluster:
+	. scripts/podman-env.sh && podman rm -f $$(podman ps -aq --filter label=shoal.test=cluster) 2>/dev/null; \
+	  podman network rm $$(podman network ls -q --filter label=shoal.test=cluster) 2>/dev/null; \
+	  rm -rf /var/tmp/shoal-ct-*; true
