@@ -24,7 +24,7 @@ import type { ReplicaInit, ReplicaOptions, ReplicaState, ReplicaStatus, SavedSta
 
 export type { ReplicaInit, ReplicaOptions, ReplicaState, ReplicaStatus, ReplicaSwarm } from './replica-types.js'
 
-const DEFAULTS = { massDeleteShare: 0.5, massDeleteMin: 100, rescanIntervalMs: 60_000, watch: true, owner: null, blockTimeoutMs: 30_000, deleteSettleMs: 300 }
+const DEFAULTS = { massDeleteShare: 0.5, massDeleteMin: 100, rescanIntervalMs: 60_000, watch: true, owner: null, blockTimeoutMs: 30_000, deleteSettleMs: 300, clockSkewMs: 0 }
 const DEFER_BACKOFF_MS = 1000
 
 export class Replica extends Resource {
@@ -40,7 +40,7 @@ export class Replica extends Resource {
   readonly #writer: FolderWriter
   readonly #remotes: RemoteDrives
   readonly #watcher: Watcher
-  readonly #hlc = new Hlc()
+  readonly #hlc: Hlc
   #state: SavedState = { v: 1, hlc: 0, checkpoints: {}, seen: {}, records: [], lastSync: null }
   #own: Hyperdrive | null = null
   #w: string | null = null
@@ -66,6 +66,8 @@ export class Replica extends Resource {
     this.blind = init.keys.kind === 'blind'
     this.#o = { ...DEFAULTS, ...init.options }
     this.#log = init.log
+    const skew = this.#o.clockSkewMs
+    this.#hlc = new Hlc(0, skew === 0 ? Date.now : () => Date.now() + skew)
     this.#index = new FolderIndex(join(init.stateDir, 'index.json'))
     this.#writer = new FolderWriter(init.folder, this.#index, this.#o.owner)
     this.#remotes = new RemoteDrives(init.store, init.keys.encryptionKey, () => this.#requestMerge(), init.log)
