@@ -40,7 +40,7 @@ export class LocalVfs {
    * every op that touches the file stats it again (and `stat` follows a moved file or says STALE);
    * removals and renames through NFS drop entries at once.
    */
-  readonly #verified = new Map<string, { rel: string, at: number }>()
+  readonly #verified = new Map<string, { rel: string, at: number, dir: boolean }>()
 
   constructor (readonly exports: ExportTable, stateDir: string, private readonly log: Logger) {
     this.db = new HandleDb(stateDir, log)
@@ -77,7 +77,7 @@ export class LocalVfs {
       if (st && st.ino === h.ino && st.dev === dev) {
         if (h.gen !== 0 && genOf(st.birthtimeNs) !== h.gen) throw new NfsError(NfsStatus.STALE, 'inode reused')
         if (this.#verified.size >= 16384) this.#verified.clear()
-        this.#verified.set(vkey, { rel: known, at: Date.now() })
+        this.#verified.set(vkey, { rel: known, at: Date.now(), dir: st.isDirectory() })
         return { kind: 'fs', exp, ino: h.ino, gen: h.gen, rel: known }
       }
     }
@@ -103,7 +103,8 @@ export class LocalVfs {
   }
 
   async lookup (dir: FsNode, name: string): Promise<{ node: FsNode, stat: Stat }> {
-    await this.#dirStat(dir)
+    const v = this.#verified.get(`${dir.exp.index}:${dir.ino}:${dir.gen}`)
+    if (!(v && v.dir && v.rel === dir.rel && Date.now() - v.at < VERIFIED_MS)) await this.#dirStat(dir)
     const rel = joinRel(dir.rel, name)
     const st = await lstatOrNull(join(dir.exp.path, rel))
     if (!st || st.dev !== await this.#dev(dir.exp)) throw new NfsError(NfsStatus.NOENT)
@@ -232,8 +233,9 @@ export class LocalVfs {
     })
   }
 
-  async link (file: FsNode, dir: FsNode, name: string): Promise<void> {
-    await this.#dirStat(dir)
+  /** Returns the directory's change attribute before (for change_info4), as remove and rename do. */
+  async link (file: FsNode, dir: FsNode, name: string): Promise<bigint> {
+    const before = (await this.#dirStat(dir)).ctimeNs
     if (file.exp !== dir.exp) throw new NfsError(NfsStatus.XDEV)
     const st = await this.stat(file)
     if (st.isDirectory()) throw new NfsError(NfsStatus.ISDIR)
@@ -241,6 +243,7 @@ export class LocalVfs {
     await fsp.link(this.abs(file), join(dir.exp.path, rel))
     this.#dirs.invalidate(this.key(dir))
     dir.exp.notifyChange(rel)
+    return before
   }
 
   async readlink (n: FsNode): Promise<string> {
@@ -249,8 +252,9 @@ export class LocalVfs {
     return await fsp.readlink(this.abs(n))
   }
 
-  async remove (dir: FsNode, name: string): Promise<void> {
-    await this.#dirStat(dir)
+  /** Returns the directory's change attribute before. */
+  async remove (dir: FsNode, name: string): Promise<bigint> {
+    const before = (await this.#dirStat(dir)).ctimeNs
     const rel = joinRel(dir.rel, name)
     const abs = join(dir.exp.path, rel)
     const st = await lstatOrNull(abs)
@@ -260,19 +264,20 @@ export class LocalVfs {
     this.#dirs.invalidate(this.key(dir))
     this.#forget(dir.exp, st, rel)
     dir.exp.notifyChange(rel)
+    return before
   }
 
-  async rename (sdir: FsNode, sname: string, ddir: FsNode, dname: string): Promise<void> {
+  /** Returns both directories' change attributes before. */
+  async rename (sdir: FsNode, sname: string, ddir: FsNode, dname: string): Promise<[bigint, bigint]> {
     if (sdir.exp !== ddir.exp) throw new NfsError(NfsStatus.XDEV)
-    await this.#dirStat(sdir)
-    await this.#dirStat(ddir)
+    const before: [bigint, bigint] = [(await this.#dirStat(sdir)).ctimeNs, (await this.#dirStat(ddir)).ctimeNs]
     const from = joinRel(sdir.rel, sname)
     const to = joinRel(ddir.rel, dname)
     const src = await lstatOrNull(join(sdir.exp.path, from))
     if (!src) throw new NfsError(NfsStatus.NOENT)
     const dst = await lstatOrNull(join(ddir.exp.path, to))
     if (src.isDirectory() && (to === from || to.startsWith(from + '/'))) throw new NfsError(NfsStatus.INVAL, 'rename into itself')
-    if (dst && dst.ino === src.ino) return // RFC 7530 §16.26.4: same file, nothing to do
+    if (dst && dst.ino === src.ino) return before // RFC 7530 §16.26.4: same file, nothing to do
     await fsp.rename(join(sdir.exp.path, from), join(ddir.exp.path, to))
     if (dst) this.#forget(ddir.exp, dst, to)
     if (src.isDirectory()) this.db.moved(sdir.exp.index, from, to) // O(entries): only a directory has paths below it
@@ -282,6 +287,7 @@ export class LocalVfs {
     this.#dirs.invalidate(this.key(ddir))
     sdir.exp.notifyChange(from)
     sdir.exp.notifyChange(to)
+    return before
   }
 
   async setattr (n: FsNode, a: SetAttrs): Promise<void> {

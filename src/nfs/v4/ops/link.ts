@@ -16,8 +16,7 @@ export const link: OpDesc = {
     if (!ctx.saved) throw new NfsError(NfsStatus.NOFILEHANDLE)
     const file = ctx.writable(ctx.saved)
     const dir = ctx.writable(ctx.fh())
-    const before = (await ctx.stat(dir)).ctimeNs
-    await ctx.env.vfs.link(file, dir, name)
+    const before = await ctx.env.vfs.link(file, dir, name)
     changeInfo(res, before, (await ctx.fresh(dir)).ctimeNs)
   }
 }

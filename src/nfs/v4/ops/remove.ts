@@ -10,8 +10,7 @@ export const remove: OpDesc = {
   async run (ctx, args, res) {
     const name = checkName(args.opaque(MAX_COMPONENT))
     const dir = ctx.writable(ctx.fh())
-    const before = (await ctx.stat(dir)).ctimeNs
-    await ctx.env.vfs.remove(dir, name)
+    const before = await ctx.env.vfs.remove(dir, name)
     changeInfo(res, before, (await ctx.fresh(dir)).ctimeNs)
   }
 }

@@ -19,9 +19,7 @@ export const rename: OpDesc = {
     const sdir = ctx.writable(ctx.saved)
     const ddir = ctx.writable(ctx.fh())
     const vfs = ctx.env.vfs
-    const sBefore = (await ctx.stat(sdir)).ctimeNs
-    const dBefore = (await ctx.stat(ddir)).ctimeNs
-    await vfs.rename(sdir, from, ddir, to)
+    const [sBefore, dBefore] = await vfs.rename(sdir, from, ddir, to)
     changeInfo(res, sBefore, (await ctx.fresh(sdir)).ctimeNs)
     changeInfo(res, dBefore, (await ctx.fresh(ddir)).ctimeNs)
   }
