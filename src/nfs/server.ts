@@ -79,7 +79,8 @@ export class NfsServer extends Resource {
     }
     this.#rpc = new RpcDispatcher(opts.log.extend('rpc'))
     this.#rpc.register(new Nfs4Program(this.#env))
-    // NFSv3 and MOUNT v3 over the same vfs, handles, write verifier and counters
+    // NFSv3 (100003 v3) and MOUNT v3 (100005) register here too: same port, same vfs, handles,
+    // write verifier and counters
     const v3 = { vfs: this.#vfs, exports: opts.exports, log: opts.log.extend('v3'), writeVerf: this.#env.writeVerf, allow: this.#allow, stats: this.#env.stats }
     this.#rpc.register(new Nfs3Program(v3))
     this.#rpc.register(new MountProgram(v3))
