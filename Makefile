@@ -2,7 +2,7 @@
 SHELL := /bin/bash
 NODE_MODULES := node_modules/.package-lock.json
 
-.PHONY: all build run test test-unit test-integration clean bench image test-cluster clean-cluster
+.PHONY: all build run test test-unit test-integration test-faults clean bench image test-cluster clean-cluster
 
 all: build
 
@@ -28,6 +28,10 @@ test-unit: build
 
 test-integration: build
 	node scripts/test.mjs integration
+
+# The long fault tests (10 SIGKILL runs, 2+1 partitions, 10,000 files…): tens of minutes.
+test-faults: build
+	node scripts/test.mjs faults
 
 bench: build
 	npm run bench

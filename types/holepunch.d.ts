@@ -31,11 +31,13 @@ declare module 'compact-encoding' {
   export const uint: Encoding<number>
   export const buffer: Encoding<Buffer | null>
   export const string: Encoding<string>
+  /** The rest of the message as-is (tests send arbitrary bytes with it). */
+  export const raw: Encoding<Buffer>
   export function encode<T> (enc: Encoding<T>, value: T): Buffer
   export function decode<T> (enc: Encoding<T>, buf: Buffer): T
   const c: {
     fixed32: Encoding<Buffer>, fixed64: Encoding<Buffer>, uint: Encoding<number>, buffer: Encoding<Buffer | null>
-    string: Encoding<string>, encode: typeof encode, decode: typeof decode
+    string: Encoding<string>, raw: Encoding<Buffer>, encode: typeof encode, decode: typeof decode
   }
   export default c
 }
@@ -111,9 +113,12 @@ declare module 'hyperblobs' {
   import type { Readable, Writable } from 'node:stream'
   export interface BlobId { blockOffset: number, blockLength: number, byteOffset: number, byteLength: number }
   export interface BlobWriteStream extends Writable { readonly id: BlobId }
+  export interface BlobBatch { put (buf: Buffer): Promise<BlobId>, flush (): Promise<void> }
   export default class Hyperblobs {
     readonly core: Hypercore
     put (buf: Buffer): Promise<BlobId>
+    get (id: BlobId, opts?: { wait?: boolean, timeout?: number }): Promise<Buffer | null>
+    batch (): BlobBatch
     createWriteStream (): BlobWriteStream
     createReadStream (id: BlobId, opts?: { wait?: boolean, timeout?: number }): Readable
   }

@@ -29,32 +29,22 @@ export class FolderWriter {
   /** Writes a file from a stream (null: empty) and records it. */
   async writeFile (path: string, source: Readable | null, mode: number, mtimeMs: number, hash: string, ver: EntryVersion | null): Promise<void> {
     await this.ensureParents(path)
-    const tmp = this.#tmpName(path)
-    try {
+    await this.#viaTemp(path, async (tmp) => {
       if (source === null) await writeFile(tmp, Buffer.alloc(0), { mode })
       else await pipeline(source, createWriteStream(tmp, { mode }))
       await chmod(tmp, mode)
       await utimes(tmp, new Date(mtimeMs), new Date(mtimeMs))
       if (this.#owner !== null) await chown(tmp, this.#owner.uid, this.#owner.gid).catch(() => {})
-      await rename(tmp, this.abs(path))
-    } catch (err) {
-      await unlink(tmp).catch(() => {})
-      throw err
-    }
+    })
     await this.record(path, hash, ver)
   }
 
   async writeLink (path: string, target: string, ver: EntryVersion | null): Promise<void> {
     await this.ensureParents(path)
-    const tmp = this.#tmpName(path)
-    await symlink(target, tmp)
-    if (this.#owner !== null) await lchown(tmp, this.#owner.uid, this.#owner.gid).catch(() => {})
-    try {
-      await rename(tmp, this.abs(path))
-    } catch (err) {
-      await unlink(tmp).catch(() => {})
-      throw err
-    }
+    await this.#viaTemp(path, async (tmp) => {
+      await symlink(target, tmp)
+      if (this.#owner !== null) await lchown(tmp, this.#owner.uid, this.#owner.gid).catch(() => {})
+    })
     await this.record(path, target, ver)
   }
 
@@ -113,7 +103,15 @@ export class FolderWriter {
     return entry
   }
 
-  #tmpName (path: string): string {
-    return join(dirname(this.abs(path)), `${TEMP_PREFIX}${randomBytes(6).toString('hex')}`)
+  /** Makes the new state under a temp name beside `path`, then renames it into place. */
+  async #viaTemp (path: string, make: (tmp: string) => Promise<void>): Promise<void> {
+    const tmp = join(dirname(this.abs(path)), `${TEMP_PREFIX}${randomBytes(6).toString('hex')}`)
+    try {
+      await make(tmp)
+      await rename(tmp, this.abs(path))
+    } catch (err) {
+      await unlink(tmp).catch(() => {})
+      throw err
+    }
   }
 }

@@ -7,7 +7,7 @@ import type { FolderWriter } from './apply.js'
 import { DeleteGuard, type GuardOptions } from './guard.js'
 import type { Hlc } from './hlc.js'
 import type { FolderIndex } from './index.js'
-import { publish } from './publish.js'
+import { publish, QUIET_MS } from './publish.js'
 import { isUnder, scan, statEntry, type ScanResult } from './scanner.js'
 
 /** Above this many dirty paths, one full scan is cheaper than many scoped ones. */
@@ -36,6 +36,8 @@ export class LocalChanges {
   readonly #dirty = new Set<string>()
   #full = false
   #confirmed = false
+  readonly #waiting = new Set<string>()
+  #laterTimer: NodeJS.Timeout | null = null
 
   constructor (init: LocalChangesInit) {
     this.#i = init
@@ -45,7 +47,7 @@ export class LocalChanges {
   /** Is there anything to scan? */
   get wanted (): boolean { return this.#full || this.#dirty.size > 0 || this.#guard.ready }
   /** Paths known to have changed and not yet published (deletions held by the guard included). */
-  get pending (): number { return this.#dirty.size + this.#guard.size }
+  get pending (): number { return this.#dirty.size + this.#guard.size + this.#waiting.size }
 
   /** A path changed (null: something changed somewhere, scan everything). */
   mark (path: string | null): void {
@@ -60,7 +62,22 @@ export class LocalChanges {
     this.#full = true
   }
 
-  stop (): void { this.#guard.stop() }
+  stop (): void {
+    this.#guard.stop()
+    if (this.#laterTimer !== null) clearTimeout(this.#laterTimer)
+  }
+
+  /** Files still being written: looked at again once they may have settled. */
+  #later (paths: string[]): void {
+    for (const p of paths) this.#waiting.add(p)
+    if (this.#laterTimer !== null) return
+    this.#laterTimer = setTimeout(() => {
+      this.#laterTimer = null
+      for (const p of this.#waiting) this.#dirty.add(p)
+      this.#waiting.clear()
+      this.#i.onDue()
+    }, QUIET_MS)
+  }
 
   async publish (own: Hyperdrive, w: string, seen: Record<string, number>): Promise<PublishOutcome> {
     const { index, folder } = this.#i
@@ -89,6 +106,7 @@ export class LocalChanges {
     const r = await publish({ drive: own, writer: this.#i.writer, index, hlc: this.#i.hlc, w, seen: () => seen, log: this.#i.log },
       { changed: result.changed, removed, folderMissing: false }, [...removed, ...this.#guard.held()])
     for (const p of r.retry) this.#dirty.add(p)
+    if (r.later.length > 0) this.#later(r.later)
     return { published: r.published, paused: null }
   }
 

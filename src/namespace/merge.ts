@@ -6,6 +6,7 @@
 // deferred and the round is not committed; the replica publishes the edit (its clock is past
 // everything observed, its seen map does not include what was deferred) and merges again, so the
 // local edit wins and the remote version becomes a conflict copy, or the reverse. Nothing is lost.
+import { Readable } from 'node:stream'
 import type Hyperdrive from 'hyperdrive'
 import type { Logger } from '../log.js'
 import { conflictPath, resolve } from './conflict.js'
@@ -38,6 +39,8 @@ export interface MergeOutcome {
   /** New local files (conflict copies) to publish. */
   created: string[]
   committed: boolean
+  /** A drive could not be read up to its version yet (its blocks are still on the way): merge again later. */
+  incomplete: boolean
 }
 
 export interface MergeProgress { files: number, bytes: number }
@@ -57,6 +60,15 @@ export interface MergerOptions {
   onProgress?: (p: MergeProgress) => void
 }
 
+/** How long a round waits for a drive's index blocks before leaving that drive for a later round. */
+const FETCH_WAIT_MS = 5000
+
+/** How many paths are resolved or applied at once (file system and storage latency, not CPU). */
+const PARALLEL = 16
+
+/** Blobs up to this size are read in one get rather than streamed. */
+const SMALL_BLOB = 1 << 20
+
 interface Winner { path: string, cand: Candidate, src: MergeSource, conflicts: Array<{ cand: Candidate, src: MergeSource }> }
 
 export class Merger {
@@ -69,14 +81,29 @@ export class Merger {
   /** One round over all sources. Snapshots each drive first, so a round sees one consistent version. */
   async run (sources: MergeSource[]): Promise<MergeOutcome> {
     const { state, hlc } = this.#o
-    const outcome: MergeOutcome = { applied: 0, conflicts: 0, deferred: [], created: [], committed: false }
+    const outcome: MergeOutcome = { applied: 0, conflicts: 0, deferred: [], created: [], committed: false, incomplete: false }
     const snaps = sources.map((src) => ({ src, version: src.drive.version, snap: src.drive.checkout(src.drive.version) }))
     try {
       const changed = new Set<string>()
+      const skipped = new Set<string>()
       const maxClock: Record<string, number> = {}
       for (const { src, version, snap } of snaps) {
         const from = state.checkpoints[src.key] ?? 0
         if (version <= from) continue
+        // Fetch the drive's index blocks in bulk (the diff would fetch them one round trip at a
+        // time), and only diff a drive we hold up to the version: a diff waits for blocks forever.
+        const core = src.drive.core
+        const length = Math.min(version, core.length)
+        if (core.contiguousLength < length) {
+          const dl = core.download({ start: 0, end: length })
+          await Promise.race([dl.done().catch(() => {}), sleep(FETCH_WAIT_MS)])
+          if (core.contiguousLength < length) {
+            dl.destroy()
+            outcome.incomplete = true
+            skipped.add(src.key)
+            continue
+          }
+        }
         for await (const { left, right } of snap.diff(from)) {
           const node = left ?? right
           if (node === null) continue
@@ -88,8 +115,9 @@ export class Merger {
           }
         }
       }
+      // Resolving reads one entry per drive per path: done a few paths at a time.
       const winners: Winner[] = []
-      for (const path of changed) {
+      await inParallel([...changed], PARALLEL, async (path) => {
         const found: Array<{ cand: Candidate, src: MergeSource }> = []
         for (const { src, snap } of snaps) {
           const cand = toCandidate(await snap.entry(drivePath(path), { timeout: this.#o.blockTimeoutMs ?? 30_000 }))
@@ -97,18 +125,19 @@ export class Merger {
           if (cand !== null && cand.w === src.w) found.push({ cand, src })
         }
         const r = resolve(found.map((f) => f.cand))
-        if (r === null) continue
+        if (r === null) return
         const src = found.find((f) => f.cand === r.winner)?.src
-        if (src === undefined) continue
+        if (src === undefined) return
         winners.push({ path, cand: r.winner, src, conflicts: found.filter((f) => r.conflicts.includes(f.cand)) })
-      }
-      // Directories parents first, then files and links, then removals children first.
+      })
+      // Directories parents first, then files and links (independent of each other: in parallel),
+      // then removals children first.
       winners.sort(applyOrder)
       let pendingFiles = winners.length
       let pendingBytes = winners.reduce((n, x) => n + (x.cand.k === 'file' ? x.cand.meta.z : 0), 0)
       const report = (): void => this.#o.onProgress?.({ files: pendingFiles, bytes: pendingBytes })
       report()
-      for (const win of winners) {
+      const applyOne = async (win: Winner): Promise<void> => {
         for (const loser of win.conflicts) {
           if (await this.#writeConflictCopy(win.path, loser.cand, loser.src)) {
             outcome.conflicts++
@@ -122,8 +151,14 @@ export class Merger {
         if (win.cand.k === 'file') pendingBytes -= win.cand.meta.z
         report()
       }
+      const dirs = winners.filter((w) => w.cand.k === 'dir')
+      const files = winners.filter((w) => w.cand.k === 'file' || w.cand.k === 'link')
+      const tombs = winners.filter((w) => w.cand.k === 'tomb')
+      for (const win of dirs) await applyOne(win)
+      await inParallel(files, PARALLEL, applyOne)
+      for (const win of tombs) await applyOne(win)
       if (outcome.deferred.length === 0) {
-        for (const { src, version } of snaps) state.checkpoints[src.key] = version
+        for (const { src, version } of snaps) if (!skipped.has(src.key)) state.checkpoints[src.key] = version
         for (const [w, c] of Object.entries(maxClock)) if (c > (state.seen[w] ?? 0)) state.seen[w] = c
         outcome.committed = true
       }
@@ -187,11 +222,17 @@ export class Merger {
     return true
   }
 
-  async #content (cand: Candidate, src: MergeSource): Promise<import('node:stream').Readable | null> {
+  async #content (cand: Candidate, src: MergeSource): Promise<Readable | null> {
     if (cand.blob === null || cand.meta.z === 0) return null
     const blobs = await src.drive.getBlobs()
     if (blobs === null) throw new Error(`no blob store for drive ${src.key.slice(0, 8)}`)
-    return blobs.createReadStream(cand.blob, { wait: true, timeout: this.#o.blockTimeoutMs ?? 30_000 })
+    const opts = { wait: true, timeout: this.#o.blockTimeoutMs ?? 30_000 }
+    if (cand.blob.byteLength <= SMALL_BLOB) {
+      const buf = await blobs.get(cand.blob, opts)
+      if (buf === null) throw new Error(`blob of ${cand.w.slice(0, 8)} not available`)
+      return Readable.from([buf])
+    }
+    return blobs.createReadStream(cand.blob, opts)
   }
 }
 
@@ -210,4 +251,20 @@ async function sameOnDisk (abs: string, disk: DiskEntry, cand: Candidate): Promi
   if (disk.kind === 'dir') return true
   if (disk.kind === 'link') return disk.target === cand.linkname
   return disk.size === cand.meta.z && (await hashFile(abs).catch(() => '')) === cand.h
+}
+
+/** Runs `fn` over `items`, at most `limit` at a time. */
+async function inParallel<T> (items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const item = items[next++] as T
+      await fn(item)
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))
+}
+
+function sleep (ms: number): Promise<void> {
+  return new Promise((resolve) => { setTimeout(resolve, ms).unref() })
 }

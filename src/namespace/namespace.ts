@@ -5,7 +5,7 @@ import path from 'node:path'
 import { Resource } from '../resource.js'
 import type { Logger } from '../log.js'
 import type { EventLog } from '../events.js'
-import type { NamespaceKeys, SecretKind } from '../secrets.js'
+import { kdf, type NamespaceKeys, type SecretKind } from '../secrets.js'
 import type { Store } from '../engine/store.js'
 import type { PeerInfo } from '../engine/peers.js'
 import { Replica, type ReplicaOptions, type ReplicaStatus, type ReplicaSwarm } from './replica.js'
@@ -156,9 +156,10 @@ export class Namespace extends Resource {
     await ensureFolder(this.path, this.#opts.uid, this.#opts.gid)
     const r = this.#opts.replication
     if (r !== undefined) {
-      // Keyed by the namespace, not its name: a name deleted and re-added with another secret
-      // never reuses a writer drive.
-      const id = this.keys.topic.toString('hex').slice(0, 32)
+      // Keyed by the namespace and the name: a name re-added with another secret never reuses a
+      // writer drive, and the same namespace under two names (read-only and blind, say) never
+      // shares one. (Only the first of those finds peers: one channel per namespace and connection.)
+      const id = kdf(this.keys.topic, 'store:' + this.name).toString('hex').slice(0, 32)
       const session = r.store.namespace(id)
       const replica = new Replica({
         store: session,

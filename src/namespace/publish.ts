@@ -2,6 +2,7 @@
 // A file is hashed only when its size is unchanged (a touch must not republish); otherwise it is
 // hashed while it streams into the blob store, never buffered whole.
 import { createReadStream } from 'node:fs'
+import { readFile } from 'node:fs/promises'
 import { createHash } from 'node:crypto'
 import type Hyperdrive from 'hyperdrive'
 import type { BlobId } from 'hyperblobs'
@@ -30,7 +31,19 @@ export interface PublishResult {
   bytes: number
   /** Paths that changed while being read: scan them again. */
   retry: string[]
+  /** Large files still being written: scan them again once they have been quiet for a while. */
+  later: string[]
 }
+
+/** A file this large that changed less than QUIET_MS ago is probably still being written. */
+export const LARGE_FILE = 4 << 20
+export const QUIET_MS = 300
+/** While uploading, check this often (bytes) that the file is not being rewritten under us. */
+const RECHECK_EVERY = 16 << 20
+/** Files up to this size are read whole and appended together through a blob batch… */
+const SMALL_FILE = 256 << 10
+/** …flushed every this many bytes. */
+const BLOB_BATCH_BYTES = 8 << 20
 
 /** `reuseFrom`: paths being deleted whose blobs a new path with the same content may take over (a rename). */
 export async function publish (ctx: PublishContext, scan: ScanResult, reuseFrom: string[] = scan.removed): Promise<PublishResult> {
@@ -40,9 +53,13 @@ export async function publish (ctx: PublishContext, scan: ScanResult, reuseFrom:
   const batch = drive.batch()
   const done: Array<{ path: string, hash: string, c: number }> = []
   const retry: string[] = []
+  const later: string[] = []
   let bytes = 0
   const seen = ctx.seen()
   const reuse = await reusableBlobs(drive, index, reuseFrom)
+  const small = blobs.batch()
+  let smallBytes = 0
+  const flushSmall = async (): Promise<number> => { await small.flush(); return 0 }
   try {
     for (const [path, d] of scan.changed) {
       const known = index.get(path)
@@ -50,6 +67,9 @@ export async function publish (ctx: PublishContext, scan: ScanResult, reuseFrom:
       let blob: BlobId | null = null
       if (d.kind === 'file') {
         const abs = writer.abs(path)
+        // Uploading a large file that is still being written wastes the upload (and appends it to
+        // the drive for good): wait until it has been quiet for a moment.
+        if (d.size >= LARGE_FILE && Date.now() - d.mtimeMs < QUIET_MS) { later.push(path); continue }
         if (known !== undefined && known.ver !== null && known.kind === 'file' && known.size === d.size && known.mode === d.mode) {
           hash = await hashFile(abs)
           if (hash === known.hash) { // touched, not changed: remember the new stat, publish nothing
@@ -58,12 +78,23 @@ export async function publish (ctx: PublishContext, scan: ScanResult, reuseFrom:
           }
         }
         if (d.size === 0) hash = EMPTY_HASH
-        else {
+        else if (d.size <= SMALL_FILE && reuse.size === 0) {
+          // Small files go through one blob batch: one append for many files, not one each.
+          const buf = await readFile(abs)
+          hash = createHash('sha256').update(buf).digest('hex')
+          blob = await small.put(buf)
+          bytes += buf.length
+          smallBytes += buf.length
+          if (smallBytes >= BLOB_BATCH_BYTES) smallBytes = await flushSmall()
+        } else {
           if (hash === '' && reuse.size > 0) hash = await hashFile(abs) // maybe a rename: look for the blob
           const reused = hash !== '' ? reuse.get(hash) : undefined
           if (reused !== undefined) blob = reused
           else {
-            const up = await upload(blobs.createWriteStream(), abs)
+            // A streamed upload appends to the blob core itself: the batch's offsets must come first.
+            smallBytes = await flushSmall()
+            const up = await upload(blobs.createWriteStream(), abs, d)
+            if (up === null) { later.push(path); continue }
             hash = up.hash
             blob = up.blob
             bytes += up.size
@@ -83,6 +114,7 @@ export async function publish (ctx: PublishContext, scan: ScanResult, reuseFrom:
       await batch.putEntry(drivePath(path), { executable: false, linkname: null, blob: null, metadata: meta })
       done.push({ path, hash: '', c })
     }
+    await flushSmall()
     await batch.flush()
   } catch (err) {
     await batch.close().catch(() => {})
@@ -94,7 +126,7 @@ export async function publish (ctx: PublishContext, scan: ScanResult, reuseFrom:
     else await writer.record(path, hash, { w: ctx.w, c })
   }
   if (done.length > 0) ctx.log.info(`published ${done.length} entries (${bytes} bytes)`)
-  return { published: done.length, bytes, retry }
+  return { published: done.length, bytes, retry, later }
 }
 
 /** Blobs of our own entries for removed paths, by hash: a rename republishes without re-uploading. */
@@ -109,16 +141,29 @@ async function reusableBlobs (drive: Hyperdrive, index: FolderIndex, removed: st
   return out
 }
 
-async function upload (ws: import('hyperblobs').BlobWriteStream, abs: string): Promise<{ blob: BlobId, hash: string, size: number }> {
+/** Streams a file into the blob store, hashing it; null if it changed under us (checked every 16 MiB). */
+async function upload (ws: import('hyperblobs').BlobWriteStream, abs: string, before: DiskEntry): Promise<{ blob: BlobId, hash: string, size: number } | null> {
   const h = createHash('sha256')
   let size = 0
-  await pipeline(createReadStream(abs, { highWaterMark: 1 << 20 }), async function * (src: AsyncIterable<Buffer>) {
-    for await (const chunk of src) {
-      h.update(chunk)
-      size += chunk.length
-      yield chunk
-    }
-  }, ws)
+  let changed = false
+  try {
+    await pipeline(createReadStream(abs, { highWaterMark: 1 << 20 }), async function * (src: AsyncIterable<Buffer>) {
+      let next = RECHECK_EVERY
+      for await (const chunk of src) {
+        h.update(chunk)
+        size += chunk.length
+        if (size >= next) {
+          next += RECHECK_EVERY
+          const now = await statEntry(abs)
+          if (now === null || !sameStat(now, before)) { changed = true; throw new Error('changed while uploading') }
+        }
+        yield chunk
+      }
+    }, ws)
+  } catch (err) {
+    if (changed) return null
+    throw err
+  }
   return { blob: ws.id, hash: h.digest('hex'), size }
 }
 

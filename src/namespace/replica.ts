@@ -2,7 +2,7 @@
 // writers, and the folder. One serial job loop per namespace (syncthing's folder loop): a scan and
 // a merge never overlap, repeated requests merge into one, and local changes are always published
 // before remote ones are applied.
-import { mkdir, stat } from 'node:fs/promises'
+import { mkdir, stat, statfs } from 'node:fs/promises'
 import { join } from 'node:path'
 import Hyperdrive from 'hyperdrive'
 import { ShoalError } from '../errors.js'
@@ -24,8 +24,18 @@ import type { ReplicaInit, ReplicaOptions, ReplicaState, ReplicaStatus, SavedSta
 
 export type { ReplicaInit, ReplicaOptions, ReplicaState, ReplicaStatus, ReplicaSwarm } from './replica-types.js'
 
-const DEFAULTS = { massDeleteShare: 0.5, massDeleteMin: 100, rescanIntervalMs: 60_000, watch: true, owner: null, blockTimeoutMs: 30_000, deleteSettleMs: 300 }
+const DEFAULTS = { massDeleteShare: 0.5, massDeleteMin: 100, rescanIntervalMs: 60_000, watch: true, owner: null, blockTimeoutMs: 30_000, deleteSettleMs: 300, clockSkewMs: 0 }
 const DEFER_BACKOFF_MS = 1000
+const PROGRESS_FILES = 500
+const PROGRESS_BYTES = 256 << 20
+const PROGRESS_EVERY_MS = 5000
+/**
+ * Below this much free space on DATA_PATH the namespace reports ENOSPC. The drive store (RocksDB)
+ * swallows its own write errors during replication, so without this a full disk looks 'idle'
+ * while nothing arrives any more (measured: a 24 MiB tmpfs at 100 %, status idle, no log line).
+ */
+const LOW_SPACE_BYTES = 1 << 20
+const SPACE_CHECK_MS = 1000
 
 export class Replica extends Resource {
   readonly keys: NamespaceKeys
@@ -40,7 +50,7 @@ export class Replica extends Resource {
   readonly #writer: FolderWriter
   readonly #remotes: RemoteDrives
   readonly #watcher: Watcher
-  readonly #hlc = new Hlc()
+  readonly #hlc: Hlc
   #state: SavedState = { v: 1, hlc: 0, checkpoints: {}, seen: {}, records: [], lastSync: null }
   #own: Hyperdrive | null = null
   #w: string | null = null
@@ -49,6 +59,8 @@ export class Replica extends Resource {
   #paused: 'mass-delete' | null = null
   readonly #local: LocalChanges
   #pending = { files: 0, bytes: 0 }
+  /** A long sync in progress, for the daemon log. */
+  #progress: { started: number, files: number, bytes: number, logged: number } | null = null
   #mergeWanted = false
   #deferStreak = 0
   #loop: Promise<void> | null = null
@@ -56,6 +68,8 @@ export class Replica extends Resource {
   #rescanTimer: NodeJS.Timeout | null = null
   #retryTimer: NodeJS.Timeout | null = null
   #discovered = false
+  #spaceTimer: NodeJS.Timeout | null = null
+  #diskFull: string | null = null
 
   constructor (init: ReplicaInit) {
     super()
@@ -66,6 +80,8 @@ export class Replica extends Resource {
     this.blind = init.keys.kind === 'blind'
     this.#o = { ...DEFAULTS, ...init.options }
     this.#log = init.log
+    const skew = this.#o.clockSkewMs
+    this.#hlc = new Hlc(0, skew === 0 ? Date.now : () => Date.now() + skew)
     this.#index = new FolderIndex(join(init.stateDir, 'index.json'))
     this.#writer = new FolderWriter(init.folder, this.#index, this.#o.owner)
     this.#remotes = new RemoteDrives(init.store, init.keys.encryptionKey, () => this.#requestMerge(), init.log)
@@ -107,6 +123,10 @@ export class Replica extends Resource {
       await own.ready()
       this.#own = own
       this.#w = writerId(own.key)
+      // A new writer drive has nothing to merge back; an old one without a checkpoint (the folder
+      // was replaced) is merged from the start, which restores the folder.
+      const ownKey = own.key.toString('hex')
+      if (this.#state.checkpoints[ownKey] === undefined && own.version <= 1) this.#state.checkpoints[ownKey] = own.version
       const blobs = await own.getBlobs()
       if (blobs === null) throw new Error('the writer drive has no blob store')
       this.peers.addRecord(signDrive(keys, own.key, blobs.core.key ?? Buffer.alloc(32)))
@@ -128,12 +148,13 @@ export class Replica extends Resource {
     }
     this.#mergeWanted = true
     this.#scheduleRescan()
+    this.#checkSpaceSoon()
     this.#kick()
   }
 
   protected async _close (): Promise<void> {
     this.#status = 'stopped'
-    for (const t of [this.#kickTimer, this.#rescanTimer, this.#retryTimer]) if (t !== null) clearTimeout(t)
+    for (const t of [this.#kickTimer, this.#rescanTimer, this.#retryTimer, this.#spaceTimer]) if (t !== null) clearTimeout(t)
     this.#watcher.stop()
     this.#local.stop()
     this.peers.detach()
@@ -193,7 +214,7 @@ export class Replica extends Resource {
       paused: this.#paused,
       online: this.#init.swarm.online,
       writer: this.#own?.key.toString('hex') ?? null,
-      error: this.#error
+      error: this.#diskFull ?? this.#error
     }
   }
 
@@ -335,11 +356,19 @@ export class Replica extends Resource {
       readOnly: this.readOnly,
       log: this.#log,
       blockTimeoutMs: this.#o.blockTimeoutMs,
-      onProgress: (p) => { this.#pending = p }
+      onProgress: (p) => { this.#pending = p; this.#logProgress(p) }
     })
     const out = await merger.run(sources)
     this.#pending = { files: 0, bytes: 0 }
+    if (this.#progress !== null) {
+      const secs = ((Date.now() - this.#progress.started) / 1000).toFixed(1)
+      this.#log.info(`sync done: ${this.#progress.files} changes (${mib(this.#progress.bytes)}) in ${secs} s`)
+      this.#progress = null
+    }
     for (const p of [...out.created, ...out.deferred]) this.#local.mark(p)
+    if (out.incomplete && this.#retryTimer === null) {
+      this.#retryTimer = setTimeout(() => { this.#retryTimer = null; this.#requestMerge() }, DEFER_BACKOFF_MS)
+    }
     if (out.committed) {
       this.#deferStreak = 0
       if (out.applied > 0 || out.conflicts > 0) this.#log.info(`merged: ${out.applied} applied, ${out.conflicts} conflict copies`)
@@ -352,6 +381,20 @@ export class Replica extends Resource {
     }
     this.#state.hlc = this.#hlc.last
     await this.#saveState()
+  }
+
+  /** Long syncs (an initial sync, a big copy) show their progress in the daemon log every few seconds. */
+  #logProgress (p: { files: number, bytes: number }): void {
+    const now = Date.now()
+    if (this.#progress === null) {
+      if (p.files < PROGRESS_FILES && p.bytes < PROGRESS_BYTES) return
+      this.#progress = { started: now, files: p.files, bytes: p.bytes, logged: now }
+      this.#log.info(`syncing ${p.files} changes (${mib(p.bytes)}) from peers`)
+      return
+    }
+    if (now - this.#progress.logged < PROGRESS_EVERY_MS) return
+    this.#progress.logged = now
+    this.#log.info(`syncing: ${p.files} changes (${mib(p.bytes)}) to go`)
   }
 
   #announceHead (): void {
@@ -372,8 +415,40 @@ export class Replica extends Resource {
     this.#rescanTimer.unref()
   }
 
+  #checkSpaceSoon (): void {
+    if (this.closing) return
+    this.#spaceTimer = setTimeout(() => {
+      this.#spaceTimer = null
+      this.#checkSpace().catch(() => {}).finally(() => { this.#checkSpaceSoon() })
+    }, SPACE_CHECK_MS)
+    this.#spaceTimer.unref()
+  }
+
+  /** Reports a full disk as an error and, once space returns, clears it and syncs again. */
+  async #checkSpace (): Promise<void> {
+    const fs = await statfs(this.#init.stateDir)
+    const free = fs.bavail * fs.bsize
+    if (free < LOW_SPACE_BYTES) {
+      if (this.#diskFull !== null) return
+      this.#diskFull = `ENOSPC: disk full (${Math.floor(free / 1024)} KiB free where shoal keeps ${this.blind ? 'its drives' : 'this namespace'}); nothing more can be received until space is freed`
+      this.#log.error(this.#diskFull)
+      this.#setState('error')
+      this.emit('progress')
+    } else if (this.#diskFull !== null) {
+      this.#log.info(`disk space is back (${Math.floor(free / 1024 / 1024)} MiB free): syncing again`)
+      this.#diskFull = null
+      this.#error = null
+      this.#remotes.resume()
+      this.#mergeWanted = true
+      if (!this.readOnly) this.#local.mark(null)
+      this.#setState('syncing')
+      this.#kick()
+    }
+  }
+
   #setState (s: ReplicaState): void {
     if (this.#status === s || this.#status === 'stopped') return
+    if (this.#diskFull !== null && (s === 'idle' || s === 'syncing')) return // stays 'error' until space returns
     const from = this.#status
     this.#status = s
     this.emit('state', { from, to: s })
@@ -387,4 +462,8 @@ export class Replica extends Resource {
 function driveSource (d: RemoteDrive): MergeSource {
   if (d.drive === null) throw new Error('a blind drive cannot be merged')
   return { w: d.w, key: d.key, drive: d.drive }
+}
+
+function mib (bytes: number): string {
+  return `${(bytes / 1048576).toFixed(1)} MiB`
 }

@@ -1,4 +1,5 @@
 import { BlockList, isIP } from 'node:net'
+import { ShoalError } from '../errors.js'
 
 /**
  * SHOAL_NFS_ALLOW: the CIDRs that may connect, IPv4 and IPv6. IPv4-mapped IPv6 peers
@@ -11,10 +12,10 @@ export class AllowList {
     for (const c of cidrs) {
       const [addr = '', bits] = c.trim().split('/')
       const family = isIP(addr)
-      if (family === 0) throw new RangeError(`not an IP range: '${c}'`)
+      if (family === 0) throw ShoalError.badConfig(`SHOAL_NFS_ALLOW: not an IP range: '${c}'`, 'use CIDRs such as 10.0.0.0/8,127.0.0.1/32,fd00::/8')
       const type = family === 4 ? 'ipv4' : 'ipv6'
       const prefix = bits === undefined ? (family === 4 ? 32 : 128) : Number(bits)
-      if (!Number.isInteger(prefix) || prefix < 0 || prefix > (family === 4 ? 32 : 128)) throw new RangeError(`bad prefix in '${c}'`)
+      if (!Number.isInteger(prefix) || prefix < 0 || prefix > (family === 4 ? 32 : 128)) throw ShoalError.badConfig(`SHOAL_NFS_ALLOW: bad prefix length in '${c}'`)
       this.#list.addSubnet(addr, prefix, type)
     }
   }

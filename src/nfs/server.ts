@@ -7,6 +7,8 @@ import type { ExportTable } from './exports.js'
 import { RpcDispatcher, type RpcConnection } from './rpc/dispatch.js'
 import { RecordReader, recordMark } from './rpc/record.js'
 import { LocalVfs } from './vfs/local.js'
+import { MountProgram } from './v3/mount.js'
+import { Nfs3Program } from './v3/program.js'
 import { MAX_RECORD } from './v4/consts.js'
 import { OpStats, type V4Env } from './v4/env.js'
 import { Nfs4Program } from './v4/program.js'
@@ -77,6 +79,10 @@ export class NfsServer extends Resource {
     }
     this.#rpc = new RpcDispatcher(opts.log.extend('rpc'))
     this.#rpc.register(new Nfs4Program(this.#env))
+    // NFSv3 and MOUNT v3 over the same vfs, handles, write verifier and counters
+    const v3 = { vfs: this.#vfs, exports: opts.exports, log: opts.log.extend('v3'), writeVerf: this.#env.writeVerf, allow: this.#allow, stats: this.#env.stats }
+    this.#rpc.register(new Nfs3Program(v3))
+    this.#rpc.register(new MountProgram(v3))
   }
 
   /** The listening port (the actual one when opened with port 0). */
@@ -132,6 +138,8 @@ export class NfsServer extends Resource {
     const records = new RecordReader(MAX_RECORD)
     let inflight = 0
     let paused = false
+    let corked = false
+    const uncork = (): void => { corked = false; if (!sock.destroyed) sock.uncork() }
     const pauseIfBusy = (): void => {
       const busy = inflight >= MAX_INFLIGHT || sock.writableLength > MAX_QUEUED
       if (busy && !paused) { paused = true; sock.pause() } else if (!busy && paused && !sock.destroyed) { paused = false; sock.resume() }
@@ -151,10 +159,11 @@ export class NfsServer extends Resource {
           const chunks = reply.chunks()
           let len = 0
           for (const c of chunks) len += c.length
-          sock.cork()
+          // replies finished in the same turn of the event loop leave in one writev (a send on
+          // loopback costs as much as the request it answers)
+          if (!corked) { corked = true; sock.cork(); setImmediate(uncork) }
           sock.write(recordMark(len))
           for (const c of chunks) sock.write(c)
-          sock.uncork()
         }, (err) => {
           this.#log.error('nfs: request failed', err)
           sock.destroy()

@@ -119,6 +119,11 @@ export const op = {
   write: (w: XdrWriter, stateid: Buffer, offset: bigint, data: Buffer) => w.u32(38).fixed(stateid).u64(offset).u32(2).opaque(data),
   read: (w: XdrWriter, stateid: Buffer, offset: bigint, count: number) => w.u32(25).fixed(stateid).u64(offset).u32(count),
   close: (w: XdrWriter, stateid: Buffer) => w.u32(4).u32(0).fixed(stateid),
+  /** SETATTR of mode only (fattr4 with bit 33) */
+  chmod: (w: XdrWriter, mode: number) => w.u32(34).fixed(Buffer.alloc(16)).u32(2).u32(0).u32(1 << 1).u32(4).u32(mode),
+  link: (w: XdrWriter, name: string) => w.u32(11).opaque(Buffer.from(name)),
+  symlink: (w: XdrWriter, name: string, target: string) => w.u32(6).u32(5).opaque(Buffer.from(target)).opaque(Buffer.from(name)).u32(0).u32(0),
+  commit: (w: XdrWriter) => w.u32(5).u64(0n).u32(0),
   lock: (w: XdrWriter, openStateid: Buffer, clientid: bigint, owner: string, write: boolean, offset: bigint, length: bigint) =>
     w.u32(12).u32(write ? 2 : 1).bool(false).u64(offset).u64(length).bool(true).u32(0).fixed(openStateid).u32(0).u64(clientid).opaque(Buffer.from(owner))
 }

@@ -6,7 +6,7 @@ import type { Connection } from '../../src/engine/peers.js'
 import { createLogger, silentLogger } from '../../src/log.js'
 import { Replica, type ReplicaOptions, type ReplicaSwarm } from '../../src/namespace/replica.js'
 import type { NamespaceKeys } from '../../src/secrets.js'
-import { onTeardown, tmpDir } from './tmp.js'
+import { closer, onTeardown, tmpDir } from './tmp.js'
 
 export class LinkSwarm extends EventEmitter implements ReplicaSwarm {
   readonly conns = new Set<Connection>()
@@ -41,14 +41,7 @@ export async function createTestReplica (name: string, keys: NamespaceKeys, opti
   const folder = join(root, 'data', 'ns')
   const session = store.namespace('ns:test')
   const replica = new Replica({ store: session, swarm, keys, folder, stateDir: join(root, 'state'), nodeId: name, log: process.env.SHOAL_TEST_LOG ? createLogger('shoal:' + name) : silentLogger, options })
-  let stopped = false
-  const stop = async (): Promise<void> => {
-    if (stopped) return
-    stopped = true
-    await replica.close()
-    await session.close()
-    await store.close()
-  }
+  const stop = closer(replica, session, store)
   onTeardown(stop)
   await replica.open()
   return { name, dir: root, folder, store, swarm, replica, keys, stop }

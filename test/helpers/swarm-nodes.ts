@@ -6,7 +6,7 @@ import { Swarm } from '../../src/engine/swarm.js'
 import { createLogger, silentLogger } from '../../src/log.js'
 import { Replica, type ReplicaOptions } from '../../src/namespace/replica.js'
 import type { NamespaceKeys } from '../../src/secrets.js'
-import { onTeardown, tmpDir } from './tmp.js'
+import { closer, onTeardown, tmpDir } from './tmp.js'
 
 export async function localTestnet (): Promise<string[]> {
   const testnet = await createTestnet(3, { host: '127.0.0.1' })
@@ -26,15 +26,7 @@ export async function createSwarmNode (name: string, keys: NamespaceKeys, bootst
   const session = store.namespace('test')
   const folder = join(root, 'data', 'ns')
   const replica = new Replica({ store: session, swarm, keys, folder, stateDir: join(root, 'state'), nodeId: name, log, options })
-  let stopped = false
-  const stop = async (): Promise<void> => {
-    if (stopped) return
-    stopped = true
-    await replica.close()
-    await session.close()
-    await swarm.close()
-    await store.close()
-  }
+  const stop = closer(replica, session, swarm, store)
   onTeardown(stop)
   await replica.open()
   return { dir: root, folder, store, swarm, replica, stop }

@@ -38,4 +38,14 @@ export async function until<T> (check: () => Promise<T> | T, what: string, timeo
   }
 }
 
-afterEach(runTeardowns)
+// Outside mocha (benchmarks reuse these helpers) the caller runs runTeardowns() itself.
+if (typeof afterEach === 'function') afterEach(runTeardowns)
+
+/** Runs the closes in order, once, however often it is called (a test may stop a node itself). */
+export function closer (...closes: Array<{ close: () => Promise<void> }>): () => Promise<void> {
+  let done: Promise<void> | null = null
+  return async () => {
+    done ??= (async () => { for (const c of closes) await c.close() })()
+    await done
+  }
+}

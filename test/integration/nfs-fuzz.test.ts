@@ -1,21 +1,9 @@
 import assert from 'node:assert/strict'
-import { connect } from 'node:net'
 import { recordMark } from '../../src/nfs/rpc/record.js'
 import { XdrWriter } from '../../src/nfs/xdr/writer.js'
 import { startNfs, type TestNfs } from '../helpers/nfs.js'
 import { RawClient, op } from '../helpers/nfs-client.js'
-
-/** mulberry32: a small seeded PRNG, so a failure replays with the same seed. */
-function prng (seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+import { Fuzzer, blast } from '../helpers/fuzz.js'
 
 const SEED = Number(process.env.NFS_FUZZ_SEED ?? 20261121)
 const TIME_LIMIT_MS = Number(process.env.NFS_FUZZ_MS ?? 8000)
@@ -27,9 +15,9 @@ describe('nfs: fuzzing the wire', function () {
   after(async () => { await t?.close() })
 
   it(`keeps serving a valid client through random and mutated compounds (seed ${SEED})`, async () => {
-    const rnd = prng(SEED)
-    const int = (n: number): number => Math.floor(rnd() * n)
-    const bytes = (n: number): Buffer => Buffer.from(Array.from({ length: n }, () => int(256)))
+    const fz = new Fuzzer(SEED)
+    const int = (n: number): number => fz.int(n)
+    const bytes = (n: number): Buffer => fz.bytes(n)
 
     // valid compounds to mutate
     const base: Buffer[] = []
@@ -60,42 +48,19 @@ describe('nfs: fuzzing the wire', function () {
     }
     await healthy()
 
-    let sent = 0
-    let closedByServer = 0
-    const deadline = Date.now() + TIME_LIMIT_MS
-    while (Date.now() < deadline) {
-      const sock = connect({ port: t.port, host: '127.0.0.1' })
-      await new Promise<void>((resolve, reject) => { sock.once('connect', resolve); sock.once('error', reject) })
-      let closed = false
-      sock.on('error', () => {})
-      sock.on('close', () => { closed = true })
-      sock.on('data', () => {})
-      for (let i = 0; i < 50 && !closed; i++) {
-        let rec: Buffer
-        const kind = int(6)
-        if (kind === 0) rec = bytes(int(200)) // garbage
-        else if (kind === 1) { // valid header, random compound body
-          const body = new XdrWriter().opaque(bytes(int(8))).u32(int(3)).u32(int(40))
-          for (let k = int(30); k > 0; k--) body.u32(int(4) === 0 ? int(70000) : int(60))
-          body.fixed(bytes(int(300)))
-          rec = header(int(1e9), body, int(4) === 0 ? int(4) : 1)
-        } else { // a valid compound with bit flips, truncation or a stretched length
-          const b = Buffer.from(base[int(base.length)]!)
-          const m = int(3)
-          if (m === 0) for (let k = 1 + int(8); k > 0; k--) { const at = int(b.length); b[at] = b[at]! ^ (1 << int(8)) }
-          if (m === 1) rec = b.subarray(0, int(b.length))
-          if (m === 2 && b.length > 48) b.writeUInt32BE(int(2) ? 0xffffffff : int(5000), 40 + 4 * int((b.length - 44) >> 2))
-          rec ??= b
-        }
-        const mark = int(40) === 0 ? recordMark(int(0x7fffffff)) : recordMark(rec.length) // sometimes a huge announced length
-        sock.write(Buffer.concat([mark, rec]))
-        sent++
-      }
-      await new Promise((resolve) => setTimeout(resolve, 5))
-      if (closed) closedByServer++
-      sock.destroy()
-      await healthy()
-    }
+    const { sent, closedByServer } = await blast(t.port, TIME_LIMIT_MS, () => {
+      let rec: Buffer
+      const kind = int(6)
+      if (kind === 0) rec = bytes(int(200)) // garbage
+      else if (kind === 1) { // valid header, random compound body
+        const body = new XdrWriter().opaque(bytes(int(8))).u32(int(3)).u32(int(40))
+        for (let k = int(30); k > 0; k--) body.u32(int(4) === 0 ? int(70000) : int(60))
+        body.fixed(bytes(int(300)))
+        rec = header(int(1e9), body, int(4) === 0 ? int(4) : 1)
+      } else rec = fz.mutate(base[int(base.length)]!) // a valid compound with bit flips, truncation or a stretched length
+      const mark = int(40) === 0 ? recordMark(int(0x7fffffff)) : recordMark(rec.length) // sometimes a huge announced length
+      return Buffer.concat([mark, rec])
+    }, healthy)
     await healthy()
     probe.close()
     assert.ok(sent > 100, `only ${sent} requests sent`)

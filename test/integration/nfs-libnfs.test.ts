@@ -1,48 +1,9 @@
 import assert from 'node:assert/strict'
-import { execFile, spawn } from 'node:child_process'
-import { createHash, randomBytes } from 'node:crypto'
-import { createReadStream, createWriteStream } from 'node:fs'
+import { randomBytes } from 'node:crypto'
 import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { promisify } from 'node:util'
+import { have, nfsCat, randomFile, run, sha } from '../helpers/libnfs.js'
 import { startNfs, type TestNfs } from '../helpers/nfs.js'
-
-const run = promisify(execFile)
-
-async function have (cmd: string): Promise<boolean> {
-  try { await run('sh', ['-c', `command -v ${cmd}`]); return true } catch { return false }
-}
-
-async function sha (path: string): Promise<string> {
-  const h = createHash('sha256')
-  for await (const c of createReadStream(path)) h.update(c as Buffer)
-  return h.digest('hex')
-}
-
-/** Writes n random bytes in 1 MiB pieces; returns the sha256. */
-async function randomFile (path: string, n: number): Promise<string> {
-  const h = createHash('sha256')
-  const out = createWriteStream(path)
-  for (let done = 0; done < n;) {
-    const chunk = randomBytes(Math.min(1 << 20, n - done))
-    h.update(chunk)
-    if (!out.write(chunk)) await new Promise<void>((resolve) => out.once('drain', () => resolve()))
-    done += chunk.length
-  }
-  await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())))
-  return h.digest('hex')
-}
-
-/** nfs-cat to a file (streamed: 100 MiB does not go through a JS string). */
-function nfsCat (url: string, dest: string, stderr: 'inherit' | 'ignore' = 'inherit'): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const p = spawn('nfs-cat', [url], { stdio: ['ignore', 'pipe', stderr] })
-    const out = createWriteStream(dest)
-    p.stdout.pipe(out)
-    p.on('error', reject)
-    p.on('close', (code) => out.end(() => resolve(code ?? 1)))
-  })
-}
 
 describe('nfs: libnfs client (NFSv4.0)', function () {
   this.timeout(120_000)
@@ -88,6 +49,9 @@ describe('nfs: libnfs client (NFSv4.0)', function () {
       assert.ok((await readFile(join(t.root, 'data', `w-${size}.bin`))).equals(data), `size ${size}`)
     }
     assert.ok(t.exports.get('data')!.changes.includes('w-1000.bin'))
+    // libnfs creates with EXCLUSIVE4 and never resets the times that hold the verifier: CLOSE does
+    const { mtimeMs } = await stat(join(t.root, 'data', 'w-0.bin'))
+    assert.ok(Math.abs(Date.now() - mtimeMs) < 600_000, `mtime ${new Date(mtimeMs).toISOString()}`)
   })
 
   it('lists 1,000 files', async () => {

@@ -162,6 +162,17 @@ describe('replica (piped streams)', function () {
     assert.deepEqual(await snapshot(b.folder), { precious: 'keep me' })
   })
 
+  it('a large file streams through (not buffered) and arrives byte-identical', async () => {
+    const [a, b] = await pair()
+    const size = 24 << 20
+    const data = randomBytes(size)
+    await writeFile(join(a.folder, 'big.bin'), data)
+    await until(async () => (await stat(join(b.folder, 'big.bin')).catch(() => null))?.size === size, 'big.bin on b', 60_000, 50)
+    assert.ok((await readFile(join(b.folder, 'big.bin'))).equals(data))
+    await appendFile(join(a.folder, 'big.bin'), 'tail')
+    await until(async () => (await stat(join(b.folder, 'big.bin')).catch(() => null))?.size === size + 4, 'append on b', 60_000, 50)
+  })
+
   it('three nodes converge', async () => {
     const keys = newKeys()
     const nodes = await Promise.all(['a', 'b', 'c'].map((n) => createTestReplica(n, keys)))

@@ -8,27 +8,51 @@ import { MAX_MINOR, MAX_OPAQUE, MAX_OPS, Op } from './consts.js'
 import type { V4Env } from './env.js'
 import { ReplayHit, type OpDesc } from './op.js'
 import { access } from './ops/access.js'
-import { close, delegreturn, openConfirm, openDowngrade } from './ops/close.js'
+import { bindConnToSession } from './ops/bind-conn-to-session.js'
+import { close } from './ops/close.js'
+import { commit } from './ops/commit.js'
+import { createSession } from './ops/create-session.js'
 import { create } from './ops/create.js'
+import { delegreturn } from './ops/delegreturn.js'
+import { destroyClientid } from './ops/destroy-clientid.js'
+import { destroySession } from './ops/destroy-session.js'
 import { exchangeId } from './ops/exchange-id.js'
-import { getattr, nverify, verify } from './ops/getattr.js'
+import { freeStateid } from './ops/free-stateid.js'
+import { getattr } from './ops/getattr.js'
 import { getfh } from './ops/getfh.js'
-import { lock, lockt, locku, releaseLockowner } from './ops/lock.js'
-import { lookup, lookupp } from './ops/lookup.js'
+import { link } from './ops/link.js'
+import { lock } from './ops/lock.js'
+import { lockt } from './ops/lockt.js'
+import { locku } from './ops/locku.js'
+import { lookup } from './ops/lookup.js'
+import { lookupp } from './ops/lookupp.js'
+import { nverify } from './ops/nverify.js'
+import { openConfirm } from './ops/open-confirm.js'
+import { openDowngrade } from './ops/open-downgrade.js'
 import { open } from './ops/open.js'
-import { putfh, putpubfh, putrootfh } from './ops/putfh.js'
+import { putfh } from './ops/putfh.js'
+import { putpubfh } from './ops/putpubfh.js'
+import { putrootfh } from './ops/putrootfh.js'
 import { read } from './ops/read.js'
 import { readdir } from './ops/readdir.js'
-import { link, readlink, remove, rename } from './ops/remove.js'
-import { restorefh, savefh } from './ops/savefh.js'
-import { secinfo, secinfoNoName } from './ops/secinfo.js'
-import {
-  bindConnToSession, createSession, destroyClientid, destroySession, finishSlot, freeStateid,
-  reclaimComplete, sequence, testStateid
-} from './ops/session.js'
+import { readlink } from './ops/readlink.js'
+import { reclaimComplete } from './ops/reclaim-complete.js'
+import { releaseLockowner } from './ops/release-lockowner.js'
+import { remove } from './ops/remove.js'
+import { rename } from './ops/rename.js'
+import { renew } from './ops/renew.js'
+import { restorefh } from './ops/restorefh.js'
+import { savefh } from './ops/savefh.js'
+import { secinfoNoName } from './ops/secinfo-no-name.js'
+import { secinfo } from './ops/secinfo.js'
+import { sequence } from './ops/sequence.js'
+import { finishSlot } from './ops/sequence.js'
 import { setattr } from './ops/setattr.js'
-import { renew, setclientid, setclientidConfirm } from './ops/setclientid.js'
-import { commit, write } from './ops/write.js'
+import { setclientidConfirm } from './ops/setclientid-confirm.js'
+import { setclientid } from './ops/setclientid.js'
+import { testStateid } from './ops/test-stateid.js'
+import { verify } from './ops/verify.js'
+import { write } from './ops/write.js'
 
 const notsupp = (name: string, minors?: readonly [number, number]): OpDesc => ({
   name, ...(minors ? { minors } : {}), async run () { throw new NfsError(NfsStatus.NOTSUPP) }
@@ -86,7 +110,7 @@ export async function compound (env: V4Env, call: RpcCall, conn: RpcConnection):
     for (let i = 0; i < count && status === NfsStatus.OK; i++) {
       let opnum: number
       try { opnum = r.u32() } catch { status = NfsStatus.BADXDR; results.u32(Op.ILLEGAL).u32(status); done++; break }
-      status = await runOne(ctx, r, results, opnum, i)
+      status = await runOne(ctx, r, results, opnum, i, count)
       done++
       if (ctx.session && i === 0 && ctx.session.maxOps < count && status === NfsStatus.OK) {
         status = NfsStatus.TOO_MANY_OPS
@@ -106,7 +130,7 @@ function header (status: NfsStatus, tag: Buffer, n: number): XdrWriter {
   return new XdrWriter(64 + tag.length).u32(status).opaque(tag).u32(n)
 }
 
-async function runOne (ctx: Ctx, r: XdrReader, out: XdrWriter, opnum: number, i: number): Promise<NfsStatus> {
+async function runOne (ctx: Ctx, r: XdrReader, out: XdrWriter, opnum: number, i: number, count: number): Promise<NfsStatus> {
   const desc = OPS.get(opnum)
   const [lo, hi] = desc?.minors ?? [0, 1]
   let status: NfsStatus
@@ -120,6 +144,8 @@ async function runOne (ctx: Ctx, r: XdrReader, out: XdrWriter, opnum: number, i:
     status = NfsStatus.NOTSUPP
   } else if (ctx.minor > 0 && i === 0 && opnum !== Op.SEQUENCE && !SESSIONLESS.has(opnum)) {
     status = NfsStatus.OP_NOT_IN_SESSION
+  } else if (ctx.minor > 0 && i === 0 && count > 1 && SESSIONLESS.has(opnum) && opnum !== Op.DESTROY_SESSION) {
+    status = NfsStatus.NOT_ONLY_OP
   } else if (ctx.minor > 0 && i > 0 && opnum === Op.SEQUENCE) {
     status = NfsStatus.SEQUENCE_POS
   } else if (desc.needsFh && !ctx.current) {

@@ -33,3 +33,6 @@ export const ACCESS = { READ: 1, LOOKUP: 2, MODIFY: 4, EXTEND: 8, DELETE: 0x10, 
 export enum Stable { UNSTABLE = 0, DATA_SYNC = 1, FILE_SYNC = 2 }
 // RFC 7530 §16.16 OPEN4_SHARE_ACCESS_* / DENY_*
 export const SHARE_ACCESS_BOTH = 3
+/** RFC 8881 §2.10.6.1.3 reply cache: the most a slot keeps, and what is kept even without sa_cachethis */
+export const MAX_CACHED_REPLY = 64 * 1024
+export const SMALL_REPLY = 4096

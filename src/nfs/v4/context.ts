@@ -5,7 +5,7 @@ import { encodeFh, PSEUDO_ROOT } from '../fh.js'
 import type { FsNode, VNode, Creds, Stat } from '../vfs/types.js'
 import type { XdrWriter } from '../xdr/writer.js'
 import { encodeAttrs, fromStat, FSID_MAJOR, type AttrSource, type Bitmap } from './attrs.js'
-import { Ftype } from './consts.js'
+import { Ftype, MAX_RECORD } from './consts.js'
 import type { V4Env } from './env.js'
 import type { Client, Session, Slot } from './state/clients.js'
 import type { Stateid } from './state/stateid.js'
@@ -19,6 +19,11 @@ export class Ctx {
   /** RFC 8881 §16.2.3.1.2: the current stateid, for the special "current" stateid */
   stateid: Stateid | null = null
   readonly creds: Creds
+  /**
+   * Bytes of READ and READDIR data this compound may still return: one compound of many READs
+   * must not build a reply of hundreds of MiB (RESOURCE in 4.0, REP_TOO_BIG in 4.1).
+   */
+  budget = MAX_RECORD
   /**
    * Stats taken earlier in this compound, by file key: a LOOKUP or OPEN followed by GETATTR costs
    * one lstat, not two. Cleared before every op that may change something (compound.ts).
@@ -55,6 +60,14 @@ export class Ctx {
   async attrSource (n: VNode): Promise<AttrSource> {
     if (n.kind === 'pseudo') return pseudoAttrs(this)
     return fromStat(await this.stat(n), this.fhBytes(n), n.exp.index)
+  }
+
+  /** Takes up to `want` bytes of the reply budget; none left is RESOURCE / REP_TOO_BIG. */
+  take (want: number): number {
+    if (want > 0 && this.budget <= 0) throw new NfsError(this.minor === 0 ? NfsStatus.RESOURCE : NfsStatus.REP_TOO_BIG)
+    const n = Math.min(want, this.budget)
+    this.budget -= n
+    return n
   }
 
   /** A stat from earlier in this compound, else a fresh one. */

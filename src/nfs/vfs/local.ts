@@ -8,17 +8,17 @@ import type { Logger } from '../../log.js'
 import { NfsError, NfsStatus } from '../errors.js'
 import type { ExportTable, NfsExport } from '../exports.js'
 import { genOf, type FileHandle } from '../fh.js'
-import { FdCache, type Kind } from './fd-cache.js'
+import { FdCache } from './fd-cache.js'
 import { HandleDb } from './handle-db.js'
 import { joinRel, parentRel } from './names.js'
 import { DirCache, scanExport } from './scan.js'
 import { lstatOrNull } from './stat.js'
+import { mapIoError, ownerFor, regular, toTime, UMASK, verifierOf } from './util.js'
 import type { CreateHow, Creds, DirEntry, FsNode, SetAttrs, Stat } from './types.js'
 
 const run = promisify(execFile)
 const VERIFIED_MS = 1000
 const SCAN_REUSE_MS = 5000
-
 /**
  * The id-based backend over the real namespace folders. Contract:
  * - every name given here has passed `checkName`, so a path never leaves its export;
@@ -40,7 +40,7 @@ export class LocalVfs {
    * every op that touches the file stats it again (and `stat` follows a moved file or says STALE);
    * removals and renames through NFS drop entries at once.
    */
-  readonly #verified = new Map<string, { rel: string, at: number }>()
+  readonly #verified = new Map<string, { rel: string, at: number, dir: boolean }>()
 
   constructor (readonly exports: ExportTable, stateDir: string, private readonly log: Logger) {
     this.db = new HandleDb(stateDir, log)
@@ -77,7 +77,7 @@ export class LocalVfs {
       if (st && st.ino === h.ino && st.dev === dev) {
         if (h.gen !== 0 && genOf(st.birthtimeNs) !== h.gen) throw new NfsError(NfsStatus.STALE, 'inode reused')
         if (this.#verified.size >= 16384) this.#verified.clear()
-        this.#verified.set(vkey, { rel: known, at: Date.now() })
+        this.#verified.set(vkey, { rel: known, at: Date.now(), dir: st.isDirectory() })
         return { kind: 'fs', exp, ino: h.ino, gen: h.gen, rel: known }
       }
     }
@@ -103,7 +103,8 @@ export class LocalVfs {
   }
 
   async lookup (dir: FsNode, name: string): Promise<{ node: FsNode, stat: Stat }> {
-    await this.#dirStat(dir)
+    const v = this.#verified.get(`${dir.exp.index}:${dir.ino}:${dir.gen}`)
+    if (!(v && v.dir && v.rel === dir.rel && Date.now() - v.at < VERIFIED_MS)) await this.#dirStat(dir)
     const rel = joinRel(dir.rel, name)
     const st = await lstatOrNull(join(dir.exp.path, rel))
     if (!st || st.dev !== await this.#dev(dir.exp)) throw new NfsError(NfsStatus.NOENT)
@@ -174,7 +175,8 @@ export class LocalVfs {
    * change attribute before (for change_info4).
    */
   async create (dir: FsNode, name: string, how: CreateHow, attrs: SetAttrs, creds: Creds): Promise<{ node: FsNode, stat: Stat, created: boolean, dirBefore: bigint }> {
-    const dirBefore = (await this.#dirStat(dir)).ctimeNs
+    const dirSt = await this.#dirStat(dir)
+    const dirBefore = dirSt.ctimeNs
     const rel = joinRel(dir.rel, name)
     const abs = join(dir.exp.path, rel)
     const mode = (attrs.mode ?? 0o644) & 0o7777
@@ -190,15 +192,15 @@ export class LocalVfs {
       return { node: this.#record(dir.exp, rel, st), stat: st, created: false, dirBefore }
     }
     try {
-      let st = await fh.stat({ bigint: true })
-      let changed = false
-      // exactly the client's mode (the server's umask must not apply) and owner
-      if ((Number(st.mode) & 0o7777) !== mode) { await fh.chmod(mode); changed = true }
-      if (Number(st.uid) !== creds.uid || Number(st.gid) !== creds.gid) { await fh.chown(creds.uid, creds.gid).catch(() => {}); changed = true }
-      if (attrs.size !== undefined || attrs.uid !== undefined || attrs.gid !== undefined) { await this.#applyOnFd(fh, attrs); changed = true }
+      // the caller owns it (a setgid directory's group wins, as in a local create); chown clears
+      // set-id bits, so exactly the client's mode comes after it, and the server's umask must not apply
+      const owner = ownerFor(dirSt, creds)
+      if (owner) await fh.chown(owner.uid, owner.gid).catch(() => {})
+      if ((mode & ~UMASK) !== mode || (owner && (mode & 0o6000) !== 0)) await fh.chmod(mode)
+      if (attrs.size !== undefined || attrs.uid !== undefined || attrs.gid !== undefined) await this.#applyOnFd(fh, attrs)
       // RFC 7530 §16.16.5: the verifier is kept in the times (atime, mtime seconds) until the client's SETATTR.
-      if (how.mode === 'exclusive') { await fh.utimes(how.verifier.readUInt32BE(0), how.verifier.readUInt32BE(4)); changed = true }
-      if (changed) st = await fh.stat({ bigint: true })
+      if (how.mode === 'exclusive') await fh.utimes(how.verifier.readUInt32BE(0), how.verifier.readUInt32BE(4))
+      const st = await fh.stat({ bigint: true })
       this.#dirs.invalidate(this.key(dir))
       dir.exp.notifyChange(rel)
       const node = this.#record(dir.exp, rel, st)
@@ -208,10 +210,16 @@ export class LocalVfs {
   }
 
   async mkdir (dir: FsNode, name: string, mode: number, creds: Creds): Promise<{ node: FsNode, stat: Stat }> {
-    return await this.#make(dir, name, creds, async (abs) => { await fsp.mkdir(abs, 0o700); await fsp.chmod(abs, mode & 0o7777) })
+    // mkdir(2) applies the umask (and keeps a setgid parent's bit): chmod only when the umask cut something
+    return await this.#make(dir, name, creds, async (abs) => {
+      await fsp.mkdir(abs, mode & 0o1777)
+      if ((mode & ~UMASK & 0o1777) !== (mode & 0o7777)) await fsp.chmod(abs, mode & 0o7777)
+    })
   }
 
   async symlink (dir: FsNode, name: string, target: string, creds: Creds): Promise<{ node: FsNode, stat: Stat }> {
+    // a NUL cannot be in a path (symlink(2) would throw a TypeError here: SERVERFAULT, found by fuzzing v3)
+    if (target.includes('\0')) throw new NfsError(NfsStatus.INVAL, 'NUL in a symlink target')
     return await this.#make(dir, name, creds, (abs) => fsp.symlink(target, abs))
   }
 
@@ -225,8 +233,9 @@ export class LocalVfs {
     })
   }
 
-  async link (file: FsNode, dir: FsNode, name: string): Promise<void> {
-    await this.#dirStat(dir)
+  /** Returns the directory's change attribute before (for change_info4), as remove and rename do. */
+  async link (file: FsNode, dir: FsNode, name: string): Promise<bigint> {
+    const before = (await this.#dirStat(dir)).ctimeNs
     if (file.exp !== dir.exp) throw new NfsError(NfsStatus.XDEV)
     const st = await this.stat(file)
     if (st.isDirectory()) throw new NfsError(NfsStatus.ISDIR)
@@ -234,6 +243,7 @@ export class LocalVfs {
     await fsp.link(this.abs(file), join(dir.exp.path, rel))
     this.#dirs.invalidate(this.key(dir))
     dir.exp.notifyChange(rel)
+    return before
   }
 
   async readlink (n: FsNode): Promise<string> {
@@ -242,8 +252,9 @@ export class LocalVfs {
     return await fsp.readlink(this.abs(n))
   }
 
-  async remove (dir: FsNode, name: string): Promise<void> {
-    await this.#dirStat(dir)
+  /** Returns the directory's change attribute before. */
+  async remove (dir: FsNode, name: string): Promise<bigint> {
+    const before = (await this.#dirStat(dir)).ctimeNs
     const rel = joinRel(dir.rel, name)
     const abs = join(dir.exp.path, rel)
     const st = await lstatOrNull(abs)
@@ -253,28 +264,30 @@ export class LocalVfs {
     this.#dirs.invalidate(this.key(dir))
     this.#forget(dir.exp, st, rel)
     dir.exp.notifyChange(rel)
+    return before
   }
 
-  async rename (sdir: FsNode, sname: string, ddir: FsNode, dname: string): Promise<void> {
+  /** Returns both directories' change attributes before. */
+  async rename (sdir: FsNode, sname: string, ddir: FsNode, dname: string): Promise<[bigint, bigint]> {
     if (sdir.exp !== ddir.exp) throw new NfsError(NfsStatus.XDEV)
-    await this.#dirStat(sdir)
-    await this.#dirStat(ddir)
+    const before: [bigint, bigint] = [(await this.#dirStat(sdir)).ctimeNs, (await this.#dirStat(ddir)).ctimeNs]
     const from = joinRel(sdir.rel, sname)
     const to = joinRel(ddir.rel, dname)
     const src = await lstatOrNull(join(sdir.exp.path, from))
     if (!src) throw new NfsError(NfsStatus.NOENT)
     const dst = await lstatOrNull(join(ddir.exp.path, to))
     if (src.isDirectory() && (to === from || to.startsWith(from + '/'))) throw new NfsError(NfsStatus.INVAL, 'rename into itself')
-    if (dst && dst.ino === src.ino) return // RFC 7530 §16.26.4: same file, nothing to do
+    if (dst && dst.ino === src.ino) return before // RFC 7530 §16.26.4: same file, nothing to do
     await fsp.rename(join(sdir.exp.path, from), join(ddir.exp.path, to))
     if (dst) this.#forget(ddir.exp, dst, to)
-    this.db.moved(sdir.exp.index, from, to)
+    if (src.isDirectory()) this.db.moved(sdir.exp.index, from, to) // O(entries): only a directory has paths below it
     this.#verified.clear()
     this.db.set(sdir.exp.index, src.ino, to)
     this.#dirs.invalidate(this.key(sdir))
     this.#dirs.invalidate(this.key(ddir))
     sdir.exp.notifyChange(from)
     sdir.exp.notifyChange(to)
+    return before
   }
 
   async setattr (n: FsNode, a: SetAttrs): Promise<void> {
@@ -323,11 +336,12 @@ export class LocalVfs {
   }
 
   async #make (dir: FsNode, name: string, creds: Creds, make: (abs: string) => Promise<unknown>): Promise<{ node: FsNode, stat: Stat }> {
-    await this.#dirStat(dir)
+    const dirSt = await this.#dirStat(dir)
     const rel = joinRel(dir.rel, name)
     const abs = join(dir.exp.path, rel)
     await make(abs)
-    await fsp.lchown(abs, creds.uid, creds.gid).catch(() => {})
+    const owner = ownerFor(dirSt, creds)
+    if (owner) await fsp.lchown(abs, owner.uid, owner.gid).catch(() => {})
     const st = await fsp.lstat(abs, { bigint: true })
     this.#dirs.invalidate(this.key(dir))
     dir.exp.notifyChange(rel)
@@ -367,29 +381,5 @@ export class LocalVfs {
     }
     return (await s.walk).get(ino) ?? null
   }
-}
-
-/** The EXCLUSIVE4 verifier as stored by create(): atime seconds ‖ mtime seconds. */
-export function verifierOf (st: Stat): Buffer {
-  const b = Buffer.alloc(8)
-  b.writeUInt32BE(Number((st.atimeNs / 1_000_000_000n) & 0xffffffffn), 0)
-  b.writeUInt32BE(Number((st.mtimeNs / 1_000_000_000n) & 0xffffffffn), 4)
-  return b
-}
-
-function toTime (t: bigint | 'now' | undefined, current: bigint): number | Date {
-  if (t === 'now') return new Date()
-  return Number(t ?? current) / 1e9
-}
-
-function regular (kind: Kind): void {
-  if (kind === 'dir') throw new NfsError(NfsStatus.ISDIR)
-  if (kind !== 'file') throw new NfsError(NfsStatus.INVAL, 'not a regular file')
-}
-
-function mapIoError (err: unknown): never {
-  if (isErrno(err, 'EISDIR')) throw new NfsError(NfsStatus.ISDIR)
-  if (isErrno(err, 'ELOOP')) throw new NfsError(NfsStatus.INVAL, 'not a regular file')
-  throw err
 }
 

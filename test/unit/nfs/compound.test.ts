@@ -121,6 +121,41 @@ describe('nfs/v4 compound', () => {
     assert.equal(await create(Buffer.from('other!!!')), NfsStatus.EXIST)
   })
 
+  it('calls notifyChange after every mutation, with export-relative paths', async () => {
+    const id = await clientId(c, 'notify-client')
+    const e = t.exports.get('alpha')!
+    await mkdir(join(t.root, 'alpha', 'sub'))
+    const sub = await getfh('alpha', 'sub')
+    const a = await c.compound(0, (w) => { op.putfh(w, sub); op.open(w, id, 'o', 'f', 3, { exclusive: Buffer.alloc(8, 1) }) }, 2)
+    res(a.r); res(a.r)
+    const sid = Buffer.from(a.r.fixed(16))
+    const f = await getfh('alpha', 'sub', 'f')
+    const steps: Array<[string, (w: import('../../../src/nfs/xdr/writer.js').XdrWriter) => void, number]> = [
+      ['write', (w) => { op.putfh(w, f); op.write(w, sid, 0n, Buffer.from('x')) }, 2],
+      ['commit', (w) => { op.putfh(w, f); op.commit(w) }, 2],
+      ['setattr', (w) => { op.putfh(w, f); op.chmod(w, 0o600) }, 2],
+      ['link', (w) => { op.putfh(w, f); op.savefh(w); op.putfh(w, sub); op.link(w, 'g') }, 4],
+      ['symlink', (w) => { op.putfh(w, sub); op.symlink(w, 's', 'f') }, 2],
+      ['rename', (w) => { op.putfh(w, sub); op.savefh(w); op.rename(w, 'g', 'h') }, 3],
+      ['remove', (w) => { op.putfh(w, sub); op.remove(w, 'h') }, 2]
+    ]
+    for (const [name, ops, n] of steps) assert.equal(await statusOf(0, ops, n), 0, name)
+    assert.deepEqual(e.changes, ['sub/f', 'sub/f', 'sub/f', 'sub/f', 'sub/g', 'sub/s', 'sub/g', 'sub/h', 'sub/h'])
+  })
+
+  it('bounds the reply of one compound: many big READs get RESOURCE, not a huge reply', async () => {
+    await writeFile(join(t.root, 'alpha', 'big'), Buffer.alloc(3 << 20, 1))
+    const fh = await getfh('alpha', 'big')
+    const anon = Buffer.alloc(16)
+    const a = await c.compound(0, (w) => { op.putfh(w, fh); for (let i = 0; i < 3; i++) op.read(w, anon, BigInt(i << 20), 1 << 20) }, 4)
+    assert.equal(a.status, NfsStatus.RESOURCE)
+    res(a.r); res(a.r)
+    a.r.bool()
+    assert.equal(a.r.opaque(1 << 20).length, 1 << 20)
+    res(a.r); a.r.bool()
+    assert.ok(a.r.opaque(1 << 20).length < 1 << 20, 'the second READ is cut short')
+  })
+
   it('writes and reads back through an open stateid; CLOSE ends it', async () => {
     const id = await clientId(c, 'rw-client')
     const dir = await getfh('alpha')

@@ -1,5 +1,6 @@
 import { NfsError, NfsStatus } from '../../errors.js'
 import type { Ctx } from '../context.js'
+import { verifierOf } from '../../vfs/util.js'
 import type { OpDesc } from '../op.js'
 import { OpenState } from '../state/opens.js'
 import { isCurrent, readStateid, writeStateid, type Stateid } from '../state/stateid.js'
@@ -22,40 +23,13 @@ export const close: OpDesc = {
     args.u32()
     const o = openOf(ctx, readStateid(args))
     o.close()
+    // Kind to libnfs, which never sends the SETATTR of the times after an EXCLUSIVE4 create
+    // (RFC 7530 §16.16.5 asks the client to): times still holding the verifier become "now".
+    const n = ctx.fh()
+    if (o.verifier && n.kind === 'fs' && !n.exp.readOnly) {
+      const st = await ctx.env.vfs.stat(n)
+      if (verifierOf(st).equals(o.verifier)) await ctx.env.vfs.setattr(n, { atime: 'now', mtime: 'now' })
+    }
     writeStateid(res, { seq: o.id.seq + 1, other: o.id.other })
   }
-}
-
-// RFC 7530 §16.18: struct OPEN_CONFIRM4args { stateid4 open_stateid; seqid4 seqid; }; resok: stateid4 open_stateid
-export const openConfirm: OpDesc = {
-  name: 'OPEN_CONFIRM',
-  needsFh: true,
-  minors: [0, 0],
-  async run (ctx, args, res) {
-    const o = openOf(ctx, readStateid(args))
-    args.u32()
-    o.id.seq++
-    writeStateid(res, o.id)
-  }
-}
-
-// RFC 7530 §16.19: struct OPEN_DOWNGRADE4args { stateid4 open_stateid; seqid4 seqid; uint32_t share_access; uint32_t share_deny; };
-export const openDowngrade: OpDesc = {
-  name: 'OPEN_DOWNGRADE',
-  needsFh: true,
-  async run (ctx, args, res) {
-    const o = openOf(ctx, readStateid(args))
-    args.u32()
-    const access = args.u32() & 0xff
-    const deny = args.u32()
-    ctx.env.opens.downgrade(o, access, deny)
-    writeStateid(res, o.id)
-  }
-}
-
-// RFC 7530 §16.6: DELEGRETURN; no delegation is ever given, so no stateid can name one.
-export const delegreturn: OpDesc = {
-  name: 'DELEGRETURN',
-  needsFh: true,
-  async run (_ctx, args) { readStateid(args); throw new NfsError(NfsStatus.BAD_STATEID) }
 }

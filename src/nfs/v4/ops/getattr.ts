@@ -17,7 +17,7 @@ export const getattr: OpDesc = {
  * RFC 7530 §16.35 VERIFY / §16.17 NVERIFY: compare the client's fattr4 with ours, byte for byte
  * (the encoding is canonical). VERIFY: NOT_SAME when different; NVERIFY: SAME when equal.
  */
-async function same (ctx: Parameters<OpDesc['run']>[0], args: Parameters<OpDesc['run']>[1]): Promise<boolean> {
+export async function same (ctx: Parameters<OpDesc['run']>[0], args: Parameters<OpDesc['run']>[1]): Promise<boolean> {
   const req = readBitmap(args)
   const theirs = args.opaque(64 * 1024)
   if (has(req, Attr.RDATTR_ERROR) || has(req, Attr.TIME_ACCESS_SET) || has(req, Attr.TIME_MODIFY_SET)) throw new NfsError(NfsStatus.INVAL)
@@ -32,16 +32,4 @@ async function same (ctx: Parameters<OpDesc['run']>[0], args: Parameters<OpDesc[
   for (let i = 0; i < words; i++) ourMask.push(mine.readUInt32BE(4 + i * 4))
   for (let i = 0; i < req.length; i++) if ((req[i]! & ~(ourMask[i] ?? 0)) !== 0) throw new NfsError(NfsStatus.ATTRNOTSUPP)
   return mine.subarray(4 + words * 4 + 4).equals(theirs)
-}
-
-export const verify: OpDesc = {
-  name: 'VERIFY',
-  needsFh: true,
-  async run (ctx, args) { if (!await same(ctx, args)) throw new NfsError(NfsStatus.NOT_SAME) }
-}
-
-export const nverify: OpDesc = {
-  name: 'NVERIFY',
-  needsFh: true,
-  async run (ctx, args) { if (await same(ctx, args)) throw new NfsError(NfsStatus.SAME) }
 }

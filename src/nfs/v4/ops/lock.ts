@@ -6,7 +6,7 @@ import { readStateid, writeStateid } from '../state/stateid.js'
 import { openOf } from './close.js'
 import { ownerClient } from './open.js'
 
-function lockType (t: number): number {
+export function lockType (t: number): number {
   if (t < 1 || t > 4) throw new NfsError(NfsStatus.BADXDR, 'bad nfs_lock_type4')
   return t
 }
@@ -51,56 +51,5 @@ export const lock: OpDesc = {
     }
     ctx.stateid = { ...ls.id }
     writeStateid(res, ls.id)
-  }
-}
-
-// RFC 7530 §16.11: struct LOCKT4args { nfs_lock_type4 locktype; offset4 offset; length4 length; lock_owner4 owner; };
-export const lockt: OpDesc = {
-  name: 'LOCKT',
-  needsFh: true,
-  async run (ctx, args) {
-    const type = lockType(args.u32())
-    const offset = args.u64()
-    const length = args.u64()
-    const clientid = args.u64()
-    const owner = args.opaque(MAX_OPAQUE)
-    const n = ctx.fsFh(NfsStatus.ISDIR)
-    const st = await ctx.env.vfs.stat(n)
-    if (st.isDirectory()) throw new NfsError(NfsStatus.ISDIR)
-    if (!st.isFile()) throw new NfsError(NfsStatus.INVAL)
-    const client = ownerClient(ctx, clientid)
-    ctx.env.opens.test(ctx.env.vfs.key(n), client, owner, type, offset, length)
-  }
-}
-
-// RFC 7530 §16.12: struct LOCKU4args { nfs_lock_type4 locktype; seqid4 seqid; stateid4 lock_stateid; offset4 offset; length4 length; };
-export const locku: OpDesc = {
-  name: 'LOCKU',
-  needsFh: true,
-  async run (ctx, args, res) {
-    lockType(args.u32())
-    args.u32()
-    const sid = readStateid(args)
-    const offset = args.u64()
-    const length = args.u64()
-    const ls = ctx.env.opens.find(sid, ctx.minor)
-    if (!(ls instanceof LockState)) throw new NfsError(NfsStatus.BAD_STATEID, 'not a lock stateid')
-    const n = ctx.fsFh()
-    if (ls.fileKey !== ctx.env.vfs.key(n)) throw new NfsError(NfsStatus.BAD_STATEID)
-    ctx.env.opens.unlock(ls, offset, length)
-    writeStateid(res, ls.id)
-  }
-}
-
-// RFC 7530 §16.37: struct RELEASE_LOCKOWNER4args { lock_owner4 lock_owner; };
-export const releaseLockowner: OpDesc = {
-  name: 'RELEASE_LOCKOWNER',
-  minors: [0, 0],
-  async run (ctx, args) {
-    const clientid = args.u64()
-    const owner = args.opaque(MAX_OPAQUE)
-    const client = ctx.env.clients.get(clientid)
-    ctx.env.clients.renew(client)
-    ctx.env.opens.releaseLockOwner(client, owner)
   }
 }

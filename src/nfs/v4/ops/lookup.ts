@@ -1,6 +1,5 @@
 import { NfsError, NfsStatus } from '../../errors.js'
 import { checkName } from '../../vfs/names.js'
-import { PSEUDO } from '../../vfs/types.js'
 import { MAX_COMPONENT } from '../consts.js'
 import type { OpDesc } from '../op.js'
 
@@ -23,18 +22,5 @@ export const lookup: OpDesc = {
     const found = await ctx.env.vfs.lookup(dir, name)
     ctx.remember(found.node, found.stat)
     ctx.current = found.node
-  }
-}
-
-// RFC 7530 §16.16: LOOKUPP; the parent of an export root is the pseudo-root, the pseudo-root has none.
-export const lookupp: OpDesc = {
-  name: 'LOOKUPP',
-  needsFh: true,
-  async run (ctx) {
-    const n = ctx.fh()
-    if (n.kind === 'pseudo') throw new NfsError(NfsStatus.NOENT)
-    const p = await ctx.env.vfs.parent(n)
-    if (p) ctx.remember(p.node, p.stat)
-    ctx.current = p ? p.node : PSEUDO
   }
 }

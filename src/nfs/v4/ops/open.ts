@@ -100,6 +100,7 @@ export const open: OpDesc = {
       ctx.remember(file, st)
     }
     const o = ctx.env.opens.open(client, owner, ctx.env.vfs.key(file), access, deny)
+    if (create?.how.mode === 'exclusive' && has(attrset, Attr.TIME_MODIFY)) o.verifier = create.how.verifier
     ctx.current = file
     ctx.stateid = { ...o.id }
     writeStateid(res, o.id)

@@ -12,7 +12,3 @@ export const putfh: OpDesc = {
     ctx.stateid = null
   }
 }
-
-// RFC 7530 §16.22 PUTROOTFH and §16.21 PUTPUBFH (the public filehandle is the root here)
-export const putrootfh: OpDesc = { name: 'PUTROOTFH', async run (ctx) { ctx.current = PSEUDO; ctx.stateid = null } }
-export const putpubfh: OpDesc = { name: 'PUTPUBFH', async run (ctx) { ctx.current = PSEUDO; ctx.stateid = null } }

@@ -15,7 +15,7 @@ export const read: OpDesc = {
   async run (ctx, args, res) {
     const sid = readStateid(args)
     const offset = args.u64()
-    const count = Math.min(args.u32(), MAX_IO)
+    const count = ctx.take(Math.min(args.u32(), MAX_IO))
     const n = ctx.fsFh(NfsStatus.ISDIR)
     checkIo(ctx, sid, n, false)
     const { data, eof } = await ctx.env.vfs.read(n, offset, count)

@@ -4,6 +4,7 @@ import { encodeAttrs, fromStat, readBitmap, type Bitmap } from '../attrs.js'
 import { pseudoAttrs, type Ctx } from '../context.js'
 import { encodeFh } from '../../fh.js'
 import type { OpDesc } from '../op.js'
+import { MAX_IO } from '../consts.js'
 import type { FsNode } from '../../vfs/types.js'
 
 /**
@@ -26,7 +27,7 @@ export const readdir: OpDesc = {
     const cookie = args.u64()
     args.fixed(8)
     const dircount = args.u32()
-    const maxcount = args.u32()
+    const maxcount = ctx.take(Math.min(args.u32(), MAX_IO))
     const req = readBitmap(args)
     if (cookie === 1n || cookie === 2n) throw new NfsError(NfsStatus.BAD_COOKIE)
     const dir = ctx.fh()

@@ -1,12 +1,4 @@
-import { NfsError, NfsStatus } from '../../errors.js'
 import type { OpDesc } from '../op.js'
 
-// RFC 7530 §16.28 SAVEFH and §16.27 RESTOREFH (no saved filehandle: RESTOREFH)
+// RFC 7530 §16.28 SAVEFH: the current filehandle becomes the saved one (RENAME, LINK use both)
 export const savefh: OpDesc = { name: 'SAVEFH', needsFh: true, async run (ctx) { ctx.saved = ctx.current } }
-export const restorefh: OpDesc = {
-  name: 'RESTOREFH',
-  async run (ctx) {
-    if (!ctx.saved) throw new NfsError(NfsStatus.RESTOREFH)
-    ctx.current = ctx.saved
-  }
-}

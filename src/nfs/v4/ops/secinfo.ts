@@ -6,7 +6,7 @@ import { MAX_COMPONENT } from '../consts.js'
 import type { OpDesc } from '../op.js'
 
 /** RFC 7530 §16.31: SECINFO4resok<>: secinfo4 { uint32_t flavor; … }; AUTH_SYS first, then AUTH_NONE. */
-function flavors (w: XdrWriter): void { w.u32(2).u32(AUTH_SYS).u32(AUTH_NONE) }
+export function flavors (w: XdrWriter): void { w.u32(2).u32(AUTH_SYS).u32(AUTH_NONE) }
 
 // RFC 7530 §16.31: struct SECINFO4args { component4 name; }; the current filehandle is consumed (RFC 8881 §2.6.3.1.1.8).
 export const secinfo: OpDesc = {
@@ -22,17 +22,5 @@ export const secinfo: OpDesc = {
     }
     flavors(res)
     if (ctx.minor > 0) ctx.current = null
-  }
-}
-
-// RFC 8881 §18.45: SECINFO_NO_NAME4args = secinfo_style4 (0 current fh, 1 parent); consumes the current fh.
-export const secinfoNoName: OpDesc = {
-  name: 'SECINFO_NO_NAME',
-  needsFh: true,
-  minors: [1, 1],
-  async run (ctx, args, res) {
-    args.u32()
-    flavors(res)
-    ctx.current = null
   }
 }

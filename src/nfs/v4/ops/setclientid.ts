@@ -23,24 +23,3 @@ export const setclientid: OpDesc = {
     res.u64(c.id).fixed(c.confirmVerf)
   }
 }
-
-// RFC 7530 §16.34: struct SETCLIENTID_CONFIRM4args { clientid4 clientid; verifier4 setclientid_confirm; };
-export const setclientidConfirm: OpDesc = {
-  name: 'SETCLIENTID_CONFIRM',
-  minors: [0, 0],
-  async run (ctx, args) {
-    const id = args.u64()
-    const verf = Buffer.from(args.fixed(8))
-    ctx.env.clients.confirmClientId(id, verf)
-  }
-}
-
-// RFC 7530 §16.29: struct RENEW4args { clientid4 clientid; };
-export const renew: OpDesc = {
-  name: 'RENEW',
-  minors: [0, 0],
-  async run (ctx, args) {
-    const c = ctx.env.clients.get(args.u64())
-    ctx.env.clients.renew(c)
-  }
-}

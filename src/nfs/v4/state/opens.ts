@@ -11,6 +11,8 @@ export interface Owner { readonly client: Client, readonly owner: Buffer }
 export class OpenState {
   readonly id: Stateid = { seq: 1, other: newOther() }
   readonly locks = new Set<LockState>()
+  /** EXCLUSIVE4 create by this open: the verifier still sitting in the file's times */
+  verifier: Buffer | undefined
   constructor (readonly client: Client, readonly owner: string, readonly fileKey: string,
     public access: number, public deny: number) {}
 
