@@ -15,7 +15,7 @@ COPY package.json package-lock.json ./
 COPY docker/prune-prebuilds.mjs /tmp/
 RUN npm ci --omit=dev --no-audit --no-fund --no-update-notifier \
  && node /tmp/prune-prebuilds.mjs node_modules \
- && npm cache clean --force 2>/dev/null; rm -rf /root/.npm /tmp/*
+ && rm -rf /root/.npm /tmp/*
 
 # Compile: all dependencies, then tsc. Only dist/src, dist/cli, dist/webui and webui/public leave it.
 FROM ${BASE_IMAGE} AS build

@@ -146,7 +146,9 @@ describe('cluster: three containers (podman)', function () {
     const t0 = Date.now()
     await ok(['stop', '-t', '10', run.container('n2')], 30_000)
     const took = Date.now() - t0
-    assert.ok(took < 5000, `podman stop took ${took} ms`)
+    // About a second when the machine is idle; 8 s leaves room for a loaded 2-core CI machine while
+    // staying under podman's 10 s SIGKILL (which the exit code below would also catch).
+    assert.ok(took < 8000, `podman stop took ${took} ms`)
     assert.equal(await ok(['inspect', run.container('n2'), '--format', '{{.State.ExitCode}}']), '0')
     await ok(['start', run.container('n2')])
     await run.ready('n2')

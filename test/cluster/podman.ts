@@ -5,11 +5,17 @@ import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { mkdir, rm } from 'node:fs/promises'
 import path from 'node:path'
+import { fileURLToPath } from 'node:url'
 
 export const IMAGE = process.env.SHOAL_IMAGE ?? 'localhost/shoal:latest'
 export const LABEL = 'shoal.test=cluster'
 /** The DHT bootstrapper's UDP port on the first node (SHOAL_DHT_PORT). */
 export const DHT_PORT = 49737
+
+// The podman settings this machine needs (scripts/podman/containers.conf), also when the test is run
+// directly rather than through `make test-cluster`, which sources scripts/podman-env.sh.
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..')
+const ENV = { ...process.env, CONTAINERS_CONF: process.env.CONTAINERS_CONF ?? path.join(ROOT, 'scripts/podman/containers.conf') }
 
 export interface RunResult { code: number, stdout: string, stderr: string }
 
@@ -20,7 +26,7 @@ const NOISE = /unable to get systemd connection|Removing timer for container/
 /** Runs podman; never throws on a non-zero exit (see `ok`), rejects only on a time-out. */
 export async function podman (args: string[], timeoutMs = 60_000): Promise<RunResult> {
   return await new Promise((resolve, reject) => {
-    const p = spawn('podman', args, { stdio: ['ignore', 'pipe', 'pipe'] })
+    const p = spawn('podman', args, { stdio: ['ignore', 'pipe', 'pipe'], env: ENV })
     let stdout = ''
     let stderr = ''
     p.stdout.on('data', (b: Buffer) => { stdout += b.toString() })
