@@ -9,7 +9,7 @@ import type { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { isErrno } from '../errors.js'
 import type { EntryVersion, FolderIndex, IndexEntry } from './index.js'
-import { statEntry, TEMP_PREFIX } from './scanner.js'
+import { statEntry, TEMP_PREFIX, type DiskEntry } from './scanner.js'
 
 export interface Owner { uid: number, gid: number }
 
@@ -29,23 +29,23 @@ export class FolderWriter {
   /** Writes a file from a stream (null: empty) and records it. */
   async writeFile (path: string, source: Readable | null, mode: number, mtimeMs: number, hash: string, ver: EntryVersion | null): Promise<void> {
     await this.ensureParents(path)
-    await this.#viaTemp(path, async (tmp) => {
+    const written = await this.#viaTemp(path, async (tmp) => {
       if (source === null) await writeFile(tmp, Buffer.alloc(0), { mode })
       else await pipeline(source, createWriteStream(tmp, { mode }))
       await chmod(tmp, mode)
       await utimes(tmp, new Date(mtimeMs), new Date(mtimeMs))
       if (this.#owner !== null) await chown(tmp, this.#owner.uid, this.#owner.gid).catch(() => {})
     })
-    await this.record(path, hash, ver)
+    await this.record(path, hash, ver, written)
   }
 
   async writeLink (path: string, target: string, ver: EntryVersion | null): Promise<void> {
     await this.ensureParents(path)
-    await this.#viaTemp(path, async (tmp) => {
+    const written = await this.#viaTemp(path, async (tmp) => {
       await symlink(target, tmp)
       if (this.#owner !== null) await lchown(tmp, this.#owner.uid, this.#owner.gid).catch(() => {})
     })
-    await this.record(path, target, ver)
+    await this.record(path, target, ver, written)
   }
 
   async makeDir (path: string, mode: number, ver: EntryVersion | null): Promise<void> {
@@ -92,8 +92,13 @@ export class FolderWriter {
   }
 
   /** Records what is on disk now at `path` as corresponding to `ver`. */
-  async record (path: string, hash: string, ver: EntryVersion | null): Promise<IndexEntry | null> {
-    const d = await statEntry(this.abs(path))
+  /**
+   * Records `path` as holding content `hash`. Pass the stat the hash was taken from (or the temp
+   * file's stat, for what we wrote): a fresh stat here could already describe a newer local write,
+   * and recording it with the older hash would hide that write from every later scan for good.
+   */
+  async record (path: string, hash: string, ver: EntryVersion | null, stat?: DiskEntry | null): Promise<IndexEntry | null> {
+    const d = stat ?? await statEntry(this.abs(path))
     if (d === null) {
       this.index.delete(path)
       return null
@@ -103,12 +108,17 @@ export class FolderWriter {
     return entry
   }
 
-  /** Makes the new state under a temp name beside `path`, then renames it into place. */
-  async #viaTemp (path: string, make: (tmp: string) => Promise<void>): Promise<void> {
+  /**
+   * Makes the new state under a temp name beside `path`, then renames it into place. Returns the
+   * temp file's stat from before the rename (a rename keeps inode, size, mode and mtime).
+   */
+  async #viaTemp (path: string, make: (tmp: string) => Promise<void>): Promise<DiskEntry | null> {
     const tmp = join(dirname(this.abs(path)), `${TEMP_PREFIX}${randomBytes(6).toString('hex')}`)
     try {
       await make(tmp)
+      const made = await statEntry(tmp)
       await rename(tmp, this.abs(path))
+      return made
     } catch (err) {
       await unlink(tmp).catch(() => {})
       throw err

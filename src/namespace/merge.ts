@@ -179,7 +179,7 @@ export class Merger {
       // Already the winner's content (both sides made the same change, a conflict copy made on
       // both nodes): adopt it without writing.
       if (await sameOnDisk(writer.abs(path), disk, cand)) {
-        await writer.record(path, cand.k === 'file' ? cand.h : '', ver)
+        await writer.record(path, cand.k === 'file' ? cand.h : '', ver, disk)
         return 'same'
       }
     }
