@@ -21,7 +21,7 @@ export interface IndexEntry {
 
 interface IndexFile { v: 1, entries: Array<[string, IndexEntry]> }
 
-const SAVE_DELAY_MS = 250
+const SAVE_DELAY_MS = 1000
 
 export class FolderIndex {
   readonly file: string
