@@ -32,6 +32,11 @@ export interface Config {
   /** Host to bind the NFS and web listeners to. */
   listenHost: string
   inContainer: boolean
+  /**
+   * Test hook (SHOAL_CLOCK_SKEW_MS, may be negative): added to the wall clock the replication's
+   * hybrid logical clock reads, to simulate a node whose clock is off. 0 in production.
+   */
+  clockSkewMs: number
 }
 
 export const DEFAULT_NFS_ALLOW = ['127.0.0.0/8', '10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '169.254.0.0/16', '::1/128', 'fc00::/7', 'fe80::/10']
@@ -74,7 +79,8 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env, overrides: Par
     webPort: pick('webPort', env.SHOAL_WEB_PORT, (v) => int('SHOAL_WEB_PORT', v, 0, 65535), 8888),
     webPassword: pick('webPassword', env.SHOAL_WEB_PASSWORD, (v) => v, null),
     listenHost: pick('listenHost', env.SHOAL_LISTEN_HOST, (v) => v, '0.0.0.0'),
-    inContainer
+    inContainer,
+    clockSkewMs: pick('clockSkewMs', env.SHOAL_CLOCK_SKEW_MS, parseSkew, 0)
   }
   return config
 }
@@ -101,6 +107,15 @@ function readSettings (configPath: string): Partial<Record<keyof Config, unknown
   const out: Partial<Record<keyof Config, unknown>> = {}
   for (const key of FILE_SETTINGS) if (settings[key] !== undefined) out[key] = settings[key]
   return out
+}
+
+function parseSkew (value: string): number {
+  const n = Number(value)
+  // At most a day either way: it is a test hook, not a setting.
+  if (!/^-?\d+$/.test(value.trim()) || Math.abs(n) > 86_400_000) {
+    throw ShoalError.badConfig(`SHOAL_CLOCK_SKEW_MS=${value} is not a number of milliseconds from -86400000 to 86400000`)
+  }
+  return n
 }
 
 function int (name: string, value: string, min: number, max: number): number {

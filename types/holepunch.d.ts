@@ -31,11 +31,13 @@ declare module 'compact-encoding' {
   export const uint: Encoding<number>
   export const buffer: Encoding<Buffer | null>
   export const string: Encoding<string>
+  /** The rest of the message as-is (tests send arbitrary bytes with it). */
+  export const raw: Encoding<Buffer>
   export function encode<T> (enc: Encoding<T>, value: T): Buffer
   export function decode<T> (enc: Encoding<T>, buf: Buffer): T
   const c: {
     fixed32: Encoding<Buffer>, fixed64: Encoding<Buffer>, uint: Encoding<number>, buffer: Encoding<Buffer | null>
-    string: Encoding<string>, encode: typeof encode, decode: typeof decode
+    string: Encoding<string>, raw: Encoding<Buffer>, encode: typeof encode, decode: typeof decode
   }
   export default c
 }

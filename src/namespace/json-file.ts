@@ -14,8 +14,13 @@ export async function readJson<T> (file: string): Promise<T | null> {
 
 /** Writes a JSON file atomically (temp file + rename), so a crash leaves the old or the new one. */
 export async function writeJsonAtomic (file: string, value: unknown): Promise<void> {
+  await writeTextAtomic(file, JSON.stringify(value))
+}
+
+/** Writes a text file atomically (temp file + rename). */
+export async function writeTextAtomic (file: string, text: string): Promise<void> {
   await mkdir(dirname(file), { recursive: true })
   const tmp = `${file}.${process.pid}.tmp`
-  await writeFile(tmp, JSON.stringify(value), { mode: 0o600 })
+  await writeFile(tmp, text, { mode: 0o600 })
   await rename(tmp, file)
 }

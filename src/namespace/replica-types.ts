@@ -30,6 +30,8 @@ export interface ReplicaOptions {
   blockTimeoutMs?: number
   /** Deletions are held this long after the last one and judged together by the mass-delete guard. */
   deleteSettleMs?: number
+  /** Test hook: milliseconds added to the wall clock the HLC reads (config.clockSkewMs). */
+  clockSkewMs?: number
 }
 
 export interface ReplicaInit {

@@ -2,7 +2,7 @@
 // writers, and the folder. One serial job loop per namespace (syncthing's folder loop): a scan and
 // a merge never overlap, repeated requests merge into one, and local changes are always published
 // before remote ones are applied.
-import { mkdir, stat } from 'node:fs/promises'
+import { mkdir, stat, statfs } from 'node:fs/promises'
 import { join } from 'node:path'
 import Hyperdrive from 'hyperdrive'
 import { ShoalError } from '../errors.js'
@@ -24,11 +24,18 @@ import type { ReplicaInit, ReplicaOptions, ReplicaState, ReplicaStatus, SavedSta
 
 export type { ReplicaInit, ReplicaOptions, ReplicaState, ReplicaStatus, ReplicaSwarm } from './replica-types.js'
 
-const DEFAULTS = { massDeleteShare: 0.5, massDeleteMin: 100, rescanIntervalMs: 60_000, watch: true, owner: null, blockTimeoutMs: 30_000, deleteSettleMs: 300 }
+const DEFAULTS = { massDeleteShare: 0.5, massDeleteMin: 100, rescanIntervalMs: 60_000, watch: true, owner: null, blockTimeoutMs: 30_000, deleteSettleMs: 300, clockSkewMs: 0 }
 const DEFER_BACKOFF_MS = 1000
 const PROGRESS_FILES = 500
 const PROGRESS_BYTES = 256 << 20
 const PROGRESS_EVERY_MS = 5000
+/**
+ * Below this much free space on DATA_PATH the namespace reports ENOSPC. The drive store (RocksDB)
+ * swallows its own write errors during replication, so without this a full disk looks 'idle'
+ * while nothing arrives any more (measured: a 24 MiB tmpfs at 100 %, status idle, no log line).
+ */
+const LOW_SPACE_BYTES = 1 << 20
+const SPACE_CHECK_MS = 1000
 
 export class Replica extends Resource {
   readonly keys: NamespaceKeys
@@ -43,7 +50,7 @@ export class Replica extends Resource {
   readonly #writer: FolderWriter
   readonly #remotes: RemoteDrives
   readonly #watcher: Watcher
-  readonly #hlc = new Hlc()
+  readonly #hlc: Hlc
   #state: SavedState = { v: 1, hlc: 0, checkpoints: {}, seen: {}, records: [], lastSync: null }
   #own: Hyperdrive | null = null
   #w: string | null = null
@@ -61,6 +68,8 @@ export class Replica extends Resource {
   #rescanTimer: NodeJS.Timeout | null = null
   #retryTimer: NodeJS.Timeout | null = null
   #discovered = false
+  #spaceTimer: NodeJS.Timeout | null = null
+  #diskFull: string | null = null
 
   constructor (init: ReplicaInit) {
     super()
@@ -71,6 +80,8 @@ export class Replica extends Resource {
     this.blind = init.keys.kind === 'blind'
     this.#o = { ...DEFAULTS, ...init.options }
     this.#log = init.log
+    const skew = this.#o.clockSkewMs
+    this.#hlc = new Hlc(0, skew === 0 ? Date.now : () => Date.now() + skew)
     this.#index = new FolderIndex(join(init.stateDir, 'index.json'))
     this.#writer = new FolderWriter(init.folder, this.#index, this.#o.owner)
     this.#remotes = new RemoteDrives(init.store, init.keys.encryptionKey, () => this.#requestMerge(), init.log)
@@ -137,12 +148,13 @@ export class Replica extends Resource {
     }
     this.#mergeWanted = true
     this.#scheduleRescan()
+    this.#checkSpaceSoon()
     this.#kick()
   }
 
   protected async _close (): Promise<void> {
     this.#status = 'stopped'
-    for (const t of [this.#kickTimer, this.#rescanTimer, this.#retryTimer]) if (t !== null) clearTimeout(t)
+    for (const t of [this.#kickTimer, this.#rescanTimer, this.#retryTimer, this.#spaceTimer]) if (t !== null) clearTimeout(t)
     this.#watcher.stop()
     this.#local.stop()
     this.peers.detach()
@@ -202,7 +214,7 @@ export class Replica extends Resource {
       paused: this.#paused,
       online: this.#init.swarm.online,
       writer: this.#own?.key.toString('hex') ?? null,
-      error: this.#error
+      error: this.#diskFull ?? this.#error
     }
   }
 
@@ -403,8 +415,40 @@ export class Replica extends Resource {
     this.#rescanTimer.unref()
   }
 
+  #checkSpaceSoon (): void {
+    if (this.closing) return
+    this.#spaceTimer = setTimeout(() => {
+      this.#spaceTimer = null
+      this.#checkSpace().catch(() => {}).finally(() => { this.#checkSpaceSoon() })
+    }, SPACE_CHECK_MS)
+    this.#spaceTimer.unref()
+  }
+
+  /** Reports a full disk as an error and, once space returns, clears it and syncs again. */
+  async #checkSpace (): Promise<void> {
+    const fs = await statfs(this.#init.stateDir)
+    const free = fs.bavail * fs.bsize
+    if (free < LOW_SPACE_BYTES) {
+      if (this.#diskFull !== null) return
+      this.#diskFull = `ENOSPC: disk full (${Math.floor(free / 1024)} KiB free where shoal keeps ${this.blind ? 'its drives' : 'this namespace'}); nothing more can be received until space is freed`
+      this.#log.error(this.#diskFull)
+      this.#setState('error')
+      this.emit('progress')
+    } else if (this.#diskFull !== null) {
+      this.#log.info(`disk space is back (${Math.floor(free / 1024 / 1024)} MiB free): syncing again`)
+      this.#diskFull = null
+      this.#error = null
+      this.#remotes.resume()
+      this.#mergeWanted = true
+      if (!this.readOnly) this.#local.mark(null)
+      this.#setState('syncing')
+      this.#kick()
+    }
+  }
+
   #setState (s: ReplicaState): void {
     if (this.#status === s || this.#status === 'stopped') return
+    if (this.#diskFull !== null && (s === 'idle' || s === 'syncing')) return // stays 'error' until space returns
     const from = this.#status
     this.#status = s
     this.emit('state', { from, to: s })

@@ -2,7 +2,7 @@
 // what differs; hashing, publishing and the mass-delete guard are the replica's business.
 import { createHash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
-import { lstat, readdir, readlink } from 'node:fs/promises'
+import { lstat, readdir, readlink, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import { isErrno } from '../errors.js'
 import { isUnder, type FolderIndex, type IndexEntry } from './index.js'
@@ -77,7 +77,13 @@ async function walk (folder: string, rel: string, out: Map<string, DiskEntry>): 
   }
   const dirs: string[] = []
   for (const name of names) {
-    if (name.startsWith(TEMP_PREFIX)) continue
+    if (name.startsWith(TEMP_PREFIX)) {
+      // Scans run in the replica's serial loop, never while a remote file is being applied, so a
+      // temp file seen here was left by a crash (SIGKILL, power loss) mid-apply: remove it, or a
+      // killed download would hold its disk space for ever.
+      await unlink(join(folder, rel, name)).catch(() => {})
+      continue
+    }
     const path = rel === '' ? name : `${rel}/${name}`
     const d = await statEntry(join(folder, path))
     if (d === null) continue

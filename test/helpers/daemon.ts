@@ -7,6 +7,8 @@ import { ControlClient } from '../../src/control/client.js'
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..')
 export const SHOAL_BIN = path.join(ROOT, 'dist/src/main.js')
 export const CTL_BIN = path.join(ROOT, 'dist/cli/ctl.js')
+/** A DHT bootstrap address on loopback where nothing listens (the discard port). */
+export const NO_BOOTSTRAP = '127.0.0.1:9'
 
 export interface CtlResult { code: number, stdout: string, stderr: string }
 
@@ -37,6 +39,9 @@ export class TestDaemon {
       DATA_PATH: opts.dataPath,
       SHOAL_NFS_PORT: '0',
       SHOAL_WEB_PORT: '0',
+      // Never the public DHT from a test: a loopback port where nothing listens, unless a test
+      // passes its own bootstrapper. Test traffic stays on this machine.
+      SHOAL_BOOTSTRAP: NO_BOOTSTRAP,
       ...opts.env
     }
     const argv = [...(opts.prefix ?? []), process.execPath, SHOAL_BIN, ...(opts.args ?? ['daemon'])]

@@ -29,7 +29,7 @@ export async function netnsUnavailable (): Promise<string | null> {
  * Creates `n` hosts 10.<a>.<b>.1…n/24 on one bridge; returns them and the teardown.
  * Names carry the pid, so parallel runs do not collide.
  */
-export async function createHosts (n: number): Promise<{ hosts: NetHost[], destroy: () => Promise<void> }> {
+export async function createHosts (n: number): Promise<{ hosts: NetHost[], destroy: () => Promise<void>, setLink: (host: number, up: boolean) => Promise<void> }> {
   const id = `${process.pid % 100000}`
   const sw = `shsw${id}`
   const subnet = `10.${200 + (process.pid % 50)}.${Math.floor(process.pid / 50) % 250}`
@@ -56,7 +56,9 @@ export async function createHosts (n: number): Promise<{ hosts: NetHost[], destr
       await ip('-n', ns, 'link', 'set', 'eth0', 'up')
       hosts.push({ ns, ip: addr, prefix: ['ip', 'netns', 'exec', ns] })
     }
-    return { hosts, destroy }
+    // Cuts (or restores) host i's (0-based) cable at the bridge: a partition without touching the host.
+    const setLink = async (host: number, up: boolean): Promise<void> => { await ip('-n', sw, 'link', 'set', `p${host + 1}`, up ? 'up' : 'down') }
+    return { hosts, destroy, setLink }
   } catch (err) {
     await destroy()
     throw err

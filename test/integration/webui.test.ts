@@ -52,7 +52,8 @@ describe('dashboard in the daemon', function () {
   it('SHOAL_WEB_PORT=0 turns the dashboard off', async () => {
     const d = await startDaemon({ dataPath: await tmpDir(teardown), env: { SHOAL_WEB_PORT: '0' } })
     teardown(async () => { await d.stop('SIGKILL') })
-    assert.ok(!d.log.includes('dashboard'), d.log)
+    assert.ok(!/dashboard: http/.test(d.log), d.log)
+    assert.match(d.log, /dashboard: off/)
     assert.equal((await d.client.node()).webPort, null)
   })
 })

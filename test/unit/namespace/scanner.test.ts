@@ -26,6 +26,7 @@ describe('scanner', () => {
     assert.deepEqual(r.changed.map(([p]) => p).sort(), ['a b', 'a b/ü', 'a b/ü/f.txt', 'empty', 'link'])
     assert.ok(r.changed.findIndex(([p]) => p === 'a b') < r.changed.findIndex(([p]) => p === 'a b/ü/f.txt'))
     assert.equal(r.changed.find(([p]) => p === 'link')?.[1].target, 'empty')
+    assert.equal(await statEntry(join(dir, TEMP_PREFIX + 'x')), null, 'a temp file left by a crash is removed')
     await record(dir, index)
     assert.deepEqual(await scan(dir, index), { changed: [], removed: [], folderMissing: false })
     assert.equal(index.get('empty')?.hash, EMPTY_HASH)

@@ -1,0 +1,161 @@
+/**
+ * `npm run bench:nfs`: shoal's NFS server against Debian's nfs-ganesha (VFS FSAL), same machine,
+ * same run, same client (libnfs, loopback), over NFSv4.0 and over NFSv3 (MOUNT on shoal's NFS port;
+ * ganesha's v3 needs rpcbind, started here when none runs):
+ *   - write 512 MiB (bench/nfs-bench-client.c: libnfs pwrite, 3,584-byte pieces, 32 in flight)
+ *   - read 512 MiB (nfs-cat to /dev/null)
+ *   - 2,000 × 4 KiB file creates over one connection (nfs-bench-client creates)
+ * Prints MiB/s and files/s per server and shoal/ganesha ratios; saves bench/results/nfs-<time>.json.
+ * Needs gcc, libnfs-dev, libnfs-utils, nfs-ganesha, nfs-ganesha-vfs (apt-get install -y …).
+ * BENCH_MIB (default 512), BENCH_FILES (default 2000), BENCH_RUNS (default 1, the median is kept),
+ * BENCH_VERSIONS (default "4,3"). Needs rpcbind too for v3.
+ */
+import { execFile, spawn, type ChildProcess } from 'node:child_process'
+
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
+import { startNfs } from '../test/helpers/nfs.js'
+
+const run = promisify(execFile)
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
+const MIB = Number(process.env.BENCH_MIB ?? 512)
+const FILES = Number(process.env.BENCH_FILES ?? 2000)
+const RUNS = Number(process.env.BENCH_RUNS ?? 1)
+const VERSIONS = (process.env.BENCH_VERSIONS ?? '4,3').split(',').map((v) => v.trim())
+
+interface Figures { writeMiBs: number, readMiBs: number, createsPerSec: number }
+
+async function freePort (): Promise<number> {
+  const s = createServer()
+  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve))
+  const port = (s.address() as { port: number }).port
+  await new Promise((resolve) => s.close(resolve))
+  return port
+}
+
+async function timed (fn: () => Promise<unknown>): Promise<number> {
+  const t0 = process.hrtime.bigint()
+  await fn()
+  return Number(process.hrtime.bigint() - t0) / 1e9
+}
+
+function catToNull (url: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const p = spawn('nfs-cat', [url], { stdio: ['ignore', 'pipe', 'inherit'] })
+    let n = 0
+    p.stdout.on('data', (d: Buffer) => { n += d.length })
+    p.on('error', reject)
+    p.on('close', (code) => (code === 0 && n === MIB << 20 ? resolve() : reject(new Error(`nfs-cat: exit ${code}, ${n} bytes`))))
+  })
+}
+
+async function measure (client: string, url: (p: string) => string, base: string, dir: string): Promise<Figures> {
+  const samples: Figures[] = []
+  for (let i = 0; i < RUNS; i++) {
+    await rm(join(dir, `big${i}.bin`), { force: true })
+    const w = await timed(() => run(client, [base, 'write', `/big${i}.bin`, String(MIB << 20)], { maxBuffer: 1 << 20 }))
+    await run('sync')
+    const r = await timed(() => catToNull(url(`big${i}.bin`)))
+    const c = await timed(() => run(client, [base, 'creates', `/files${i}`, String(FILES), '4096']))
+    samples.push({ writeMiBs: MIB / w, readMiBs: MIB / r, createsPerSec: FILES / c })
+    await rm(join(dir, `big${i}.bin`), { force: true })
+    await rm(join(dir, `files${i}`), { recursive: true, force: true })
+  }
+  const med = (k: keyof Figures): number => samples.map((s) => s[k]).sort((a, b) => a - b)[Math.floor(samples.length / 2)]!
+  return { writeMiBs: med('writeMiBs'), readMiBs: med('readMiBs'), createsPerSec: med('createsPerSec') }
+}
+
+/** libnfs URL query: v3 finds MOUNT at `mountPort` (shoal serves it on the NFS port). */
+function query (vers: string, port: number, mountPort: number): string {
+  return vers === '3' ? `version=3&nfsport=${port}&mountport=${mountPort}` : `version=4&nfsport=${port}`
+}
+
+/** ganesha with v3 registers with rpcbind and exits without one: start one unless port 111 is taken. */
+async function rpcbind (): Promise<() => void> {
+  const { stdout } = await run('ss', ['-ltn', 'sport = :111'])
+  if (stdout.includes('LISTEN')) return () => {}
+  const p = spawn('rpcbind', ['-f'], { stdio: 'ignore' })
+  for (let i = 0; i < 50; i++) {
+    if ((await run('ss', ['-ltn', 'sport = :111'])).stdout.includes('LISTEN')) break
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+  return () => { p.kill('SIGTERM') }
+}
+
+async function ganesha (dir: string, work: string, vers: string): Promise<{ port: number, mountPort: number, stop: () => Promise<void> }> {
+  const port = await freePort()
+  const mountPort = await freePort()
+  const protocols = vers === '3' ? '3, 4' : '4'
+  const stopRpcbind = vers === '3' ? await rpcbind() : () => {}
+  const conf = join(work, 'ganesha.conf')
+  await writeFile(conf, `NFS_CORE_PARAM { Protocols = ${protocols}; NFS_Port = ${port}; MNT_Port = ${mountPort}; Bind_Addr = 127.0.0.1; Enable_NLM = false; Enable_RQUOTA = false; Enable_UDP = false; mount_path_pseudo = true; }
+NFSV4 { Graceless = true; Lease_Lifetime = 30; RecoveryBackend = fs; Allow_Numeric_Owners = true; Only_Numeric_Owners = true; }
+NFS_KRB5 { Active_krb5 = false; }
+EXPORT { Export_Id = 1; Path = ${dir}; Pseudo = /data; Protocols = ${protocols}; Transports = TCP; Access_Type = RW; Squash = No_Root_Squash; SecType = sys; FSAL { Name = VFS; } }
+`)
+  const log = join(work, 'ganesha.log')
+  const p: ChildProcess = spawn('ganesha.nfsd', ['-F', '-f', conf, '-L', log, '-p', join(work, 'ganesha.pid')], { stdio: 'ignore' })
+  const exited = new Promise<void>((resolve) => p.on('exit', () => resolve()))
+  for (let i = 0; i < 100; i++) {
+    try { await run('nfs-ls', [`nfs://127.0.0.1/data?${query(vers, port, mountPort)}`]); break } catch { await new Promise((resolve) => setTimeout(resolve, 200)) }
+    if (p.exitCode !== null) { stopRpcbind(); throw new Error(`ganesha exited: ${await readFile(log, 'utf8').catch(() => '')}`) }
+  }
+  const stop = async (): Promise<void> => {
+    p.kill('SIGTERM')
+    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000))])
+    if (p.exitCode === null) p.kill('SIGKILL')
+    stopRpcbind()
+  }
+  return { port, mountPort, stop }
+}
+
+type Ratios = Record<'write' | 'read' | 'creates', number>
+
+async function compare (client: string, work: string, vers: string): Promise<{ shoal: Figures, ganesha: Figures, ratios: Ratios }> {
+  const shoal = await startNfs(['data'], { root: join(work, `shoal-v${vers}`) })
+  let s: Figures
+  try {
+    const q = query(vers, shoal.port, shoal.port)
+    s = await measure(client, (p) => `nfs://127.0.0.1/data/${p}?${q}`, `nfs://127.0.0.1/data?${q}`, join(work, `shoal-v${vers}`, 'data'))
+  } finally { await shoal.close() }
+
+  const gdir = join(work, `ganesha-export-v${vers}`)
+  await mkdir(gdir)
+  const g = await ganesha(gdir, work, vers)
+  let n: Figures
+  try {
+    const q = query(vers, g.port, g.mountPort)
+    n = await measure(client, (p) => `nfs://127.0.0.1/data/${p}?${q}`, `nfs://127.0.0.1/data?${q}`, gdir)
+  } finally { await g.stop() }
+  return { shoal: s, ganesha: n, ratios: { write: s.writeMiBs / n.writeMiBs, read: s.readMiBs / n.readMiBs, creates: s.createsPerSec / n.createsPerSec } }
+}
+
+async function main (): Promise<void> {
+  const work = await mkdtemp(join(tmpdir(), 'shoal-bench-nfs-'))
+  const client = join(work, 'nfs-bench-client')
+  await run('gcc', ['-O2', '-o', client, join(ROOT, 'bench', 'nfs-bench-client.c'), '-lnfs'])
+  const byVersion: Array<[string, Awaited<ReturnType<typeof compare>>]> = []
+  for (const vers of VERSIONS) byVersion.push([vers, await compare(client, work, vers)])
+
+  const f = (x: number): string => x.toFixed(1)
+  console.log(`libnfs, loopback, ${MIB} MiB, ${FILES} × 4 KiB, median of ${RUNS}`)
+  console.log(`                 write MiB/s   read MiB/s   creates/s`)
+  for (const [vers, { shoal: s, ganesha: n, ratios }] of byVersion) {
+    const v = vers === '3' ? 'v3  ' : 'v4.0'
+    console.log(`shoal   ${v}     ${f(s.writeMiBs).padStart(11)}   ${f(s.readMiBs).padStart(10)}   ${f(s.createsPerSec).padStart(9)}`)
+    console.log(`ganesha ${v}     ${f(n.writeMiBs).padStart(11)}   ${f(n.readMiBs).padStart(10)}   ${f(n.createsPerSec).padStart(9)}`)
+    console.log(`ratio   ${v}     ${ratios.write.toFixed(2).padStart(11)}   ${ratios.read.toFixed(2).padStart(10)}   ${ratios.creates.toFixed(2).padStart(9)}`)
+  }
+  const outDir = join(ROOT, 'bench', 'results')
+  await mkdir(outDir, { recursive: true })
+  const file = join(outDir, `nfs-${new Date().toISOString().replace(/[:.]/g, '-')}.json`)
+  await writeFile(file, JSON.stringify({ date: new Date().toISOString(), mib: MIB, files: FILES, runs: RUNS, versions: Object.fromEntries(byVersion) }, null, 2) + '\n')
+  console.log(`saved ${file}`)
+  await rm(work, { recursive: true, force: true })
+}
+
+main().catch((err) => { console.error(err); process.exit(1) })

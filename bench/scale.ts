@@ -1,0 +1,166 @@
+/**
+ * `npm run bench:scale`: one namespace of SCALE_FILES (default 100,000) small files, synced from one
+ * daemon to another over a private loopback DHT. Measures:
+ *   - the initial publish on the writer and the initial sync on the receiver (seconds, files/s),
+ *   - `ctl status` latency during both (control API calls every 100 ms, plus the `ctl` CLI every 2 s),
+ *   - RSS growth of each daemon per file (goal: under 256 bytes per file),
+ *   - the index file's size and how long one rewrite of it takes.
+ * Saves bench/results/scale-<time>.json. The long test suite runs it with 10,000 files.
+ */
+import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { startDaemon, type TestDaemon } from '../test/helpers/daemon.js'
+import { freeUdpPort } from '../test/helpers/ports.js'
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
+
+export interface ScaleResult {
+  files: number
+  writeFolderS: number
+  publishS: number
+  syncS: number
+  syncFilesPerS: number
+  statusApiMs: { p50: number, p99: number, max: number, samples: number }
+  statusCliMs: { p50: number, max: number, samples: number }
+  writer: { rssBefore: number, rssAfter: number, bytesPerFile: number }
+  receiver: { rssBefore: number, rssAfter: number, bytesPerFile: number }
+  indexBytes: number
+}
+
+async function rss (pid: number): Promise<number> {
+  const { readFile } = await import('node:fs/promises')
+  const m = /VmRSS:\s+(\d+) kB/.exec(await readFile(`/proc/${pid}/status`, 'utf8'))
+  return m === null ? 0 : Number(m[1]) * 1024
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
+
+async function waitFor (what: string, timeoutMs: number, check: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!(await check().catch(() => false))) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
+    await sleep(200)
+  }
+}
+
+async function findIndexBytes (stateDir: string): Promise<number> {
+  let total = 0
+  const replicas = join(stateDir, 'replicas')
+  for (const id of await readdir(replicas).catch(() => [] as string[])) {
+    for (const f of await readdir(join(replicas, id)).catch(() => [] as string[])) {
+      if (f.startsWith('index')) total += (await stat(join(replicas, id, f))).size
+    }
+  }
+  return total
+}
+
+/** Runs the scenario; `log` gets progress lines. Daemons and folders are removed at the end. */
+export async function runScale (files: number, log: (s: string) => void = () => {}, timeoutMs = 30 * 60_000): Promise<ScaleResult> {
+  const base = await mkdtemp(join(tmpdir(), 'shoal-scale-'))
+  const daemons: TestDaemon[] = []
+  try {
+    const port = await freeUdpPort()
+    const bootstrap = `127.0.0.1:${port}`
+    const a = await startDaemon({ dataPath: join(base, 'a'), env: { SHOAL_BOOTSTRAP: bootstrap, SHOAL_DHT_PORT: String(port) } })
+    daemons.push(a)
+    const b = await startDaemon({ dataPath: join(base, 'b'), env: { SHOAL_BOOTSTRAP: bootstrap } })
+    daemons.push(b)
+
+    // The folder exists before the namespace is added: the writer's initial scan publishes it all.
+    let t0 = Date.now()
+    const folder = join(a.dataPath, 'scale')
+    const perDir = 1000
+    for (let d = 0; d * perDir < files; d++) {
+      await mkdir(join(folder, `d${d}`), { recursive: true })
+      const n = Math.min(perDir, files - d * perDir)
+      for (let i = 0; i < n; i += 200) {
+        await Promise.all(Array.from({ length: Math.min(200, n - i) }, (_, j) => writeFile(join(folder, `d${d}`, `f${i + j}.txt`), `file ${d * perDir + i + j}\n`)))
+      }
+    }
+    const writeFolderS = (Date.now() - t0) / 1000
+    log(`wrote ${files} files in ${writeFolderS.toFixed(1)} s`)
+
+    const statusApi: number[] = []
+    const statusCli: number[] = []
+    let sampling = true
+    const sampler = (async () => {
+      let lastCli = 0
+      while (sampling) {
+        for (const d of daemons) {
+          const s0 = performance.now()
+          try { await d.client.status('scale') } catch { /* not added yet */ }
+          statusApi.push(performance.now() - s0)
+        }
+        if (Date.now() - lastCli > 2000) {
+          lastCli = Date.now()
+          const s0 = performance.now()
+          await b.ctl('status', 'scale')
+          statusCli.push(performance.now() - s0)
+        }
+        await sleep(100)
+      }
+    })()
+
+    const aBefore = await rss(a.proc.pid as number)
+    t0 = Date.now()
+    const secret = (await a.ctl('add', 'scale')).stdout.trim()
+    const files0 = async (d: TestDaemon): Promise<number> => ((await d.client.status('scale')) as { files: number }).files
+    await waitFor('the writer to publish every file', timeoutMs, async () => (await files0(a)) >= files && ((await a.client.status('scale')) as { pending: number }).pending === 0)
+    const publishS = (Date.now() - t0) / 1000
+    log(`writer published ${files} files in ${publishS.toFixed(1)} s`)
+
+    const bBefore = await rss(b.proc.pid as number)
+    t0 = Date.now()
+    const add = await b.ctl('add', `--secret=${secret}`, 'scale')
+    if (add.code !== 0) throw new Error(add.stderr)
+    let lastLog = Date.now()
+    await waitFor('the receiver to have every file', timeoutMs, async () => {
+      const n = await files0(b)
+      if (Date.now() - lastLog > 10_000) { lastLog = Date.now(); log(`receiver: ${n} files after ${((Date.now() - t0) / 1000).toFixed(0)} s`) }
+      return n >= files
+    })
+    const w = await b.ctl('wait', '--timeout=600', 'scale')
+    if (w.code !== 0) throw new Error(`ctl wait: ${w.stderr}`)
+    const syncS = (Date.now() - t0) / 1000
+    log(`receiver synced ${files} files in ${syncS.toFixed(1)} s`)
+    sampling = false
+    await sampler
+    // Let the index saves and GC settle before measuring RSS.
+    await sleep(2000)
+    const aAfter = await rss(a.proc.pid as number)
+    const bAfter = await rss(b.proc.pid as number)
+    const count = (await readdir(join(b.dataPath, 'scale', 'd0'))).length
+    if (count !== Math.min(perDir, files)) throw new Error(`receiver's d0 holds ${count} files`)
+
+    statusApi.sort((x, y) => x - y)
+    statusCli.sort((x, y) => x - y)
+    const q = (arr: number[], p: number): number => Math.round(arr[Math.min(arr.length - 1, Math.floor(arr.length * p))] ?? 0)
+    return {
+      files,
+      writeFolderS,
+      publishS,
+      syncS,
+      syncFilesPerS: Math.round(files / syncS),
+      statusApiMs: { p50: q(statusApi, 0.5), p99: q(statusApi, 0.99), max: q(statusApi, 1), samples: statusApi.length },
+      statusCliMs: { p50: q(statusCli, 0.5), max: q(statusCli, 1), samples: statusCli.length },
+      writer: { rssBefore: aBefore, rssAfter: aAfter, bytesPerFile: Math.round((aAfter - aBefore) / files) },
+      receiver: { rssBefore: bBefore, rssAfter: bAfter, bytesPerFile: Math.round((bAfter - bBefore) / files) },
+      indexBytes: await findIndexBytes(join(b.dataPath, '.shoal'))
+    }
+  } finally {
+    for (const d of daemons) await d.stop('SIGKILL')
+    await rm(base, { recursive: true, force: true })
+  }
+}
+
+if (process.argv[1]?.endsWith('bench/scale.js')) {
+  const files = Number(process.env.SCALE_FILES ?? 100_000)
+  const r = await runScale(files, (s) => { console.log(s) })
+  console.log(JSON.stringify(r, null, 2))
+  const out = join(ROOT, 'bench', 'results', `scale-${new Date().toISOString().replace(/[:.]/g, '-')}.json`)
+  await mkdir(dirname(out), { recursive: true })
+  await writeFile(out, JSON.stringify({ date: new Date().toISOString(), ...r }, null, 2) + '\n')
+  console.log(`saved ${out}`)
+}

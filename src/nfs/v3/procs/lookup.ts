@@ -1,0 +1,47 @@
+import { NfsError, NfsStatus } from '../../errors.js'
+import { checkName } from '../../vfs/names.js'
+import { PSEUDO, type VNode } from '../../vfs/types.js'
+import { postOpAttr, statAttrs, type AttrSource } from '../attrs.js'
+import { readDirop } from '../call.js'
+import type { ProcDesc } from '../proc.js'
+
+/**
+ * RFC 1813 §3.3.3: LOOKUP3args { diropargs3 what; };
+ *   LOOKUP3resok { nfs_fh3 object; post_op_attr obj_attributes; post_op_attr dir_attributes; };
+ *   LOOKUP3resfail { post_op_attr dir_attributes; };
+ * '.' is the directory itself and '..' its parent (an export root is its own parent: the
+ * pseudo-root is another file system). In the pseudo-root a name is an export.
+ */
+export const lookup: ProcDesc = {
+  name: 'LOOKUP',
+  fail: 'attr',
+  async run (c, args, res) {
+    const { dir: raw, name } = readDirop(args)
+    const dir = c.obj = await c.node(raw)
+    const s = name.toString('utf8')
+    let found: VNode
+    let attrs: AttrSource | undefined
+    if (dir.kind === 'pseudo') {
+      if (s === '.' || s === '..') found = PSEUDO
+      else {
+        const exp = c.env.exports.byName(checkName(name))
+        if (!exp) throw new NfsError(NfsStatus.NOENT)
+        const r = await c.env.vfs.root(exp)
+        found = r.node
+        attrs = statAttrs(r.stat, exp.index)
+      }
+    } else if (s === '.' || s === '..') {
+      const p = await c.env.vfs.parent(dir) // checks that dir is a directory
+      found = s === '.' || !p ? dir : p.node
+    } else {
+      // the lookup's own lstat gives the attributes, and the directory's are read meanwhile
+      c.objAttrs = c.attrsOrNone(dir)
+      const r = await c.env.vfs.lookup(dir, checkName(name))
+      found = r.node
+      attrs = statAttrs(r.stat, dir.exp.index)
+    }
+    res.opaque(c.fh(found))
+    postOpAttr(res, attrs ?? await c.attrs(found))
+    postOpAttr(res, await (c.objAttrs ?? c.attrsOrNone(dir)))
+  }
+}

@@ -1,0 +1,385 @@
+import { constants } from 'node:fs'
+import * as fsp from 'node:fs/promises'
+import { execFile } from 'node:child_process'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import { isErrno } from '../../errors.js'
+import type { Logger } from '../../log.js'
+import { NfsError, NfsStatus } from '../errors.js'
+import type { ExportTable, NfsExport } from '../exports.js'
+import { genOf, type FileHandle } from '../fh.js'
+import { FdCache } from './fd-cache.js'
+import { HandleDb } from './handle-db.js'
+import { joinRel, parentRel } from './names.js'
+import { DirCache, scanExport } from './scan.js'
+import { lstatOrNull } from './stat.js'
+import { mapIoError, ownerFor, regular, toTime, UMASK, verifierOf } from './util.js'
+import type { CreateHow, Creds, DirEntry, FsNode, SetAttrs, Stat } from './types.js'
+
+const run = promisify(execFile)
+const VERIFIED_MS = 1000
+const SCAN_REUSE_MS = 5000
+/**
+ * The id-based backend over the real namespace folders. Contract:
+ * - every name given here has passed `checkName`, so a path never leaves its export;
+ * - files are reached with lstat/O_NOFOLLOW and symlinks are never followed;
+ * - a handle maps to a path through the HandleDb; a path whose inode (or generation, or device)
+ *   differs is not the file: a walk of the export (shared, at most one per SCAN_REUSE_MS) looks
+ *   for the inode, else the handle is STALE;
+ * - only async fs calls; every mutation calls the export's notifyChange.
+ */
+export class LocalVfs {
+  readonly db: HandleDb
+  readonly #fds = new FdCache()
+  readonly #dirs = new DirCache()
+  readonly #devs = new Map<number, bigint>()
+  /** one walk per export at a time, its result reused for SCAN_REUSE_MS */
+  readonly #scans = new Map<number, { at: number, walk: Promise<Map<bigint, string>> }>()
+  /**
+   * Handles verified in the last VERIFIED_MS: a PUTFH of one of them costs no lstat. Safe because
+   * every op that touches the file stats it again (and `stat` follows a moved file or says STALE);
+   * removals and renames through NFS drop entries at once.
+   */
+  readonly #verified = new Map<string, { rel: string, at: number, dir: boolean }>()
+
+  constructor (readonly exports: ExportTable, stateDir: string, private readonly log: Logger) {
+    this.db = new HandleDb(stateDir, log)
+  }
+
+  async open (): Promise<void> { await this.db.open() }
+  async close (): Promise<void> { await this.#fds.close(); await this.db.close() }
+
+  abs (n: FsNode): string { return n.rel === '' ? n.exp.path : join(n.exp.path, n.rel) }
+  handle (n: FsNode): FileHandle { return { index: n.exp.index, ino: n.ino, gen: n.gen } }
+  key (n: FsNode): string { return `${n.exp.index}:${n.ino}` }
+
+  /** The root of an export, as LOOKUP from the pseudo-root sees it. */
+  async root (exp: NfsExport): Promise<{ node: FsNode, stat: Stat }> {
+    const st = await lstatOrNull(exp.path)
+    if (!st || !st.isDirectory()) throw new NfsError(NfsStatus.NOENT, `export folder ${exp.path} is missing`)
+    this.#devs.set(exp.index, st.dev)
+    this.db.set(exp.index, st.ino, '')
+    return { node: { kind: 'fs', exp, ino: st.ino, gen: genOf(st.birthtimeNs), rel: '' }, stat: st }
+  }
+
+  /** PUTFH: handle → node, or STALE. */
+  async resolve (h: FileHandle): Promise<FsNode> {
+    const exp = this.exports.byIndex(h.index)
+    if (!exp) throw new NfsError(NfsStatus.STALE, `no export ${h.index}`)
+    const dev = await this.#dev(exp)
+    const known = this.db.get(exp.index, h.ino)
+    if (known === null) throw new NfsError(NfsStatus.STALE)
+    const vkey = `${exp.index}:${h.ino}:${h.gen}`
+    const v = this.#verified.get(vkey)
+    if (v && v.rel === known && Date.now() - v.at < VERIFIED_MS) return { kind: 'fs', exp, ino: h.ino, gen: h.gen, rel: known }
+    if (known !== undefined) {
+      const st = await lstatOrNull(known === '' ? exp.path : join(exp.path, known))
+      if (st && st.ino === h.ino && st.dev === dev) {
+        if (h.gen !== 0 && genOf(st.birthtimeNs) !== h.gen) throw new NfsError(NfsStatus.STALE, 'inode reused')
+        if (this.#verified.size >= 16384) this.#verified.clear()
+        this.#verified.set(vkey, { rel: known, at: Date.now(), dir: st.isDirectory() })
+        return { kind: 'fs', exp, ino: h.ino, gen: h.gen, rel: known }
+      }
+    }
+    const found = await this.#scan(exp, h.ino, dev)
+    // not found: STALE, but no tombstone (only a remove through NFS is certain); a walk costs at most one per SCAN_REUSE_MS
+    if (found === null) throw new NfsError(NfsStatus.STALE)
+    const st = await lstatOrNull(found === '' ? exp.path : join(exp.path, found))
+    if (!st || (h.gen !== 0 && genOf(st.birthtimeNs) !== h.gen)) throw new NfsError(NfsStatus.STALE)
+    this.db.set(exp.index, h.ino, found)
+    return { kind: 'fs', exp, ino: h.ino, gen: h.gen, rel: found }
+  }
+
+  /** Attributes of a node; follows it if it moved behind our back. */
+  async stat (n: FsNode): Promise<Stat> {
+    const st = await lstatOrNull(this.abs(n))
+    if (st && st.ino === n.ino) return st
+    this.#verified.delete(`${n.exp.index}:${n.ino}:${n.gen}`)
+    const fresh = await this.resolve(this.handle(n))
+    n.rel = fresh.rel
+    const again = await lstatOrNull(this.abs(n))
+    if (!again || again.ino !== n.ino) throw new NfsError(NfsStatus.STALE)
+    return again
+  }
+
+  async lookup (dir: FsNode, name: string): Promise<{ node: FsNode, stat: Stat }> {
+    const v = this.#verified.get(`${dir.exp.index}:${dir.ino}:${dir.gen}`)
+    if (!(v && v.dir && v.rel === dir.rel && Date.now() - v.at < VERIFIED_MS)) await this.#dirStat(dir)
+    const rel = joinRel(dir.rel, name)
+    const st = await lstatOrNull(join(dir.exp.path, rel))
+    if (!st || st.dev !== await this.#dev(dir.exp)) throw new NfsError(NfsStatus.NOENT)
+    return { node: this.#record(dir.exp, rel, st), stat: st }
+  }
+
+  /** LOOKUPP: the parent, or null at the export root (the caller goes to the pseudo-root). */
+  async parent (n: FsNode): Promise<{ node: FsNode, stat: Stat } | null> {
+    const st = await this.stat(n)
+    if (!st.isDirectory()) throw new NfsError(st.isSymbolicLink() ? NfsStatus.SYMLINK : NfsStatus.NOTDIR)
+    if (n.rel === '') return null
+    const rel = parentRel(n.rel)
+    const pst = await lstatOrNull(rel === '' ? n.exp.path : join(n.exp.path, rel))
+    if (!pst) throw new NfsError(NfsStatus.STALE)
+    return { node: this.#record(n.exp, rel, pst), stat: pst }
+  }
+
+  /** Entries sorted by inode, so a cookie (the last inode returned) survives removals in between. */
+  async readdir (dir: FsNode): Promise<DirEntry[]> {
+    const st = await this.#dirStat(dir)
+    return await this.#dirs.list(this.key(dir), this.abs(dir), st)
+  }
+
+  /** lstat of one directory entry for READDIR's attributes; null if it vanished meanwhile. */
+  async child (dir: FsNode, e: DirEntry): Promise<{ node: FsNode, stat: Stat } | null> {
+    const rel = joinRel(dir.rel, e.name)
+    const st = await lstatOrNull(join(dir.exp.path, rel))
+    if (!st) return null
+    return { node: this.#record(dir.exp, rel, st), stat: st }
+  }
+
+  /** READ: eof when the file ends within this read. Not a regular file: ISDIR or INVAL. */
+  async read (n: FsNode, offset: bigint, count: number): Promise<{ data: Buffer, eof: boolean }> {
+    return await this.#fds.with(this.key(n), this.abs(n), false, async (fh, kind) => {
+      regular(kind)
+      if (count === 0 || offset > BigInt(Number.MAX_SAFE_INTEGER)) {
+        const size = (await fh.stat({ bigint: true })).size
+        return { data: Buffer.alloc(0), eof: offset >= size }
+      }
+      const buf = Buffer.allocUnsafe(count)
+      const { bytesRead } = await fh.read(buf, 0, count, Number(offset))
+      if (bytesRead === count) return { data: buf, eof: false }
+      return { data: buf.subarray(0, bytesRead), eof: true }
+    }).catch(mapIoError)
+  }
+
+  async write (n: FsNode, offset: bigint, data: Buffer, sync: boolean): Promise<void> {
+    if (offset + BigInt(data.length) > BigInt(Number.MAX_SAFE_INTEGER)) throw new NfsError(NfsStatus.FBIG)
+    await this.#fds.with(this.key(n), this.abs(n), true, async (fh, kind) => {
+      regular(kind)
+      let done = 0
+      while (done < data.length) {
+        const { bytesWritten } = await fh.write(data, done, data.length - done, Number(offset) + done)
+        done += bytesWritten
+      }
+      if (sync) await fh.datasync()
+    }).catch(mapIoError)
+    n.exp.notifyChange(n.rel)
+  }
+
+  async commit (n: FsNode): Promise<void> {
+    await this.#fds.with(this.key(n), this.abs(n), false, async (fh, kind) => { regular(kind); await fh.datasync() }).catch(mapIoError)
+  }
+
+  /** A regular file (OPEN with create). Returns whether it was created by this call. */
+  /**
+   * A regular file (OPEN with create). Returns whether this call created it, and the directory's
+   * change attribute before (for change_info4).
+   */
+  async create (dir: FsNode, name: string, how: CreateHow, attrs: SetAttrs, creds: Creds): Promise<{ node: FsNode, stat: Stat, created: boolean, dirBefore: bigint }> {
+    const dirSt = await this.#dirStat(dir)
+    const dirBefore = dirSt.ctimeNs
+    const rel = joinRel(dir.rel, name)
+    const abs = join(dir.exp.path, rel)
+    const mode = (attrs.mode ?? 0o644) & 0o7777
+    let fh: fsp.FileHandle
+    try {
+      fh = await fsp.open(abs, constants.O_CREAT | constants.O_EXCL | constants.O_RDWR | constants.O_NOFOLLOW, mode)
+    } catch (err) {
+      if (!isErrno(err, 'EEXIST')) throw err
+      if (how.mode === 'guarded') throw new NfsError(NfsStatus.EXIST)
+      const st = await fsp.lstat(abs, { bigint: true })
+      // RFC 7530 §16.16.5: a retransmitted EXCLUSIVE4 create finds its own verifier and succeeds.
+      if (how.mode === 'exclusive' && !(st.isFile() && verifierOf(st).equals(how.verifier))) throw new NfsError(NfsStatus.EXIST)
+      return { node: this.#record(dir.exp, rel, st), stat: st, created: false, dirBefore }
+    }
+    try {
+      // the caller owns it (a setgid directory's group wins, as in a local create); chown clears
+      // set-id bits, so exactly the client's mode comes after it, and the server's umask must not apply
+      const owner = ownerFor(dirSt, creds)
+      if (owner) await fh.chown(owner.uid, owner.gid).catch(() => {})
+      if ((mode & ~UMASK) !== mode || (owner && (mode & 0o6000) !== 0)) await fh.chmod(mode)
+      if (attrs.size !== undefined || attrs.uid !== undefined || attrs.gid !== undefined) await this.#applyOnFd(fh, attrs)
+      // RFC 7530 §16.16.5: the verifier is kept in the times (atime, mtime seconds) until the client's SETATTR.
+      if (how.mode === 'exclusive') await fh.utimes(how.verifier.readUInt32BE(0), how.verifier.readUInt32BE(4))
+      const st = await fh.stat({ bigint: true })
+      this.#dirs.invalidate(this.key(dir))
+      dir.exp.notifyChange(rel)
+      const node = this.#record(dir.exp, rel, st)
+      this.#fds.adopt(this.key(node), fh, 'file') // the client's WRITEs come next
+      return { node, stat: st, created: true, dirBefore }
+    } catch (err) { await fh.close(); throw err }
+  }
+
+  async mkdir (dir: FsNode, name: string, mode: number, creds: Creds): Promise<{ node: FsNode, stat: Stat }> {
+    // mkdir(2) applies the umask (and keeps a setgid parent's bit): chmod only when the umask cut something
+    return await this.#make(dir, name, creds, async (abs) => {
+      await fsp.mkdir(abs, mode & 0o1777)
+      if ((mode & ~UMASK & 0o1777) !== (mode & 0o7777)) await fsp.chmod(abs, mode & 0o7777)
+    })
+  }
+
+  async symlink (dir: FsNode, name: string, target: string, creds: Creds): Promise<{ node: FsNode, stat: Stat }> {
+    // a NUL cannot be in a path (symlink(2) would throw a TypeError here: SERVERFAULT, found by fuzzing v3)
+    if (target.includes('\0')) throw new NfsError(NfsStatus.INVAL, 'NUL in a symlink target')
+    return await this.#make(dir, name, creds, (abs) => fsp.symlink(target, abs))
+  }
+
+  /** FIFOs only: device nodes inside a shared folder are refused (PERM) by the caller. */
+  async mkfifo (dir: FsNode, name: string, mode: number, creds: Creds): Promise<{ node: FsNode, stat: Stat }> {
+    return await this.#make(dir, name, creds, async (abs) => {
+      try { await run('mkfifo', ['-m', (mode & 0o7777).toString(8), '--', abs]) } catch (err) {
+        if ((await lstatOrNull(abs)) !== null) throw new NfsError(NfsStatus.EXIST)
+        throw new NfsError(NfsStatus.NOTSUPP, 'mkfifo failed', { cause: err })
+      }
+    })
+  }
+
+  /** Returns the directory's change attribute before (for change_info4), as remove and rename do. */
+  async link (file: FsNode, dir: FsNode, name: string): Promise<bigint> {
+    const before = (await this.#dirStat(dir)).ctimeNs
+    if (file.exp !== dir.exp) throw new NfsError(NfsStatus.XDEV)
+    const st = await this.stat(file)
+    if (st.isDirectory()) throw new NfsError(NfsStatus.ISDIR)
+    const rel = joinRel(dir.rel, name)
+    await fsp.link(this.abs(file), join(dir.exp.path, rel))
+    this.#dirs.invalidate(this.key(dir))
+    dir.exp.notifyChange(rel)
+    return before
+  }
+
+  async readlink (n: FsNode): Promise<string> {
+    const st = await this.stat(n)
+    if (!st.isSymbolicLink()) throw new NfsError(NfsStatus.INVAL)
+    return await fsp.readlink(this.abs(n))
+  }
+
+  /** Returns the directory's change attribute before. */
+  async remove (dir: FsNode, name: string): Promise<bigint> {
+    const before = (await this.#dirStat(dir)).ctimeNs
+    const rel = joinRel(dir.rel, name)
+    const abs = join(dir.exp.path, rel)
+    const st = await lstatOrNull(abs)
+    if (!st) throw new NfsError(NfsStatus.NOENT)
+    if (st.isDirectory()) await fsp.rmdir(abs)
+    else await fsp.unlink(abs)
+    this.#dirs.invalidate(this.key(dir))
+    this.#forget(dir.exp, st, rel)
+    dir.exp.notifyChange(rel)
+    return before
+  }
+
+  /** Returns both directories' change attributes before. */
+  async rename (sdir: FsNode, sname: string, ddir: FsNode, dname: string): Promise<[bigint, bigint]> {
+    if (sdir.exp !== ddir.exp) throw new NfsError(NfsStatus.XDEV)
+    const before: [bigint, bigint] = [(await this.#dirStat(sdir)).ctimeNs, (await this.#dirStat(ddir)).ctimeNs]
+    const from = joinRel(sdir.rel, sname)
+    const to = joinRel(ddir.rel, dname)
+    const src = await lstatOrNull(join(sdir.exp.path, from))
+    if (!src) throw new NfsError(NfsStatus.NOENT)
+    const dst = await lstatOrNull(join(ddir.exp.path, to))
+    if (src.isDirectory() && (to === from || to.startsWith(from + '/'))) throw new NfsError(NfsStatus.INVAL, 'rename into itself')
+    if (dst && dst.ino === src.ino) return before // RFC 7530 §16.26.4: same file, nothing to do
+    await fsp.rename(join(sdir.exp.path, from), join(ddir.exp.path, to))
+    if (dst) this.#forget(ddir.exp, dst, to)
+    if (src.isDirectory()) this.db.moved(sdir.exp.index, from, to) // O(entries): only a directory has paths below it
+    this.#verified.clear()
+    this.db.set(sdir.exp.index, src.ino, to)
+    this.#dirs.invalidate(this.key(sdir))
+    this.#dirs.invalidate(this.key(ddir))
+    sdir.exp.notifyChange(from)
+    sdir.exp.notifyChange(to)
+    return before
+  }
+
+  async setattr (n: FsNode, a: SetAttrs): Promise<void> {
+    const st = await this.stat(n)
+    const abs = this.abs(n)
+    if (a.size !== undefined) {
+      if (st.isDirectory()) throw new NfsError(NfsStatus.ISDIR)
+      if (!st.isFile()) throw new NfsError(NfsStatus.INVAL)
+      if (a.size > BigInt(Number.MAX_SAFE_INTEGER)) throw new NfsError(NfsStatus.FBIG)
+      await this.#fds.with(this.key(n), abs, true, async (fh) => { await fh.truncate(Number(a.size)) })
+    }
+    if ((a.uid !== undefined && BigInt(a.uid) !== st.uid) || (a.gid !== undefined && BigInt(a.gid) !== st.gid)) {
+      await fsp.lchown(abs, a.uid ?? Number(st.uid), a.gid ?? Number(st.gid))
+    }
+    // chmod follows symlinks and Linux symlinks have no mode of their own: never chmod one.
+    // chown clears set-id bits, so the mode is applied after it even when it looks unchanged.
+    if (a.mode !== undefined && !st.isSymbolicLink() && (a.mode !== (Number(st.mode) & 0o7777) || a.uid !== undefined || a.gid !== undefined)) {
+      await fsp.chmod(abs, a.mode & 0o7777)
+    }
+    if (a.atime !== undefined || a.mtime !== undefined) {
+      await fsp.lutimes(abs, toTime(a.atime, st.atimeNs), toTime(a.mtime, st.mtimeNs))
+    }
+    n.exp.notifyChange(n.rel)
+  }
+
+  async statfs (exp: NfsExport): Promise<{ bsize: bigint, blocks: bigint, bfree: bigint, bavail: bigint, files: bigint, ffree: bigint }> {
+    return await fsp.statfs(exp.path, { bigint: true })
+  }
+
+  #record (exp: NfsExport, rel: string, st: Stat): FsNode {
+    this.db.set(exp.index, st.ino, rel)
+    return { kind: 'fs', exp, ino: st.ino, gen: genOf(st.birthtimeNs), rel }
+  }
+
+  /** After a remove or an overwrite: the last link gone means the handle is STALE from now on. */
+  #forget (exp: NfsExport, st: Stat, rel: string): void {
+    const key = `${exp.index}:${st.ino}`
+    this.#verified.clear()
+    if (st.isDirectory() || st.nlink <= 1n) {
+      this.db.set(exp.index, st.ino, null)
+      this.#fds.forget(key)
+      this.#dirs.invalidate(key)
+    } else if (this.db.get(exp.index, st.ino) === rel) {
+      this.db.delete(exp.index, st.ino) // another link remains: found again by a scan
+    }
+  }
+
+  async #make (dir: FsNode, name: string, creds: Creds, make: (abs: string) => Promise<unknown>): Promise<{ node: FsNode, stat: Stat }> {
+    const dirSt = await this.#dirStat(dir)
+    const rel = joinRel(dir.rel, name)
+    const abs = join(dir.exp.path, rel)
+    await make(abs)
+    const owner = ownerFor(dirSt, creds)
+    if (owner) await fsp.lchown(abs, owner.uid, owner.gid).catch(() => {})
+    const st = await fsp.lstat(abs, { bigint: true })
+    this.#dirs.invalidate(this.key(dir))
+    dir.exp.notifyChange(rel)
+    return { node: this.#record(dir.exp, rel, st), stat: st }
+  }
+
+  async #applyOnFd (fh: fsp.FileHandle, a: SetAttrs): Promise<void> {
+    if (a.size !== undefined) await fh.truncate(Number(a.size))
+    if (a.uid !== undefined || a.gid !== undefined) {
+      const st = await fh.stat()
+      await fh.chown(a.uid ?? st.uid, a.gid ?? st.gid).catch(() => {})
+    }
+  }
+
+  async #dirStat (dir: FsNode): Promise<Stat> {
+    const st = await this.stat(dir)
+    if (st.isDirectory()) return st
+    throw new NfsError(st.isSymbolicLink() ? NfsStatus.SYMLINK : NfsStatus.NOTDIR)
+  }
+
+  async #dev (exp: NfsExport): Promise<bigint> {
+    const d = this.#devs.get(exp.index)
+    if (d !== undefined) return d
+    const st = await lstatOrNull(exp.path)
+    if (!st) throw new NfsError(NfsStatus.STALE, `export folder ${exp.path} is missing`)
+    this.#devs.set(exp.index, st.dev)
+    return st.dev
+  }
+
+  async #scan (exp: NfsExport, ino: bigint, dev: bigint): Promise<string | null> {
+    let s = this.#scans.get(exp.index)
+    if (!s || Date.now() - s.at > SCAN_REUSE_MS) {
+      this.log.debug(`scanning ${exp.name} for moved files`)
+      s = { at: Date.now(), walk: scanExport(exp.path, dev) }
+      this.#scans.set(exp.index, s)
+      s.walk.then(() => { if (s) s.at = Date.now() }, () => this.#scans.delete(exp.index))
+    }
+    return (await s.walk).get(ino) ?? null
+  }
+}
+

@@ -1,0 +1,40 @@
+import type { BigIntStats } from 'node:fs'
+import type { NfsExport } from '../exports.js'
+
+/**
+ * A file or directory inside one export, named by inode (the handle) and located by its current
+ * path relative to the export root ('' = the root). `rel` is refreshed when the file moves.
+ */
+export interface FsNode {
+  readonly kind: 'fs'
+  readonly exp: NfsExport
+  readonly ino: bigint
+  readonly gen: number
+  rel: string
+}
+
+/** The pseudo-root above all exports (RFC 7530 §7): a read-only directory listing the namespaces. */
+export interface PseudoNode { readonly kind: 'pseudo' }
+
+export type VNode = FsNode | PseudoNode
+
+export const PSEUDO: PseudoNode = { kind: 'pseudo' }
+
+export type Stat = BigIntStats
+
+/** Who the caller is (AUTH_SYS); new files are given to them. */
+export interface Creds { readonly uid: number, readonly gid: number }
+
+/** Attributes a client may set (SETATTR, CREATE, OPEN). Times: a bigint ns value or 'now'. */
+export interface SetAttrs {
+  mode?: number
+  uid?: number
+  gid?: number
+  size?: bigint
+  atime?: bigint | 'now'
+  mtime?: bigint | 'now'
+}
+
+export interface DirEntry { readonly name: string, readonly ino: bigint }
+
+export type CreateHow = { mode: 'unchecked' | 'guarded' } | { mode: 'exclusive', verifier: Buffer }
