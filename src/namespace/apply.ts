@@ -9,7 +9,7 @@ import type { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { isErrno } from '../errors.js'
 import type { EntryVersion, FolderIndex, IndexEntry } from './index.js'
-import { statEntry, TEMP_PREFIX } from './scanner.js'
+import { statEntry, TEMP_PREFIX, type DiskEntry } from './scanner.js'
 
 export interface Owner { uid: number, gid: number }
 
@@ -91,9 +91,13 @@ export class FolderWriter {
     }
   }
 
-  /** Records what is on disk now at `path` as corresponding to `ver`. */
-  async record (path: string, hash: string, ver: EntryVersion | null): Promise<IndexEntry | null> {
-    const d = await statEntry(this.abs(path))
+  /**
+   * Records what is on disk at `path` as corresponding to `ver`. Pass `seen`, the stat taken before
+   * the content was read, whenever there is one: a stat taken now could already show a later write,
+   * and recording it with the older hash would hide that write from every scan to come.
+   */
+  async record (path: string, hash: string, ver: EntryVersion | null, seen?: DiskEntry): Promise<IndexEntry | null> {
+    const d = seen ?? await statEntry(this.abs(path))
     if (d === null) {
       this.index.delete(path)
       return null
