@@ -89,6 +89,25 @@ export function admissionMac (keys: NamespaceKeys, handshakeHash: Buffer, initia
   return out
 }
 
+/** A connection gets this long to prove itself before `wait` counts it out (it may lack the namespace). */
+const ADMISSION_GRACE_MS = 2000
+
+/**
+ * Has every admitted peer's announced head been applied (`have(key)`: the version applied here,
+ * null for a drive not followed yet)? Before discovery has run once, no peers means "not yet".
+ */
+export function headsApplied (peers: PeerInfo[], discovered: boolean, have: (key: string) => number | null, now = Date.now()): boolean {
+  for (const p of peers) if (!p.admitted && now - p.since < ADMISSION_GRACE_MS) return false
+  if (!discovered && peers.length === 0) return false
+  for (const p of peers) {
+    for (const [key, length] of p.heads) {
+      const applied = have(key)
+      if (applied === null || applied < length) return false
+    }
+  }
+  return true
+}
+
 interface Session {
   conn: Connection
   channel: Channel

@@ -91,7 +91,6 @@ export class FolderWriter {
     }
   }
 
-  /** Records what is on disk now at `path` as corresponding to `ver`. */
   /**
    * Records `path` as holding content `hash`. Pass the stat the hash was taken from (or the temp
    * file's stat, for what we wrote): a fresh stat here could already describe a newer local write,

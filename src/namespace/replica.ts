@@ -2,14 +2,14 @@
 // writers, and the folder. One serial job loop per namespace (syncthing's folder loop): a scan and
 // a merge never overlap, repeated requests merge into one, and local changes are always published
 // before remote ones are applied.
-import { mkdir, stat, statfs } from 'node:fs/promises'
+import { mkdir, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import Hyperdrive from 'hyperdrive'
 import { ShoalError } from '../errors.js'
 import type { Logger } from '../log.js'
 import { Resource } from '../resource.js'
 import type { NamespaceKeys } from '../secrets.js'
-import { NamespacePeers, signDrive, type DriveRecord, type PeerInfo } from '../engine/peers.js'
+import { headsApplied, NamespacePeers, signDrive, type DriveRecord, type PeerInfo } from '../engine/peers.js'
 import { FolderWriter } from './apply.js'
 import { isConflictCopy } from './conflict.js'
 import { RemoteDrives, type RemoteDrive } from './drives.js'
@@ -20,22 +20,14 @@ import { readJson, writeJsonAtomic } from './json-file.js'
 import { Merger, type MergeSource } from './merge.js'
 import { LocalChanges } from './local-changes.js'
 import { Watcher } from './watcher.js'
+import { SyncProgress } from './progress.js'
+import { DiskSpaceWatch } from './disk-space.js'
 import type { ReplicaInit, ReplicaOptions, ReplicaState, ReplicaStatus, SavedState } from './replica-types.js'
 
 export type { ReplicaInit, ReplicaOptions, ReplicaState, ReplicaStatus, ReplicaSwarm } from './replica-types.js'
 
 const DEFAULTS = { massDeleteShare: 0.5, massDeleteMin: 100, rescanIntervalMs: 60_000, watch: true, owner: null, blockTimeoutMs: 30_000, deleteSettleMs: 300, clockSkewMs: 0 }
 const DEFER_BACKOFF_MS = 1000
-const PROGRESS_FILES = 500
-const PROGRESS_BYTES = 256 << 20
-const PROGRESS_EVERY_MS = 5000
-/**
- * Below this much free space on DATA_PATH the namespace reports ENOSPC. The drive store (RocksDB)
- * swallows its own write errors during replication, so without this a full disk looks 'idle'
- * while nothing arrives any more (measured: a 24 MiB tmpfs at 100 %, status idle, no log line).
- */
-const LOW_SPACE_BYTES = 1 << 20
-const SPACE_CHECK_MS = 1000
 
 export class Replica extends Resource {
   readonly keys: NamespaceKeys
@@ -59,8 +51,7 @@ export class Replica extends Resource {
   #paused: 'mass-delete' | null = null
   readonly #local: LocalChanges
   #pending = { files: 0, bytes: 0 }
-  /** A long sync in progress, for the daemon log. */
-  #progress: { started: number, files: number, bytes: number, logged: number } | null = null
+  readonly #progress: SyncProgress
   #mergeWanted = false
   #deferStreak = 0
   #loop: Promise<void> | null = null
@@ -68,8 +59,7 @@ export class Replica extends Resource {
   #rescanTimer: NodeJS.Timeout | null = null
   #retryTimer: NodeJS.Timeout | null = null
   #discovered = false
-  #spaceTimer: NodeJS.Timeout | null = null
-  #diskFull: string | null = null
+  readonly #space: DiskSpaceWatch
 
   constructor (init: ReplicaInit) {
     super()
@@ -80,6 +70,8 @@ export class Replica extends Resource {
     this.blind = init.keys.kind === 'blind'
     this.#o = { ...DEFAULTS, ...init.options }
     this.#log = init.log
+    this.#progress = new SyncProgress(init.log)
+    this.#space = new DiskSpaceWatch(init.stateDir, this.blind ? 'its drives' : 'this namespace', (full, free) => { this.#onSpace(full, free) })
     const skew = this.#o.clockSkewMs
     this.#hlc = new Hlc(0, skew === 0 ? Date.now : () => Date.now() + skew)
     this.#index = new FolderIndex(join(init.stateDir, 'index.json'))
@@ -148,13 +140,14 @@ export class Replica extends Resource {
     }
     this.#mergeWanted = true
     this.#scheduleRescan()
-    this.#checkSpaceSoon()
+    this.#space.start()
     this.#kick()
   }
 
   protected async _close (): Promise<void> {
     this.#status = 'stopped'
-    for (const t of [this.#kickTimer, this.#rescanTimer, this.#retryTimer, this.#spaceTimer]) if (t !== null) clearTimeout(t)
+    for (const t of [this.#kickTimer, this.#rescanTimer, this.#retryTimer]) if (t !== null) clearTimeout(t)
+    this.#space.stop()
     this.#watcher.stop()
     this.#local.stop()
     this.peers.detach()
@@ -214,7 +207,7 @@ export class Replica extends Resource {
       paused: this.#paused,
       online: this.#init.swarm.online,
       writer: this.#own?.key.toString('hex') ?? null,
-      error: this.#diskFull ?? this.#error
+      error: this.#space.full ?? this.#error
     }
   }
 
@@ -245,20 +238,13 @@ export class Replica extends Resource {
   #isSynced (): boolean {
     if (this.#paused !== null || !this.opened) return false
     if (this.#loop !== null || this.#mergeWanted) return false
-    // Give a connection a moment to prove itself before counting it out (it may lack the namespace).
-    const now = Date.now()
-    for (const p of this.peers.peers()) if (!p.admitted && now - p.since < 2000) return false
-    if (!this.#discovered && this.peers.peers().length === 0) return false
-    for (const p of this.peers.peers()) {
-      for (const [key, length] of p.heads) {
-        const d = this.#remotes.get(key)
-        if (d === undefined) return false
-        const have = this.blind ? Math.min(d.db.contiguousLength, d.db.length) : (this.#state.checkpoints[key] ?? 0)
-        if (have < length) return false
-      }
-    }
-    return true
+    return headsApplied(this.peers.peers(), this.#discovered, (key) => {
+      const d = this.#remotes.get(key)
+      if (d === undefined) return null
+      return this.blind ? Math.min(d.db.contiguousLength, d.db.length) : (this.#state.checkpoints[key] ?? 0)
+    })
   }
+
 
   async #follow (rec: DriveRecord): Promise<void> {
     const key = rec.key.toString('hex')
@@ -356,15 +342,11 @@ export class Replica extends Resource {
       readOnly: this.readOnly,
       log: this.#log,
       blockTimeoutMs: this.#o.blockTimeoutMs,
-      onProgress: (p) => { this.#pending = p; this.#logProgress(p) }
+      onProgress: (p) => { this.#pending = p; this.#progress.update(p) }
     })
     const out = await merger.run(sources)
     this.#pending = { files: 0, bytes: 0 }
-    if (this.#progress !== null) {
-      const secs = ((Date.now() - this.#progress.started) / 1000).toFixed(1)
-      this.#log.info(`sync done: ${this.#progress.files} changes (${mib(this.#progress.bytes)}) in ${secs} s`)
-      this.#progress = null
-    }
+    this.#progress.done()
     for (const p of [...out.created, ...out.deferred]) this.#local.mark(p)
     if (out.incomplete && this.#retryTimer === null) {
       this.#retryTimer = setTimeout(() => { this.#retryTimer = null; this.#requestMerge() }, DEFER_BACKOFF_MS)
@@ -381,20 +363,6 @@ export class Replica extends Resource {
     }
     this.#state.hlc = this.#hlc.last
     await this.#saveState()
-  }
-
-  /** Long syncs (an initial sync, a big copy) show their progress in the daemon log every few seconds. */
-  #logProgress (p: { files: number, bytes: number }): void {
-    const now = Date.now()
-    if (this.#progress === null) {
-      if (p.files < PROGRESS_FILES && p.bytes < PROGRESS_BYTES) return
-      this.#progress = { started: now, files: p.files, bytes: p.bytes, logged: now }
-      this.#log.info(`syncing ${p.files} changes (${mib(p.bytes)}) from peers`)
-      return
-    }
-    if (now - this.#progress.logged < PROGRESS_EVERY_MS) return
-    this.#progress.logged = now
-    this.#log.info(`syncing: ${p.files} changes (${mib(p.bytes)}) to go`)
   }
 
   #announceHead (): void {
@@ -415,40 +383,26 @@ export class Replica extends Resource {
     this.#rescanTimer.unref()
   }
 
-  #checkSpaceSoon (): void {
-    if (this.closing) return
-    this.#spaceTimer = setTimeout(() => {
-      this.#spaceTimer = null
-      this.#checkSpace().catch(() => {}).finally(() => { this.#checkSpaceSoon() })
-    }, SPACE_CHECK_MS)
-    this.#spaceTimer.unref()
-  }
-
-  /** Reports a full disk as an error and, once space returns, clears it and syncs again. */
-  async #checkSpace (): Promise<void> {
-    const fs = await statfs(this.#init.stateDir)
-    const free = fs.bavail * fs.bsize
-    if (free < LOW_SPACE_BYTES) {
-      if (this.#diskFull !== null) return
-      this.#diskFull = `ENOSPC: disk full (${Math.floor(free / 1024)} KiB free where shoal keeps ${this.blind ? 'its drives' : 'this namespace'}); nothing more can be received until space is freed`
-      this.#log.error(this.#diskFull)
+  /** A full disk is an error until space is freed; then everything is asked for again. */
+  #onSpace (full: string | null, free: number): void {
+    if (full !== null) {
+      this.#log.error(full)
       this.#setState('error')
       this.emit('progress')
-    } else if (this.#diskFull !== null) {
-      this.#log.info(`disk space is back (${Math.floor(free / 1024 / 1024)} MiB free): syncing again`)
-      this.#diskFull = null
-      this.#error = null
-      this.#remotes.resume()
-      this.#mergeWanted = true
-      if (!this.readOnly) this.#local.mark(null)
-      this.#setState('syncing')
-      this.#kick()
+      return
     }
+    this.#log.info(`disk space is back (${Math.floor(free / 1024 / 1024)} MiB free): syncing again`)
+    this.#error = null
+    this.#remotes.resume()
+    this.#mergeWanted = true
+    if (!this.readOnly) this.#local.mark(null)
+    this.#setState('syncing')
+    this.#kick()
   }
 
   #setState (s: ReplicaState): void {
     if (this.#status === s || this.#status === 'stopped') return
-    if (this.#diskFull !== null && (s === 'idle' || s === 'syncing')) return // stays 'error' until space returns
+    if (this.#space.full !== null && (s === 'idle' || s === 'syncing')) return // stays 'error' until space returns
     const from = this.#status
     this.#status = s
     this.emit('state', { from, to: s })
@@ -462,8 +416,4 @@ export class Replica extends Resource {
 function driveSource (d: RemoteDrive): MergeSource {
   if (d.drive === null) throw new Error('a blind drive cannot be merged')
   return { w: d.w, key: d.key, drive: d.drive }
-}
-
-function mib (bytes: number): string {
-  return `${(bytes / 1048576).toFixed(1)} MiB`
 }

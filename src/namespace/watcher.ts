@@ -49,13 +49,14 @@ export class Watcher {
       return false
     }
     try {
-      const w = watch(join(this.#folder, rel), { persistent: false }, (_event, name) => {
+      const w = watch(join(this.#folder, rel), { persistent: false }, (event, name) => {
         if (name === null) { this.#onPath(rel === '' ? null : rel); return }
         const child = rel === '' ? name.toString() : `${rel}/${name.toString()}`
         if (isTempName(child)) return
         this.#onPath(child)
         // A new directory (or one moved in, or recreated under an old name) needs fresh watches.
-        if (!this.#active) return
+        // Only names appearing or going away ('rename') can be one; content changes cannot.
+        if (!this.#active || event !== 'rename') return
         if (this.#dirs.has(child)) this.#unwatch(child)
         void this.#watchTree(child)
       })

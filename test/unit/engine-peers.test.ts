@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
-import { admissionMac, signDrive, verifyDrive } from '../../src/engine/peers.js'
+import { admissionMac, headsApplied, signDrive, verifyDrive, type PeerInfo } from '../../src/engine/peers.js'
 import { blindSecret, deriveFromReadWrite, parseSecret } from '../../src/secrets.js'
 
 describe('engine/peers admission', () => {
@@ -33,5 +33,28 @@ describe('engine/peers admission', () => {
     assert.notDeepEqual(admissionMac(keys, hh, false), mac, 'the other side cannot echo ours back')
     assert.notDeepEqual(admissionMac(keys, randomBytes(64), true), mac, 'no replay on another connection')
     assert.notDeepEqual(admissionMac(other, hh, true), mac, 'another namespace')
+  })
+})
+
+describe('headsApplied (ctl wait)', () => {
+  const peer = (admitted: boolean, heads: Array<[string, number]>, since = 0): PeerInfo => ({ id: 'p', address: null, admitted, since, heads: new Map(heads) })
+  const have = (m: Record<string, number>) => (key: string): number | null => m[key] ?? null
+
+  it('waits until every admitted writer head is applied', () => {
+    const peers = [peer(true, [['k1', 5]]), peer(true, [['k2', 3]])]
+    assert.equal(headsApplied(peers, true, have({ k1: 5, k2: 2 })), false)
+    assert.equal(headsApplied(peers, true, have({ k1: 5, k2: 3 })), true)
+    assert.equal(headsApplied(peers, true, have({ k1: 5 })), false, 'a drive not followed yet')
+  })
+
+  it('gives a fresh connection time to prove itself, then counts it out', () => {
+    const now = 10_000
+    assert.equal(headsApplied([peer(false, [], now - 100)], true, have({}), now), false)
+    assert.equal(headsApplied([peer(false, [], now - 5000)], true, have({}), now), true)
+  })
+
+  it('alone: only after the first discovery ran', () => {
+    assert.equal(headsApplied([], false, have({})), false)
+    assert.equal(headsApplied([], true, have({})), true)
   })
 })

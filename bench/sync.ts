@@ -1,0 +1,132 @@
+// `npm run bench:sync`: shoal against Syncthing on the same workloads in the same run. Each is
+// timed from the end of the write on node A until node B's folder is byte-identical, with the CPU
+// seconds and peak RSS of each daemon. A benchmark, not a test. Results: a table on stdout and
+// bench/results/sync-<time>.json. BENCH_W2_MIB sizes W2 (default 1024).
+import { createHash, randomBytes } from 'node:crypto'
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { createWriteStream, readFileSync } from 'node:fs'
+import { startShoal, startSyncthing, until, type Peer, type System } from './sync-peers.js'
+
+interface Result { workload: string, system: string, seconds: number, p50?: number, p95?: number, cpu: { a: number, b: number }, peakRssMiB: { a: number, b: number } }
+
+const IGNORED = /^(\.stfolder|\.stversions|\.syncthing\..*|~syncthing~.*|\.shoal\.tmp\..*)$/
+
+async function tree (dir: string, rel = '', out = new Map<string, number>()): Promise<Map<string, number>> {
+  for (const e of await readdir(path.join(dir, rel), { withFileTypes: true }).catch(() => [])) {
+    if (IGNORED.test(e.name)) continue
+    const p = rel === '' ? e.name : `${rel}/${e.name}`
+    if (e.isDirectory()) await tree(dir, p, out)
+    else out.set(p, (await stat(path.join(dir, p))).size)
+  }
+  return out
+}
+
+async function digest (dir: string, files: Iterable<string>): Promise<string> {
+  const h = createHash('sha256')
+  for (const f of [...files].sort()) h.update(f).update(await readFile(path.join(dir, f)))
+  return h.digest('hex')
+}
+
+/** Waits until B holds exactly A's files with A's bytes. */
+async function identical (a: Peer, b: Peer, timeoutMs = 600_000): Promise<void> {
+  await until(async () => {
+    const [ta, tb] = await Promise.all([tree(a.folder), tree(b.folder)])
+    if (ta.size !== tb.size) return false
+    for (const [p, s] of ta) if (tb.get(p) !== s) return false
+    return (await digest(a.folder, ta.keys())) === (await digest(b.folder, tb.keys()))
+  }, timeoutMs, 20)
+}
+
+function procStats (pid: number | undefined): { cpu: number, hwmMiB: number } {
+  if (pid === undefined) return { cpu: 0, hwmMiB: 0 }
+  try {
+    const read = (f: string): string => readFileSync(f, 'utf8')
+    const parts = read(`/proc/${pid}/stat`).split(') ')[1]?.split(' ') ?? []
+    const ticks = Number(parts[11]) + Number(parts[12])
+    const hwm = /VmHWM:\s+(\d+) kB/.exec(read(`/proc/${pid}/status`))?.[1]
+    return { cpu: ticks / 100, hwmMiB: Number(hwm ?? 0) / 1024 }
+  } catch { return { cpu: 0, hwmMiB: 0 } }
+}
+
+async function measure (sys: System, workload: string, write: () => Promise<void>, settle: () => Promise<void> = async () => await identical(sys.a, sys.b)): Promise<Result> {
+  const before = { a: procStats(sys.a.pid()), b: procStats(sys.b.pid()) }
+  await write()
+  const t0 = performance.now()
+  await settle()
+  const seconds = (performance.now() - t0) / 1000
+  const after = { a: procStats(sys.a.pid()), b: procStats(sys.b.pid()) }
+  return {
+    workload, system: sys.name, seconds,
+    cpu: { a: after.a.cpu - before.a.cpu, b: after.b.cpu - before.b.cpu },
+    peakRssMiB: { a: after.a.hwmMiB, b: after.b.hwmMiB }
+  }
+}
+
+async function workloads (sys: System): Promise<Result[]> {
+  const { a, b } = sys
+  const out: Result[] = []
+  const small = randomBytes(4096)
+  out.push(await measure(sys, 'W1 5000 x 4 KiB in 50 dirs', async () => {
+    for (let d = 0; d < 50; d++) {
+      await mkdir(path.join(a.folder, 'w1', `d${d}`), { recursive: true })
+      await Promise.all(Array.from({ length: 100 }, async (_, f) => await writeFile(path.join(a.folder, 'w1', `d${d}`, `f${f}`), small)))
+    }
+  }))
+  const mib = Number(process.env.BENCH_W2_MIB ?? 1024)
+  out.push(await measure(sys, `W2 one ${mib} MiB file`, async () => {
+    const ws = createWriteStream(path.join(a.folder, 'w2.bin'))
+    const chunk = randomBytes(1 << 20)
+    for (let i = 0; i < mib; i++) { chunk[0] = i & 255; if (!ws.write(chunk)) await new Promise<void>((resolve) => { ws.once('drain', () => { resolve() }) }) }
+    await new Promise<void>((resolve) => { ws.end(() => { resolve() }) })
+  }))
+  const lat: number[] = []
+  const w3 = path.join(a.folder, 'w3.txt')
+  for (let i = 0; i < 20; i++) {
+    const body = randomBytes(512).toString('hex')
+    const r = await measure(sys, 'W3', async () => { await writeFile(w3, body) },
+      async () => { await until(async () => (await readFile(path.join(b.folder, 'w3.txt'), 'utf8').catch(() => '')) === body, 60_000, 5) })
+    lat.push(r.seconds)
+  }
+  lat.sort((x, y) => x - y)
+  out.push({ workload: 'W3 1 KiB change x20', system: sys.name, seconds: lat.reduce((s, x) => s + x, 0), p50: lat[9] ?? 0, p95: lat[18] ?? 0, cpu: { a: 0, b: 0 }, peakRssMiB: { a: 0, b: 0 } })
+  out.push(await measure(sys, 'W4 both write 500 files', async () => {
+    await mkdir(path.join(a.folder, 'w4a'), { recursive: true })
+    await mkdir(path.join(b.folder, 'w4b'), { recursive: true })
+    await Promise.all([
+      ...Array.from({ length: 500 }, async (_, i) => await writeFile(path.join(a.folder, 'w4a', `f${i}`), small)),
+      ...Array.from({ length: 500 }, async (_, i) => await writeFile(path.join(b.folder, 'w4b', `f${i}`), small))
+    ])
+  }))
+  out.push(await measure(sys, 'W6 delete 1000 files', async () => {
+    for (let d = 0; d < 10; d++) await rm(path.join(a.folder, 'w1', `d${d}`), { recursive: true })
+  }))
+  return out
+}
+
+async function main (): Promise<void> {
+  const root = await mkdtemp(path.join(tmpdir(), 'shoal-bench-'))
+  const results: Result[] = []
+  try {
+    const shoal = await startShoal(root)
+    try { results.push(...await workloads(shoal)) } finally { await shoal.stop() }
+    const st = await startSyncthing(root, 22000 + (process.pid % 1000) * 20)
+    if (st === null) console.error('syncthing is not installed: shoal figures only')
+    else try { results.push(...await workloads(st)) } finally { await st.stop() }
+  } finally {
+    await rm(root, { recursive: true, force: true })
+  }
+  const rows = results.filter((r) => r.system === 'shoal').map((s) => {
+    const t = results.find((r) => r.system === 'syncthing' && r.workload === s.workload)
+    const fmt = (x?: number): string => x === undefined ? '-' : x.toFixed(3)
+    return `${s.workload.padEnd(30)} shoal ${fmt(s.p50 ?? s.seconds)}s${s.p95 !== undefined ? ` (p95 ${fmt(s.p95)})` : ''}  syncthing ${fmt(t?.p50 ?? t?.seconds)}s  ratio ${t ? ((s.p50 ?? s.seconds) / (t.p50 ?? t.seconds)).toFixed(2) : '-'}  cpu a/b ${s.cpu.a.toFixed(1)}/${s.cpu.b.toFixed(1)} s  rss ${s.peakRssMiB.a.toFixed(0)}/${s.peakRssMiB.b.toFixed(0)} MiB`
+  })
+  console.log(rows.join('\n'))
+  await mkdir('bench/results', { recursive: true })
+  const file = `bench/results/sync-${new Date().toISOString().replace(/[:.]/g, '-')}.json`
+  await writeFile(file, JSON.stringify({ at: new Date().toISOString(), results }, null, 2))
+  console.log(`written ${file}`)
+}
+
+main().then(() => process.exit(0), (err: unknown) => { console.error(err); process.exit(1) })
