@@ -407,7 +407,8 @@ export class Replica extends Resource {
       this.#log.info(`disk space is back (${Math.floor(free / 1024 / 1024)} MiB free): syncing again`)
       this.#diskFull = null
       this.#error = null
-      this.#remotes.resume()
+      // What failed in the folder is retried now. TODO(#7): blocks the drive store failed to write
+      // are not requested again by hypercore; that needs the store reopened (a daemon restart).
       this.#mergeWanted = true
       if (!this.readOnly) this.#local.mark(null)
       this.#setState('syncing')
