@@ -70,9 +70,9 @@ describe('faults: disk full on one node', function () {
     // The folder side resumes by itself; when the drive store itself hit ENOSPC (it swallows the
     // error), the blocks it dropped come again only after a restart (docs/guarantees.md, Limits).
     let node = full
-    const caughtUp = await converged([folderOf(full, 'big')], want, 'the full node catches up by itself', 20_000).then(() => true, () => false)
+    const caughtUp = await converged([folderOf(full, 'big')], want, 'the full node catches up by itself', 10_000).then(() => true, () => false)
     if (!caughtUp) {
-      console.log('      not caught up by itself within 20 s (the drive store hit ENOSPC): restarting it')
+      console.log('      not caught up by itself within 10 s (the drive store hit ENOSPC): restarting it')
       await full.stop('SIGTERM')
       node = await cluster.start(full.dataPath)
     } else console.log('      caught up by itself')
