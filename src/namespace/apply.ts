@@ -9,7 +9,7 @@ import type { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { isErrno } from '../errors.js'
 import type { EntryVersion, FolderIndex, IndexEntry } from './index.js'
-import { statEntry, TEMP_PREFIX } from './scanner.js'
+import { statEntry, TEMP_PREFIX, type DiskEntry } from './scanner.js'
 
 export interface Owner { uid: number, gid: number }
 
@@ -101,9 +101,12 @@ export class FolderWriter {
     }
   }
 
-  /** Records what is on disk now at `path` as corresponding to `ver`. */
-  async record (path: string, hash: string, ver: EntryVersion | null): Promise<IndexEntry | null> {
-    const d = await statEntry(this.abs(path))
+  /**
+   * Records what is on disk now at `path` (or the stat `seen` when the caller read the content at
+   * that stat: a later change must still show as a change) as corresponding to `ver`.
+   */
+  async record (path: string, hash: string, ver: EntryVersion | null, seen?: DiskEntry): Promise<IndexEntry | null> {
+    const d = seen ?? await statEntry(this.abs(path))
     if (d === null) {
       this.index.delete(path)
       return null

@@ -38,7 +38,7 @@ export async function publish (ctx: PublishContext, scan: ScanResult, reuseFrom:
   const blobs = await drive.getBlobs()
   if (blobs === null) throw new Error('writer drive has no blob store')
   const batch = drive.batch()
-  const done: Array<{ path: string, hash: string, c: number }> = []
+  const done: Array<{ path: string, hash: string, c: number, d?: DiskEntry }> = []
   const retry: string[] = []
   let bytes = 0
   const seen = ctx.seen()
@@ -53,7 +53,7 @@ export async function publish (ctx: PublishContext, scan: ScanResult, reuseFrom:
         if (known !== undefined && known.ver !== null && known.kind === 'file' && known.size === d.size && known.mode === d.mode) {
           hash = await hashFile(abs)
           if (hash === known.hash) { // touched, not changed: remember the new stat, publish nothing
-            await writer.record(path, hash, known.ver)
+            await writer.record(path, hash, known.ver, d)
             continue
           }
         }
@@ -75,7 +75,7 @@ export async function publish (ctx: PublishContext, scan: ScanResult, reuseFrom:
       const c = ctx.hlc.tick()
       const meta: EntryMeta = { v: 1, c, w: ctx.w, s: seen, k: d.kind, h: hash, m: d.mode, t: d.mtimeMs, z: d.size }
       await batch.putEntry(drivePath(path), { executable: (d.mode & 0o111) !== 0, linkname: d.kind === 'link' ? hash : null, blob, metadata: meta })
-      done.push({ path, hash, c })
+      done.push({ path, hash, c, d })
     }
     for (const path of scan.removed) {
       const c = ctx.hlc.tick()
@@ -89,9 +89,12 @@ export async function publish (ctx: PublishContext, scan: ScanResult, reuseFrom:
     throw err
   }
   const removed = new Set(scan.removed)
-  for (const { path, hash, c } of done) {
+  for (const { path, hash, c, d } of done) {
     if (removed.has(path)) index.delete(path)
-    else await writer.record(path, hash, { w: ctx.w, c })
+    // The stat the content was read at, not a fresh one: a file written again between the read and
+    // now (seen: created empty, then filled) must differ from the index, or the next scan would
+    // take the new content for the published one and it would never reach the peers.
+    else await writer.record(path, hash, { w: ctx.w, c }, d)
   }
   if (done.length > 0) ctx.log.info(`published ${done.length} entries (${bytes} bytes)`)
   return { published: done.length, bytes, retry }
