@@ -30,18 +30,22 @@ export class FolderWriter {
   async writeFile (path: string, source: Readable | null, mode: number, mtimeMs: number, hash: string, ver: EntryVersion | null): Promise<void> {
     await this.ensureParents(path)
     const tmp = this.#tmpName(path)
+    let written: DiskEntry | null
     try {
       if (source === null) await writeFile(tmp, Buffer.alloc(0), { mode })
       else await pipeline(source, createWriteStream(tmp, { mode }))
       await chmod(tmp, mode)
       await utimes(tmp, new Date(mtimeMs), new Date(mtimeMs))
       if (this.#owner !== null) await chown(tmp, this.#owner.uid, this.#owner.gid).catch(() => {})
+      // The stat of what we wrote (a rename keeps it): a local write right after the rename must
+      // show as a change to the next scan, not be recorded as the remote version.
+      written = await statEntry(tmp)
       await rename(tmp, this.abs(path))
     } catch (err) {
       await unlink(tmp).catch(() => {})
       throw err
     }
-    await this.record(path, hash, ver)
+    await this.record(path, hash, ver, written ?? undefined)
   }
 
   async writeLink (path: string, target: string, ver: EntryVersion | null): Promise<void> {
