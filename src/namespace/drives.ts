@@ -64,17 +64,6 @@ export class RemoteDrives {
     return d
   }
 
-  /**
-   * Asks again for every block not stored yet: after the store failed to write (a full disk), the
-   * requests it dropped are not retried by hypercore on its own.
-   */
-  resume (): void {
-    for (const d of this.#drives.values()) {
-      d.db.download({ start: 0, end: -1 })
-      d.blobs.download({ start: 0, end: -1 })
-    }
-  }
-
   async close (): Promise<void> {
     this.#closed = true
     const all = [...this.#drives.values()]

@@ -29,6 +29,9 @@ export interface ScanResult {
 /** Our own temp files while applying remote content; never scanned, never published. */
 export const TEMP_PREFIX = '.shoal.tmp.'
 
+/** The exact names FolderWriter gives its temp files (TEMP_PREFIX + 6 random bytes in hex). */
+const OUR_TEMP = /^\.shoal\.tmp\.[0-9a-f]{12}$/
+
 export function isTempName (path: string): boolean {
   return path.slice(path.lastIndexOf('/') + 1).startsWith(TEMP_PREFIX)
 }
@@ -79,9 +82,10 @@ async function walk (folder: string, rel: string, out: Map<string, DiskEntry>): 
   for (const name of names) {
     if (name.startsWith(TEMP_PREFIX)) {
       // Scans run in the replica's serial loop, never while a remote file is being applied, so a
-      // temp file seen here was left by a crash (SIGKILL, power loss) mid-apply: remove it, or a
-      // killed download would hold its disk space for ever.
-      await unlink(join(folder, rel, name)).catch(() => {})
+      // temp file of ours seen here was left by a crash (SIGKILL, power loss) mid-apply: remove
+      // it, or a killed download would hold its disk space for ever. Only our exact pattern: a
+      // user's own file that merely starts with the prefix is left alone (and, as before, not synced).
+      if (OUR_TEMP.test(name)) await unlink(join(folder, rel, name)).catch(() => {})
       continue
     }
     const path = rel === '' ? name : `${rel}/${name}`

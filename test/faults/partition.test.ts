@@ -6,7 +6,7 @@ import assert from 'node:assert/strict'
 import { readFile, writeFile } from 'node:fs/promises'
 import { startDaemon, type TestDaemon } from '../helpers/daemon.js'
 import { digest, folderOf, statusOf } from '../helpers/cluster.js'
-import { createHosts, netnsUnavailable } from '../helpers/netns.js'
+import { createHosts, skipWithoutNetns } from '../helpers/netns.js'
 import { tmpDir, useTeardown } from '../helpers/teardown.js'
 import { until } from '../helpers/tmp.js'
 
@@ -18,13 +18,7 @@ describe('faults: a 2 + 1 partition in network namespaces', function () {
   this.timeout(120_000 + ROUNDS * 120_000)
   const teardown = useTeardown()
 
-  before(async function () {
-    const why = await netnsUnavailable()
-    if (why !== null) {
-      console.log(`      skipped: ${why}`)
-      this.skip()
-    }
-  })
+  before(async function () { await skipWithoutNetns(this) })
 
   it(`${ROUNDS} rounds of split, concurrent writes on both sides, heal: converge with every edit kept`, async () => {
     const { hosts, destroy, setLink } = await createHosts(3)

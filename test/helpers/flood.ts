@@ -1,11 +1,13 @@
 // A bounded flood of malformed and valid NFS requests from several clients at once against a real
 // daemon process, with its RSS sampled from /proc. Shared by the short and the long test.
 import { randomBytes } from 'node:crypto'
-import { readFile } from 'node:fs/promises'
+import { readFile, writeFile } from 'node:fs/promises'
 import { connect, createServer, type Socket } from 'node:net'
 import { recordMark } from '../../src/nfs/rpc/record.js'
 import { XdrWriter } from '../../src/nfs/xdr/writer.js'
 import { RawClient, op } from './nfs-client.js'
+import { startDaemon, type TestDaemon } from './daemon.js'
+import { tmpDir } from './teardown.js'
 
 export async function freeTcpPort (): Promise<number> {
   const srv = createServer()
@@ -13,6 +15,24 @@ export async function freeTcpPort (): Promise<number> {
   const port = (srv.address() as { port: number }).port
   await new Promise<void>((resolve) => srv.close(() => resolve()))
   return port
+}
+
+/** A daemon with NFS on a free loopback port and a namespace `data` holding `hello.txt`. */
+export async function floodTarget (teardown: (fn: () => unknown) => void): Promise<{ d: TestDaemon, port: number }> {
+  const port = await freeTcpPort()
+  const d = await startDaemon({ dataPath: await tmpDir(teardown), env: { SHOAL_NFS_PORT: String(port) } })
+  teardown(async () => { await d.stop('SIGKILL') })
+  const add = await d.ctl('add', 'data')
+  if (add.code !== 0) throw new Error(add.stderr)
+  await writeFile(`${d.dataPath}/data/hello.txt`, 'hello')
+  return { d, port }
+}
+
+export function describeFlood (r: FloodResult, slow: number): string {
+  const MiB = 1 << 20
+  return `${r.malformedSent} malformed records over ${r.attackerConnections} connections + ${slow} stalled 1 MiB records; ` +
+    `valid: ${r.validOk} ok, ${r.validFailed} failed, p50 ${r.validP50Ms} ms, p99 ${r.validP99Ms} ms, max ${r.validMaxMs} ms; ` +
+    `RSS ${(r.rssBefore / MiB).toFixed(0)} → peak ${(r.rssPeak / MiB).toFixed(0)} → ${(r.rssAfter / MiB).toFixed(0)} MiB`
 }
 
 export async function rssOf (pid: number): Promise<number> {

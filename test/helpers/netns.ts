@@ -64,3 +64,12 @@ export async function createHosts (n: number): Promise<{ hosts: NetHost[], destr
     throw err
   }
 }
+
+/** For a suite's `before`: skips it, saying why, where network namespaces are not allowed. */
+export async function skipWithoutNetns (ctx: Mocha.Context): Promise<void> {
+  const why = await netnsUnavailable()
+  if (why !== null) {
+    console.log(`      skipped: ${why}`)
+    ctx.skip()
+  }
+}

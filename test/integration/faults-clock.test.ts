@@ -24,21 +24,17 @@ describe('faults: clock skew ±10 minutes', function () {
       for (const d of nodes) await until(async () => (await read(file(d, name))) === text, `${name} = ${text} on ${d.dataPath}`, 30_000)
     }
 
-    // Ahead writes, behind (20 minutes behind it) edits after seeing it, ahead edits again.
-    await writeFile(file(ahead, 'doc.txt'), 'v1 from ahead')
-    await both('doc.txt', 'v1 from ahead')
-    await writeFile(file(behind, 'doc.txt'), 'v2 from behind, 20 minutes slower')
-    await both('doc.txt', 'v2 from behind, 20 minutes slower')
-    await writeFile(file(ahead, 'doc.txt'), 'v3 from ahead again')
-    await both('doc.txt', 'v3 from ahead again')
-
-    // The other way round: behind writes first.
-    await writeFile(file(behind, 'other.txt'), 'o1 from behind')
-    await both('other.txt', 'o1 from behind')
-    await writeFile(file(ahead, 'other.txt'), 'o2 from ahead, after seeing o1')
-    await both('other.txt', 'o2 from ahead, after seeing o1')
-    await writeFile(file(behind, 'other.txt'), 'o3 from behind, after seeing o2')
-    await both('other.txt', 'o3 from behind, after seeing o2')
+    // Each edit is made after the previous one arrived: a chain of causal successors.
+    const chain = async (name: string, steps: Array<[TestDaemon, string]>): Promise<void> => {
+      for (const [d, text] of steps) {
+        await writeFile(file(d, name), text)
+        await both(name, text)
+      }
+    }
+    // Ahead writes, behind (20 minutes behind it) edits after seeing it, ahead edits again…
+    await chain('doc.txt', [[ahead, 'v1 from ahead'], [behind, 'v2 from behind, 20 minutes slower'], [ahead, 'v3 from ahead again']])
+    // …and the other way round: behind writes first.
+    await chain('other.txt', [[behind, 'o1 from behind'], [ahead, 'o2 from ahead, after seeing o1'], [behind, 'o3 from behind, after seeing o2']])
 
     for (const d of nodes) {
       assert.equal((await d.ctl('wait', '--timeout=20', 'skew')).code, 0)
