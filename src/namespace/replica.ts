@@ -228,9 +228,9 @@ export class Replica extends Resource {
           { hint: this.#paused !== null ? 'the namespace is paused after a mass delete: `ctl resume NAME`' : 'see `ctl status NAME` and `ctl peers`' })
       }
       await new Promise<void>((resolve) => {
+        const done = (): void => { clearTimeout(t); this.off('progress', done); resolve() }
         const t = setTimeout(done, Math.min(left, 250))
-        function done (): void { clearTimeout(t); resolve() }
-        this.once('progress', done)
+        this.on('progress', done)
       })
     }
   }
@@ -238,11 +238,20 @@ export class Replica extends Resource {
   #isSynced (): boolean {
     if (this.#paused !== null || !this.opened) return false
     if (this.#loop !== null || this.#mergeWanted) return false
-    return headsApplied(this.peers.peers(), this.#discovered, (key) => {
+    let unmerged = false
+    const synced = headsApplied(this.peers.peers(), this.#discovered, (key) => {
       const d = this.#remotes.get(key)
       if (d === undefined) return null
-      return this.blind ? Math.min(d.db.contiguousLength, d.db.length) : (this.#state.checkpoints[key] ?? 0)
+      if (this.blind) return Math.min(d.db.contiguousLength, d.db.length)
+      const merged = this.#state.checkpoints[key] ?? 0
+      if (merged < d.db.length) unmerged = true
+      return merged
     })
+    // A drive we hold further than we merged it: no append event reached the merge (seen after a
+    // peer's restart: its header-only drive stayed at checkpoint 0 for ever, and `ctl wait` with
+    // it). A merge round is idempotent and cheap when nothing changed, so ask for one.
+    if (!synced && unmerged) this.#requestMerge()
+    return synced
   }
 
 
@@ -376,6 +385,7 @@ export class Replica extends Resource {
       if (this.#paused === null) {
         if (this.#o.watch && !this.#watcher.active) this.#watcher.start()
         this.#local.mark(null)
+        this.#mergeWanted = true // the merge's safety net too: a missed append event costs one period
         this.#kick()
       }
       this.#scheduleRescan()
