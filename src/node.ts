@@ -158,8 +158,8 @@ export class Node extends Resource {
         id: p.id,
         address: p.address,
         connectedSince: new Date(p.since).toISOString(),
-        bytesIn: 0,
-        bytesOut: 0
+        bytesIn: null, // not counted per peer yet: shown as unknown, never as a made-up 0
+        bytesOut: null
       }))),
       resume: async (ns) => { await service.resume(ns) },
       nfsOps: () => {

@@ -11,8 +11,9 @@ export interface PeerView {
   address: string | null
   /** ISO time. */
   connectedSince: string | null
-  bytesIn: number
-  bytesOut: number
+  /** Bytes received from / sent to this peer; null where replication does not count them (yet). */
+  bytesIn: number | null
+  bytesOut: number | null
 }
 
 export interface NamespaceTraffic {

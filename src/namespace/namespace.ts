@@ -103,7 +103,6 @@ export class Namespace extends Resource {
   notifyChange (relPath: string): void {
     this.log.debug('change %s', relPath)
     this.#replica?.notifyChange(relPath)
-    this.emit('change', relPath)
   }
 
   /** Confirms a mass delete: publishing resumes. */

@@ -158,7 +158,7 @@ function renderNode () {
 function peerRow (p) {
   return h('div', { class: 'peer' },
     h('span', { class: 'pid', title: p.id }, shortId(p.id)),
-    h('span', { class: 'io', title: 'received / sent' }, `↓ ${bytes(p.bytesIn)}  ↑ ${bytes(p.bytesOut)}`),
+    p.bytesIn === null || p.bytesOut === null ? null : h('span', { class: 'io', title: 'received / sent' }, `↓ ${bytes(p.bytesIn)}  ↑ ${bytes(p.bytesOut)}`),
     h('span', { class: 'addr' }, [p.address ?? 'address unknown', p.connectedSince ? ` · connected ${ago(p.connectedSince)}` : ''].join('')))
 }
 
