@@ -238,20 +238,12 @@ export class Replica extends Resource {
   #isSynced (): boolean {
     if (this.#paused !== null || !this.opened) return false
     if (this.#loop !== null || this.#mergeWanted) return false
-    let unmerged = false
-    const synced = headsApplied(this.peers.peers(), this.#discovered, (key) => {
+    return headsApplied(this.peers.peers(), this.#discovered, (key) => {
       const d = this.#remotes.get(key)
       if (d === undefined) return null
       if (this.blind) return Math.min(d.db.contiguousLength, d.db.length)
-      const merged = this.#state.checkpoints[key] ?? 0
-      if (merged < d.db.length) unmerged = true
-      return merged
+      return this.#state.checkpoints[key] ?? 0
     })
-    // A drive we hold further than we merged it: no append event reached the merge (seen after a
-    // peer's restart: its header-only drive stayed at checkpoint 0 for ever, and `ctl wait` with
-    // it). A merge round is idempotent and cheap when nothing changed, so ask for one.
-    if (!synced && unmerged) this.#requestMerge()
-    return synced
   }
 
 
@@ -374,8 +366,12 @@ export class Replica extends Resource {
     await this.#saveState()
   }
 
+  /**
+   * Announces the writer core's length, not the drive's version: hyperbee calls an empty core
+   * version 1, and a peer would wait for ever to merge a block that is never appended.
+   */
   #announceHead (): void {
-    if (this.#own !== null) this.peers.setOwnHead(this.#own.key, this.#own.version)
+    if (this.#own !== null) this.peers.setOwnHead(this.#own.key, this.#own.core.length)
   }
 
   #scheduleRescan (): void {

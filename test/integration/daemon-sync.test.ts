@@ -64,6 +64,21 @@ describe('replication between daemons (loopback, private bootstrap)', function (
     assert.match(text, /peers +1/)
   })
 
+  it('`ctl wait` returns when a peer that joined later never wrote anything', async () => {
+    // A writer drive nobody wrote to has a core of length 0 (hyperbee calls that version 1), and
+    // never appends: the peer that follows it must not wait for a merge of it that never comes.
+    const [a, b] = await cluster(2) as [TestDaemon, TestDaemon]
+    const secret = (await a.ctl('add', 'quiet')).stdout.trim()
+    await writeFile(folder(a, 'quiet', 'only-a.txt'), 'a')
+    await until(async () => JSON.parse((await a.ctl('status', '--json', 'quiet')).stdout).state === 'idle', 'a idle', 20_000)
+    assert.equal((await b.ctl('add', `--secret=${secret}`, 'quiet')).code, 0)
+    await until(async () => (await read(folder(b, 'quiet', 'only-a.txt'))) === 'a', 'a → b', 30_000)
+    for (const d of [a, b]) {
+      const wait = await d.ctl('wait', '--timeout=15', 'quiet')
+      assert.equal(wait.code, 0, wait.stderr)
+    }
+  })
+
   it('mass delete pauses publishing until `ctl resume`; a restarted daemon catches up', async () => {
     const [a, b] = await cluster(2) as [TestDaemon, TestDaemon]
     await join([a, b], 'docs')
