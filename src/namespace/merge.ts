@@ -201,7 +201,9 @@ export class Merger {
         return 'applied'
       case 'file': {
         if (disk?.kind === 'dir' && !(await writer.remove(path, 'dir'))) return 'deferred'
+        const t0 = performance.now()
         await writer.writeFile(path, await this.#content(cand, src), cand.meta.m, cand.meta.t, cand.h, ver)
+        if (cand.meta.z >= 1 << 20) this.#o.log.debug(`applied ${path}: ${(cand.meta.z / 1048576).toFixed(1)} MiB in ${((performance.now() - t0) / 1000).toFixed(2)} s (fetch, verify, write)`)
         return 'applied'
       }
     }
