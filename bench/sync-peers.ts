@@ -2,6 +2,7 @@
 // bootstrap, and Syncthing nodes on loopback (discovery, relays, NAT and usage reporting off; its
 // watcher delay at 1 s, because the 10 s default would flatter shoal).
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { startDaemon, type TestDaemon } from '../test/helpers/daemon.js'
@@ -64,13 +65,25 @@ export async function startSyncthing (root: string, basePort: number): Promise<S
     const c = await api(0, '/rest/system/connections') as { connections: Record<string, { connected: boolean }> }
     return c.connections[ids[1] as string]?.connected === true
   }, 60_000)
-  const peer = (i: number): Peer => ({ name: String.fromCharCode(97 + i), folder: folders[i] as string, pid: () => procs[i]?.pid })
+  const peer = (i: number): Peer => ({ name: String.fromCharCode(97 + i), folder: folders[i] as string, pid: () => servingPid(procs[i]?.pid) })
   return {
     name: 'syncthing',
     a: peer(0),
     b: peer(1),
     stop: async () => { for (const p of procs) p.kill('SIGTERM'); await Promise.all(procs.map(async (p) => await new Promise((resolve) => { if (p.exitCode !== null) resolve(null); else p.once('exit', resolve) }))) }
   }
+}
+
+/**
+ * `syncthing serve` runs as a monitor process that starts the real one as its child: measure the
+ * child (the monitor's CPU and RSS are near zero, which made Syncthing's columns read 0).
+ */
+function servingPid (pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined
+  try {
+    const child = Number(readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(' ')[0])
+    return Number.isInteger(child) && child > 0 ? child : pid
+  } catch { return pid }
 }
 
 export async function until (check: () => Promise<boolean>, timeoutMs = 30_000, everyMs = 25): Promise<void> {

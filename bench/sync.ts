@@ -4,7 +4,7 @@
 // bench/results/sync-<time>.json. BENCH_W2_MIB sizes W2 (default 1024).
 import { createHash, randomBytes } from 'node:crypto'
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { loadavg, tmpdir } from 'node:os'
 import path from 'node:path'
 import { createWriteStream, readFileSync } from 'node:fs'
 import { startShoal, startSyncthing, until, type Peer, type System } from './sync-peers.js'
@@ -106,6 +106,7 @@ async function workloads (sys: System): Promise<Result[]> {
 }
 
 async function main (): Promise<void> {
+  const load0 = loadavg().map((x) => x.toFixed(2)).join(' ')
   const root = await mkdtemp(path.join(tmpdir(), 'shoal-bench-'))
   const results: Result[] = []
   try {
@@ -120,12 +121,13 @@ async function main (): Promise<void> {
   const rows = results.filter((r) => r.system === 'shoal').map((s) => {
     const t = results.find((r) => r.system === 'syncthing' && r.workload === s.workload)
     const fmt = (x?: number): string => x === undefined ? '-' : x.toFixed(3)
-    return `${s.workload.padEnd(30)} shoal ${fmt(s.p50 ?? s.seconds)}s${s.p95 !== undefined ? ` (p95 ${fmt(s.p95)})` : ''}  syncthing ${fmt(t?.p50 ?? t?.seconds)}s  ratio ${t ? ((s.p50 ?? s.seconds) / (t.p50 ?? t.seconds)).toFixed(2) : '-'}  cpu a/b ${s.cpu.a.toFixed(1)}/${s.cpu.b.toFixed(1)} s  rss ${s.peakRssMiB.a.toFixed(0)}/${s.peakRssMiB.b.toFixed(0)} MiB`
+    return `${s.workload.padEnd(30)} shoal ${fmt(s.p50 ?? s.seconds)}s${s.p95 !== undefined ? ` (p95 ${fmt(s.p95)})` : ''}  syncthing ${fmt(t?.p50 ?? t?.seconds)}s  ratio ${t ? ((s.p50 ?? s.seconds) / (t.p50 ?? t.seconds)).toFixed(2) : '-'}  cpu a/b ${s.cpu.a.toFixed(1)}/${s.cpu.b.toFixed(1)} s (syncthing ${t ? `${t.cpu.a.toFixed(1)}/${t.cpu.b.toFixed(1)}` : '-'})  rss ${s.peakRssMiB.a.toFixed(0)}/${s.peakRssMiB.b.toFixed(0)} MiB`
   })
   console.log(rows.join('\n'))
+  console.log(`load average (1/5/15 min) at start ${load0}, at end ${loadavg().map((x) => x.toFixed(2)).join(' ')}`)
   await mkdir('bench/results', { recursive: true })
   const file = `bench/results/sync-${new Date().toISOString().replace(/[:.]/g, '-')}.json`
-  await writeFile(file, JSON.stringify({ at: new Date().toISOString(), results }, null, 2))
+  await writeFile(file, JSON.stringify({ at: new Date().toISOString(), load: { start: load0, end: loadavg() }, results }, null, 2))
   console.log(`written ${file}`)
 }
 

@@ -83,6 +83,7 @@ declare module 'hypercore' {
     close (): Promise<void>
     update (opts?: { wait?: boolean }): Promise<boolean>
     download (range?: { start?: number, end?: number, linear?: boolean }): Download
+    get (index: number, opts?: { wait?: boolean, timeout?: number }): Promise<Buffer | null>
     on (event: 'append' | 'close', fn: () => void): this
     off (event: 'append' | 'close', fn: () => void): this
   }
@@ -115,6 +116,7 @@ declare module 'hyperblobs' {
   export interface BlobWriteStream extends Writable { readonly id: BlobId }
   export interface BlobBatch { put (buf: Buffer): Promise<BlobId>, flush (): Promise<void> }
   export default class Hyperblobs {
+    constructor (core: Hypercore, opts?: { blockSize?: number })
     readonly core: Hypercore
     put (buf: Buffer): Promise<BlobId>
     get (id: BlobId, opts?: { wait?: boolean, timeout?: number }): Promise<Buffer | null>
@@ -191,6 +193,13 @@ declare module 'hyperswarm' {
   import type HyperDHT from 'hyperdht'
   import type { EventEmitter } from 'node:events'
   export interface PeerDiscovery { flushed (): Promise<void>, refresh (opts?: { client?: boolean, server?: boolean }): Promise<void>, destroy (): Promise<void> }
+  /** udx-native's socket: a connection's UDP socket (shared by the DHT and its streams). */
+  export interface UdxSocket {
+    getRecvBufferSize (): number
+    setRecvBufferSize (size: number): number
+    getSendBufferSize (): number
+    setSendBufferSize (size: number): number
+  }
   export interface SwarmConnection extends EventEmitter {
     readonly isInitiator: boolean
     readonly handshakeHash: Buffer | null
@@ -198,7 +207,7 @@ declare module 'hyperswarm' {
     readonly publicKey: Buffer
     readonly opened: Promise<boolean>
     readonly destroyed: boolean
-    readonly rawStream?: { remoteHost?: string, remotePort?: number } | null
+    readonly rawStream?: { remoteHost?: string, remotePort?: number, socket?: UdxSocket | null } | null
     destroy (err?: Error): void
   }
   export interface PeerInfo { publicKey: Buffer, topics: Buffer[] }

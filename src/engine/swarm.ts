@@ -146,6 +146,7 @@ export class Swarm extends Resource {
       since: Date.now()
     }
     this.#conns.set(c, peer)
+    widenSocketBuffers(conn, this.#log)
     conn.on('close', () => {
       this.#conns.delete(c)
       this.#log.debug(`peer ${peer.id.slice(0, 8)} disconnected`)
@@ -180,6 +181,27 @@ export class Swarm extends Resource {
       this.#wasOnline = online
       this.emit('online', online)
     }
+  }
+}
+
+/**
+ * Replication rides on udx (reliable streams over UDP) and its acks come from our event loop, not
+ * the kernel: when the loop is busy (a large blob being written, GC, a loaded host) the socket's
+ * buffer fills (udx's default: 2 MiB receive and 416 KiB send, as the kernel reports them), and
+ * every drop shrinks the sender's window. One 512 MiB transfer on a loaded 2-core host: 308
+ * kernel drops (RcvbufErrors) with the defaults, none with these. The kernel caps them at
+ * net.core.rmem_max/wmem_max.
+ */
+const SOCKET_BUFFER = 4 << 20
+
+function widenSocketBuffers (conn: SwarmConnection, log: Logger): void {
+  const socket = conn.rawStream?.socket
+  if (socket === null || socket === undefined) return
+  try {
+    if (socket.getRecvBufferSize() < SOCKET_BUFFER) socket.setRecvBufferSize(SOCKET_BUFFER)
+    if (socket.getSendBufferSize() < SOCKET_BUFFER) socket.setSendBufferSize(SOCKET_BUFFER)
+  } catch (err) {
+    log.debug(`cannot widen the UDP socket buffers: ${(err as Error).message}`)
   }
 }
 

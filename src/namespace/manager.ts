@@ -77,6 +77,12 @@ export class NamespaceManager extends Resource {
           hint: `remove it first with \`ctl del ${name}\` (add --keep-data to keep the files), or pick another name`
         })
       }
+      const twin = this.#sameNamespace(keys)
+      if (twin !== undefined) {
+        throw new ShoalError('NS_EXISTS', `this secret's namespace is already on this node as '${twin.name}'`, {
+          hint: `use \`ctl path ${twin.name}\`; to rename it, \`ctl del --keep-data ${twin.name}\`, move the folder, then add it under the new name`
+        })
+      }
       const record = this.registry.add(name, keys.secret)
       const ns = this.#create(record.index, name, keys)
       try {
@@ -124,7 +130,14 @@ export class NamespaceManager extends Resource {
         continue
       }
       const ns = this.#create(record.index, record.name, keys)
+      const twin = this.#sameNamespace(keys)
       this.#namespaces.set(record.name, ns)
+      if (twin !== undefined) {
+        // Written before such a second name was refused: it would never find a peer (see add()).
+        ns.setError(new ShoalError('NS_EXISTS', `the same namespace as '${twin.name}': not replicated`, { hint: `remove it: \`ctl del --keep-data ${record.name}\`` }))
+        this.#log.error(`namespace ${record.name} is the same namespace as ${twin.name} (same secret): not started`)
+        continue
+      }
       try {
         await ns.open()
       } catch (err) {
@@ -136,8 +149,13 @@ export class NamespaceManager extends Resource {
     this.#starting = true
     try {
       for (const spec of this.#config.namespaces) {
-        const result = await this.add(spec.name, spec.secret)
-        if (result.created) this.#log.info(`namespace ${spec.name} added from SHOAL_NAMESPACES`)
+        try {
+          const result = await this.add(spec.name, spec.secret)
+          if (result.created) this.#log.info(`namespace ${spec.name} added from SHOAL_NAMESPACES`)
+        } catch (err) {
+          if (!(err instanceof ShoalError) || err.code !== 'NS_EXISTS') throw err
+          this.#log.error(`SHOAL_NAMESPACES: ${spec.name}: ${err.message}; skipped`)
+        }
       }
     } finally {
       this.#starting = starting
@@ -152,6 +170,18 @@ export class NamespaceManager extends Resource {
   }
 
   #starting = false
+
+  /**
+   * A namespace already here under another name with the same secret, or one derived from it (the
+   * same topic). One node holds a namespace once: two replicas of it share the swarm topic and the
+   * admission channel's id (both derive from the secret), and a connection opens that channel once,
+   * so the second replica is never admitted by a peer (and would keep a second writer drive of
+   * this node besides). Refusing it is clearer than a folder that silently never syncs.
+   */
+  #sameNamespace (keys: NamespaceKeys): Namespace | undefined {
+    for (const ns of this.#namespaces.values()) if (ns.keys.topic.equals(keys.topic)) return ns
+    return undefined
+  }
 
   #assertOpen (): void {
     if (this.closing) throw new ShoalError('CLOSED', 'the node is shutting down')

@@ -9,6 +9,7 @@
 import { Readable } from 'node:stream'
 import type Hyperdrive from 'hyperdrive'
 import type { Logger } from '../log.js'
+import { fetchBlob } from './blob-fetch.js'
 import { conflictPath, resolve } from './conflict.js'
 import { drivePath, folderPath, toCandidate, type Candidate } from './entry.js'
 import type { Hlc } from './hlc.js'
@@ -65,9 +66,6 @@ const FETCH_WAIT_MS = 5000
 
 /** How many paths are resolved or applied at once (file system and storage latency, not CPU). */
 const PARALLEL = 16
-
-/** Blobs up to this size are read in one get rather than streamed. */
-const SMALL_BLOB = 1 << 20
 
 interface Winner { path: string, cand: Candidate, src: MergeSource, conflicts: Array<{ cand: Candidate, src: MergeSource }> }
 
@@ -203,7 +201,9 @@ export class Merger {
         return 'applied'
       case 'file': {
         if (disk?.kind === 'dir' && !(await writer.remove(path, 'dir'))) return 'deferred'
+        const t0 = performance.now()
         await writer.writeFile(path, await this.#content(cand, src), cand.meta.m, cand.meta.t, cand.h, ver)
+        if (cand.meta.z >= 1 << 20) this.#o.log.debug(`applied ${path}: ${(cand.meta.z / 1048576).toFixed(1)} MiB in ${((performance.now() - t0) / 1000).toFixed(2)} s (fetch, verify, write)`)
         return 'applied'
       }
     }
@@ -226,13 +226,7 @@ export class Merger {
     if (cand.blob === null || cand.meta.z === 0) return null
     const blobs = await src.drive.getBlobs()
     if (blobs === null) throw new Error(`no blob store for drive ${src.key.slice(0, 8)}`)
-    const opts = { wait: true, timeout: this.#o.blockTimeoutMs ?? 30_000 }
-    if (cand.blob.byteLength <= SMALL_BLOB) {
-      const buf = await blobs.get(cand.blob, opts)
-      if (buf === null) throw new Error(`blob of ${cand.w.slice(0, 8)} not available`)
-      return Readable.from([buf])
-    }
-    return blobs.createReadStream(cand.blob, opts)
+    return Readable.from(fetchBlob(blobs.core, cand.blob, { hash: cand.h, timeout: this.#o.blockTimeoutMs ?? 30_000 }), { objectMode: false })
   }
 }
 

@@ -93,8 +93,10 @@ export async function publish (ctx: PublishContext, scan: ScanResult, reuseFrom:
           else {
             // A streamed upload appends to the blob core itself: the batch's offsets must come first.
             smallBytes = await flushSmall()
+            const t0 = performance.now()
             const up = await upload(blobs.createWriteStream(), abs, d)
             if (up === null) { later.push(path); continue }
+            ctx.log.debug(`uploaded ${path}: ${mib(up.size)} MiB in ${seconds(t0)} s (read, hash, encrypt, store)`)
             hash = up.hash
             blob = up.blob
             bytes += up.size
@@ -168,6 +170,9 @@ async function upload (ws: import('hyperblobs').BlobWriteStream, abs: string, be
   }
   return { blob: ws.id, hash: h.digest('hex'), size }
 }
+
+const mib = (n: number): string => (n / 1048576).toFixed(1)
+const seconds = (t0: number): string => ((performance.now() - t0) / 1000).toFixed(2)
 
 /** Placeholder for tombstones in `done`; never recorded (removed paths leave the index). */
 const TOMBSTONE_STAT: DiskEntry = { kind: 'file', size: 0, mtimeMs: 0, mode: 0, ino: 0 }

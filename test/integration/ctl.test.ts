@@ -8,7 +8,9 @@ import { deriveFromReadWrite, readOnlySecret, blindSecret } from '../../src/secr
 
 const A_SECRET = deriveFromReadWrite(Buffer.alloc(32, 7)).secret
 const B_SECRET = readOnlySecret(deriveFromReadWrite(Buffer.alloc(32, 7))) as string
-const C_SECRET = blindSecret(deriveFromReadWrite(Buffer.alloc(32, 7)))
+/** Another namespace's: one node holds a namespace once, whichever of its secrets it was given. */
+const OTHER_B_SECRET = readOnlySecret(deriveFromReadWrite(Buffer.alloc(32, 8))) as string
+const OTHER_C_SECRET = blindSecret(deriveFromReadWrite(Buffer.alloc(32, 8)))
 const isRoot = process.getuid?.() === 0
 
 describe('ctl against a running daemon', function () {
@@ -52,6 +54,19 @@ describe('ctl against a running daemon', function () {
     assert.equal(other.code, 1)
     assert.match(other.stderr, /^NS_EXISTS: namespace 'app' exists with another secret\nhint: /)
     assert.equal((await d.ctl('secret', 'app')).stdout, A_SECRET + '\n')
+  })
+
+  it('refuses the same namespace under a second name, whichever of its secrets is given', async () => {
+    const d = await daemon()
+    assert.equal((await d.ctl('add', `--secret=${A_SECRET}`, 'app')).code, 0)
+    const readOnly = (await d.ctl('secret', '--read-only', 'app')).stdout.trim()
+    for (const secret of [A_SECRET, readOnly]) {
+      const twin = await d.ctl('add', `--secret=${secret}`, 'app2')
+      assert.equal(twin.code, 1)
+      assert.match(twin.stderr, /^NS_EXISTS: this secret's namespace is already on this node as 'app'\nhint: /)
+    }
+    assert.equal((await d.ctl('has', 'app2')).code, 1)
+    assert.equal((await d.ctl('list')).stdout.trim(), 'app')
   })
 
   it('refuses bad names and bad secrets with exit 1 and writes nothing', async () => {
@@ -115,7 +130,7 @@ describe('ctl against a running daemon', function () {
   it('joins read-only and blind namespaces and hands out only what it holds', async () => {
     const d = await daemon()
     assert.equal((await d.ctl('add', `--secret=${B_SECRET}`, 'ro')).code, 0)
-    assert.equal((await d.ctl('add', `--secret=${C_SECRET}`, 'blind')).code, 0)
+    assert.equal((await d.ctl('add', `--secret=${OTHER_C_SECRET}`, 'blind')).code, 0)
     const rw = await d.ctl('secret', 'ro')
     assert.equal(rw.code, 1)
     assert.match(rw.stderr, /^NOT_WRITABLE: .*read-only secret/)
@@ -172,7 +187,7 @@ describe('ctl against a running daemon', function () {
 
   it('adds SHOAL_NAMESPACES at start, idempotently, and refuses bad entries', async () => {
     const dataPath = await tmpDir(teardown)
-    const env = { SHOAL_NAMESPACES: `app:${A_SECRET},mirror:${B_SECRET}` }
+    const env = { SHOAL_NAMESPACES: `app:${A_SECRET},mirror:${OTHER_B_SECRET}` }
     const d1 = await daemon(env, dataPath)
     assert.equal((await d1.ctl('list')).stdout, 'app mirror\n')
     assert.equal((await d1.ctl('secret', 'app')).stdout.trim(), A_SECRET)

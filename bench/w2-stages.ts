@@ -1,0 +1,79 @@
+// W2 alone, with the daemons' stage logs: where the time goes for one large file. Not a test.
+// BENCH_W2_MIB sizes the file (default 1024); DAEMON_NODE_FLAGS adds node flags to both daemons
+// (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`). Prints the write end, when B's copy is complete,
+// each daemon's CPU seconds by thread, and the daemons' upload/apply timings from the write on.
+// Run it under the bench lock: `flock /tmp/shoal-bench.lock node dist/bench/w2-stages.js`.
+import { createHash, randomBytes } from 'node:crypto'
+import { createReadStream, createWriteStream, readdirSync, readFileSync } from 'node:fs'
+import { mkdtemp, rm, stat } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { startDaemon } from '../test/helpers/daemon.js'
+import { freeUdpPort } from '../test/helpers/ports.js'
+import { until } from './sync-peers.js'
+
+async function sha (file: string): Promise<string> {
+  const h = createHash('sha256')
+  for await (const c of createReadStream(file, { highWaterMark: 1 << 20 })) h.update(c as Buffer)
+  return h.digest('hex')
+}
+
+function cpu (pid: number | undefined): number {
+  const parts = readFileSync(`/proc/${pid ?? 0}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? []
+  return (Number(parts[11]) + Number(parts[12])) / 100
+}
+
+function threads (pid: number | undefined): string {
+  const by = new Map<string, number>()
+  for (const t of readdirSync(`/proc/${pid ?? 0}/task`)) {
+    const st = readFileSync(`/proc/${pid ?? 0}/task/${t}/stat`, 'utf8')
+    const name = /\((.*)\)/.exec(st)?.[1] ?? '?'
+    const parts = st.split(') ')[1]?.split(' ') ?? []
+    by.set(name, (by.get(name) ?? 0) + (Number(parts[11]) + Number(parts[12])) / 100)
+  }
+  return [...by].sort((x, y) => y[1] - x[1]).map(([n, c]) => `${n}=${c.toFixed(1)}`).join(' ')
+}
+
+async function main (): Promise<void> {
+  const root = await mkdtemp(path.join(tmpdir(), 'shoal-w2-'))
+  const port = await freeUdpPort()
+  const env = { SHOAL_BOOTSTRAP: `127.0.0.1:${port}`, DEBUG: process.env.DEBUG ?? 'shoal:ns:*' }
+  const flags = process.env.DAEMON_NODE_FLAGS
+  const prefix = flags === undefined ? undefined : ['/bin/sh', '-c', `n=$1; shift; exec "$n" ${flags} "$@"`, 'sh']
+  const a = await startDaemon({ dataPath: path.join(root, 'a'), env: { ...env, SHOAL_DHT_PORT: String(port) }, prefix })
+  const b = await startDaemon({ dataPath: path.join(root, 'b'), env, prefix })
+  try {
+    const secret = (await a.ctl('add', 'bench')).stdout.trim()
+    await b.ctl('add', `--secret=${secret}`, 'bench')
+    await until(async () => JSON.parse((await b.ctl('status', '--json', 'bench')).stdout).peers === 1)
+    const mib = Number(process.env.BENCH_W2_MIB ?? 1024)
+    const src = path.join(a.dataPath, 'bench', 'w2.bin')
+    const dst = path.join(b.dataPath, 'bench', 'w2.bin')
+    const c0 = [cpu(a.proc.pid), cpu(b.proc.pid)]
+    const tw = Date.now()
+    const ws = createWriteStream(src)
+    const chunk = randomBytes(1 << 20)
+    for (let i = 0; i < mib; i++) { chunk[0] = i & 255; if (!ws.write(chunk)) await new Promise<void>((resolve) => { ws.once('drain', () => { resolve() }) }) }
+    await new Promise<void>((resolve) => { ws.end(() => { resolve() }) })
+    const t0 = Date.now()
+    console.log(`${new Date(t0).toISOString()} write end (${t0 - tw} ms to write)`)
+    await until(async () => (await stat(dst)).size === mib << 20, 600_000, 20)
+    const t1 = Date.now()
+    console.log(`cpu s: A ${(cpu(a.proc.pid) - (c0[0] ?? 0)).toFixed(1)} B ${(cpu(b.proc.pid) - (c0[1] ?? 0)).toFixed(1)}`)
+    console.log(`threads A: ${threads(a.proc.pid)}\nthreads B: ${threads(b.proc.pid)}`)
+    const same = (await sha(src)) === (await sha(dst))
+    console.log(`${new Date(t1).toISOString()} B has it: ${((t1 - t0) / 1000).toFixed(2)} s, identical ${String(same)}`)
+    const since = new Date(tw).toISOString()
+    for (const [n, d] of [['A', a], ['B', b]] as const) {
+      for (const line of d.log.split('\n')) {
+        const ts = line.slice(0, 24)
+        if (ts >= since && /uploaded|applied|published|merged/.test(line)) console.log(`${n} ${line}`)
+      }
+    }
+  } finally {
+    await a.stop(); await b.stop()
+    await rm(root, { recursive: true, force: true })
+  }
+}
+
+main().then(() => process.exit(0), (err: unknown) => { console.error(err); process.exit(1) })

@@ -1,0 +1,69 @@
+import assert from 'node:assert/strict'
+import { createHash, randomBytes } from 'node:crypto'
+import { readdir, stat } from 'node:fs/promises'
+import { join } from 'node:path'
+import { Readable } from 'node:stream'
+import Corestore from 'corestore'
+import Hyperblobs from 'hyperblobs'
+import { ContentMismatchError, fetchBlob } from '../../../src/namespace/blob-fetch.js'
+import { FolderWriter } from '../../../src/namespace/apply.js'
+import { FolderIndex } from '../../../src/namespace/index.js'
+import { onTeardown, tmpDir } from '../../helpers/tmp.js'
+
+const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex')
+
+/** A writer core holding one blob of `data` in `blockSize` blocks, and a replica of it linked by a pipe. */
+async function replicated (data: Buffer, blockSize: number): Promise<{ id: import('hyperblobs').BlobId, remote: import('hypercore').default }> {
+  const encryptionKey = randomBytes(32)
+  const sa = new Corestore(await tmpDir())
+  const sb = new Corestore(await tmpDir())
+  onTeardown(async () => { await sa.close(); await sb.close() })
+  const core = sa.get({ name: 'blobs', encryptionKey })
+  await core.ready()
+  const blobs = new Hyperblobs(core)
+  const ws = blobs.createWriteStream()
+  for (let i = 0; i < data.length; i += blockSize) ws.write(data.subarray(i, i + blockSize))
+  await new Promise<void>((resolve, reject) => { ws.once('error', reject); ws.once('close', resolve); ws.end() })
+  const remote = sb.get({ key: core.key ?? undefined, encryptionKey })
+  await remote.ready()
+  const s1 = sa.replicate(true)
+  const s2 = sb.replicate(false)
+  s1.pipe(s2).pipe(s1)
+  s1.on('error', () => {})
+  s2.on('error', () => {})
+  onTeardown(() => { s1.destroy(); s2.destroy() })
+  return { id: ws.id, remote }
+}
+
+describe('blob fetch', function () {
+  this.timeout(30_000)
+
+  it('fetches a many-block blob from a peer, in order, and checks its hash', async () => {
+    const data = randomBytes(5 * 65536 + 123) // a short last block
+    const { id, remote } = await replicated(data, 65536)
+    const parts: Buffer[] = []
+    for await (const b of fetchBlob(remote, id, { hash: sha(data), timeout: 10_000 })) parts.push(b)
+    assert.ok(Buffer.concat(parts).equals(data))
+    assert.equal(remote.contiguousLength, id.blockOffset + id.blockLength)
+  })
+
+  it('a wrong hash fails the stream, and the writer leaves neither the file nor its temp file', async () => {
+    const data = randomBytes(3 * 65536)
+    const { id, remote } = await replicated(data, 65536)
+    const dir = await tmpDir()
+    const writer = new FolderWriter(dir, new FolderIndex(join(await tmpDir(), 'index.json')), null)
+    const wrong = sha(Buffer.from('something else'))
+    await assert.rejects(
+      writer.writeFile('f.bin', Readable.from(fetchBlob(remote, id, { hash: wrong, timeout: 10_000 })), 0o644, Date.now(), wrong, { w: 'peer', c: 1 }),
+      (err: unknown) => err instanceof ContentMismatchError)
+    assert.deepEqual(await readdir(dir), [])
+    assert.equal(await stat(join(dir, 'f.bin')).catch(() => null), null)
+  })
+
+  it('gives up on a block no peer has after the timeout', async () => {
+    const data = randomBytes(2 * 65536)
+    const { id, remote } = await replicated(data, 65536)
+    const beyond = { ...id, blockOffset: id.blockOffset + id.blockLength, byteOffset: id.byteLength }
+    await assert.rejects(async () => { for await (const _ of fetchBlob(remote, beyond, { hash: '', timeout: 300 })) { /* nothing arrives */ } })
+  })
+})
