@@ -74,6 +74,15 @@ export function createControlApp (svc: ControlService, log: Logger): Express {
     res.json(await svc.events(since, wait, ac.signal))
   })
 
+  // Process memory for benchmarks and diagnosis: heap, external and RSS apart. `?gc=1` forces a full
+  // collection first when the daemon runs with --expose-gc (otherwise `gc` says it did not).
+  app.get('/v1/debug/memory', (req, res) => {
+    const gc = (globalThis as { gc?: () => void }).gc
+    const forced = flag(req.query.gc) && gc !== undefined
+    if (forced) gc()
+    res.json({ gc: forced, ...process.memoryUsage() })
+  })
+
   app.use((_req, res) => { res.status(404).json({ error: { code: 'BAD_REQUEST', message: 'no such endpoint' } }) })
   app.use(errorHandler(log))
   return app
