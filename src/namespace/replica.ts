@@ -11,7 +11,6 @@ import { Resource } from '../resource.js'
 import type { NamespaceKeys } from '../secrets.js'
 import { headsApplied, NamespacePeers, signDrive, type DriveRecord, type PeerInfo } from '../engine/peers.js'
 import { FolderWriter } from './apply.js'
-import { isConflictCopy } from './conflict.js'
 import { RemoteDrives, type RemoteDrive } from './drives.js'
 import { writerId } from './entry.js'
 import { Hlc } from './hlc.js'
@@ -187,12 +186,8 @@ export class Replica extends Resource {
     if (this.blind) {
       for (const d of this.#remotes.values()) { files += d.blobs.length > 0 ? 1 : 0; bytes += d.blobs.byteLength + d.db.byteLength }
     } else {
-      for (const [path, e] of this.#index.entries()) {
-        if (e.kind === 'dir') continue
-        files++
-        bytes += e.size
-        if (isConflictCopy(path)) conflicts++
-      }
+      // Kept by the index as it changes: status stays O(1) at any number of files.
+      ({ files, bytes, conflicts } = this.#index.totals)
     }
     return {
       state: this.#paused !== null ? 'paused' : this.#status,
@@ -319,7 +314,7 @@ export class Replica extends Resource {
     if (own === null || this.#w === null) return
     const ownKey = own.key.toString('hex')
     const merged = this.#state.checkpoints[ownKey] === own.version
-    const r = await this.#local.publish(own, this.#w, { ...this.#state.seen })
+    const r = await this.#local.publish(own, this.#w, { ...this.#state.seen }, () => { this.#announceHead() })
     if (r.paused !== null) { this.#pause(r.paused); return }
     if (r.published === 0) return
     // What we just published is on disk already: no need for the merge to read it back.
