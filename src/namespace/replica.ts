@@ -27,6 +27,8 @@ export type { ReplicaInit, ReplicaOptions, ReplicaState, ReplicaStatus, ReplicaS
 
 const DEFAULTS = { massDeleteShare: 0.5, massDeleteMin: 100, rescanIntervalMs: 60_000, watch: true, owner: null, blockTimeoutMs: 30_000, deleteSettleMs: 300, clockSkewMs: 0 }
 const DEFER_BACKOFF_MS = 1000
+/** How long a core with no session and no peer takes to be closed by the store (4 GC cycles of 2 s). */
+const CORE_RELEASE_MS = 10_000
 
 export class Replica extends Resource {
   readonly keys: NamespaceKeys
@@ -396,14 +398,27 @@ export class Replica extends Resource {
       this.emit('progress')
       return
     }
-    this.#log.info(`disk space is back (${Math.floor(free / 1024 / 1024)} MiB free): syncing again`)
     this.#error = null
-    // TODO(#7): blocks the drive store failed to write while the disk was full are not requested
-    // again by hypercore (measured: re-requesting them does not help); a daemon restart does.
+    this.#log.info(`disk space is back (${Math.floor(free / 1024 / 1024)} MiB free): syncing again`)
+    void this.#renewDrives()
     this.#mergeWanted = true
     if (!this.readOnly) this.#local.mark(null)
     this.#setState('syncing')
     this.#kick()
+  }
+
+  /**
+   * After a full disk, the remote drives are closed and opened again from the store, on new
+   * connections: hypercore does not ask again for what it failed to write (drives.ts, suspend).
+   */
+  async #renewDrives (): Promise<void> {
+    const records = await this.#remotes.suspend()
+    const renewed = this.peers.reconnect()
+    this.#log.info(`reopening ${records.length} drives from the store, ${renewed} peer connections renewed`)
+    await new Promise((resolve) => { setTimeout(resolve, CORE_RELEASE_MS).unref() })
+    if (this.closing) return
+    await this.#remotes.resume(records)
+    this.#requestMerge()
   }
 
   #setState (s: ReplicaState): void {
