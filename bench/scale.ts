@@ -24,7 +24,7 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
 /** Idle time after the sync before the final checkpoint (index saves, RocksDB flushes). */
 const SETTLE_MS = 5000
 
-export interface MemoryPoint { rss: number, heapUsed: number, external: number, arrayBuffers: number }
+export interface MemoryPoint { rss: number, heapTotal: number, heapUsed: number, external: number, arrayBuffers: number, anonRss: number, spaces: Record<string, number> }
 
 export interface DaemonMemory {
   before: MemoryPoint
@@ -60,11 +60,33 @@ async function peakRss (pid: number): Promise<number> {
 async function memory (d: TestDaemon, gc: boolean): Promise<MemoryPoint> {
   const m = await d.client.memory(gc)
   if (gc && !m.gc) throw new Error('the daemon did not run a GC: is it started with --expose-gc?')
-  return { rss: m.rss, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers }
+  return { rss: m.rss, heapTotal: m.heapTotal, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers, anonRss: await anonResident(d.proc.pid as number), spaces: m.spaces }
+}
+
+/**
+ * Resident bytes in anonymous mappings (and the brk heap): V8's heap plus everything native code
+ * allocates (malloc arenas: the drive store's RocksDB, sodium, udx). Minus heapTotal and external,
+ * roughly what native code holds. Diagnosis only.
+ */
+async function anonResident (pid: number): Promise<number> {
+  const { readFile } = await import('node:fs/promises')
+  const text = await readFile(`/proc/${pid}/smaps`, 'utf8').catch(() => '')
+  let total = 0
+  let anon = false
+  for (const line of text.split('\n')) {
+    const head = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ (\d+)\s*(.*)$/.exec(line)
+    if (head !== null) {
+      anon = head[1] === '0' && ((head[2] ?? '') === '' || head[2] === '[heap]')
+      continue
+    }
+    const rss = /^Rss:\s+(\d+) kB/.exec(line)
+    if (rss !== null && anon) total += Number(rss[1]) * 1024
+  }
+  return total
 }
 
 function growth (before: MemoryPoint, done: MemoryPoint, after: MemoryPoint, peak: number, files: number): DaemonMemory {
-  const per = (k: keyof MemoryPoint): number => Math.round((after[k] - before[k]) / files)
+  const per = (k: Exclude<keyof MemoryPoint, 'spaces'>): number => Math.round((after[k] - before[k]) / files)
   return { before, done, after, peakRss: peak, bytesPerFile: per('rss'), heapBytesPerFile: per('heapUsed'), externalBytesPerFile: per('external') }
 }
 
@@ -172,7 +194,7 @@ export async function runScale (files: number, log: (s: string) => void = () => 
     const bPeak = await peakRss(b.proc.pid as number)
     const mb = (n: number): string => `${(n / 1048576).toFixed(0)} MB`
     for (const [name, x, y] of [['writer', aBefore, aAfter], ['receiver', bBefore, bAfter]] as const) {
-      log(`${name}: rss ${mb(x.rss)} → ${mb(y.rss)}, heap ${mb(x.heapUsed)} → ${mb(y.heapUsed)}, external ${mb(x.external)} → ${mb(y.external)} (after a forced GC)`)
+      log(`${name}: rss ${mb(x.rss)} → ${mb(y.rss)}, heap used ${mb(x.heapUsed)} → ${mb(y.heapUsed)} (total ${mb(x.heapTotal)} → ${mb(y.heapTotal)}), external ${mb(x.external)} → ${mb(y.external)}, anonymous ${mb(x.anonRss)} → ${mb(y.anonRss)} (after a forced GC)`)
     }
     if (process.env.SCALE_SNAPSHOT_MS !== undefined) {
       // With SCALE_NODE_OPTIONS='--heapsnapshot-signal=SIGUSR2 --diagnostic-dir=DIR': heap snapshots
