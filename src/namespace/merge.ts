@@ -108,24 +108,32 @@ export class Merger {
         slice.clear()
         await this.#applySlice(winners, dirTombs, outcome, pending, report)
       }
+      // Fetch each drive's index blocks in bulk (the diff would fetch them one round trip at a time)
+      // before reading any: a diff or an entry read waits for missing blocks. A drive not held up
+      // to its version yet is merged up to the prefix held (a hyperbee version is a core length,
+      // and a prefix is what the writer had written then), and merged again in a later round: a
+      // new node applies while the rest of a large drive arrives instead of after all of it.
+      for (const s of snaps) {
+        const from = state.checkpoints[s.src.key] ?? 0
+        if (s.version <= from) continue
+        const core = s.src.drive.core
+        const length = Math.min(s.version, core.length)
+        if (core.contiguousLength >= length) continue
+        const dl = core.download({ start: 0, end: length })
+        await Promise.race([dl.done().catch(() => {}), sleep(FETCH_WAIT_MS)])
+        if (core.contiguousLength >= length) continue
+        dl.destroy()
+        outcome.incomplete = true
+        const held = core.contiguousLength
+        unread -= s.version - Math.max(from, held)
+        if (held <= from) { skipped.add(s.src.key); continue } // nothing new held: later
+        await s.snap.close()
+        s.version = held
+        s.snap = s.src.drive.checkout(held)
+      }
       for (const { src, version, snap } of snaps) {
         const from = state.checkpoints[src.key] ?? 0
-        if (version <= from) continue
-        // Fetch the drive's index blocks in bulk (the diff would fetch them one round trip at a
-        // time), and only diff a drive we hold up to the version: a diff waits for blocks forever.
-        const core = src.drive.core
-        const length = Math.min(version, core.length)
-        if (core.contiguousLength < length) {
-          const dl = core.download({ start: 0, end: length })
-          await Promise.race([dl.done().catch(() => {}), sleep(FETCH_WAIT_MS)])
-          if (core.contiguousLength < length) {
-            dl.destroy()
-            outcome.incomplete = true
-            skipped.add(src.key)
-            unread -= version - from
-            continue
-          }
-        }
+        if (version <= from || skipped.has(src.key)) continue
         for await (const { left, right } of snap.diff(from)) {
           unread = Math.max(0, unread - 1)
           const node = left ?? right
