@@ -120,9 +120,11 @@ export async function runScale (files: number, log: (s: string) => void = () => 
     const bootstrap = `127.0.0.1:${port}`
     // SCALE_NODE_OPTIONS adds to the daemons' node options (e.g. --heapsnapshot-signal=SIGUSR2).
     const nodeOptions = `--expose-gc ${process.env.SCALE_NODE_OPTIONS ?? ''}`.trim()
-    const a = await startDaemon({ dataPath: join(base, 'a'), env: { SHOAL_BOOTSTRAP: bootstrap, SHOAL_DHT_PORT: String(port), NODE_OPTIONS: nodeOptions } })
+    // SCALE_MALLOC_ARENA_MAX is passed to the daemons as MALLOC_ARENA_MAX (glibc), for diagnosis.
+    const malloc: Record<string, string> = process.env.SCALE_MALLOC_ARENA_MAX !== undefined ? { MALLOC_ARENA_MAX: process.env.SCALE_MALLOC_ARENA_MAX } : {}
+    const a = await startDaemon({ dataPath: join(base, 'a'), env: { SHOAL_BOOTSTRAP: bootstrap, SHOAL_DHT_PORT: String(port), NODE_OPTIONS: nodeOptions, ...malloc } })
     daemons.push(a)
-    const b = await startDaemon({ dataPath: join(base, 'b'), env: { SHOAL_BOOTSTRAP: bootstrap, NODE_OPTIONS: nodeOptions } })
+    const b = await startDaemon({ dataPath: join(base, 'b'), env: { SHOAL_BOOTSTRAP: bootstrap, NODE_OPTIONS: nodeOptions, ...malloc } })
     daemons.push(b)
 
     // The folder exists before the namespace is added: the writer's initial scan publishes it all.
