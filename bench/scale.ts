@@ -3,7 +3,12 @@
  * daemon to another over a private loopback DHT. Measures:
  *   - the initial publish on the writer and the initial sync on the receiver (seconds, files/s),
  *   - `ctl status` latency during both (control API calls every 100 ms, plus the `ctl` CLI every 2 s),
- *   - RSS growth of each daemon per file (goal: under 256 bytes per file),
+ *   - memory growth of each daemon per file (goal: under 256 bytes of RSS per file). Each daemon runs
+ *     with --expose-gc; a checkpoint forces a full GC in the daemon, then reads its
+ *     process.memoryUsage() (RSS, V8 heap used, external). Growth = (after − before) / files, where
+ *     "before" is taken just before the namespace is added to that daemon and "after" once the
+ *     receiver has every file, `ctl wait` returned and both daemons were idle for SETTLE_MS. The
+ *     peak RSS (VmHWM) during the run is reported beside it, not counted as growth.
  *   - the index file's size and how long one rewrite of it takes.
  * Saves bench/results/scale-<time>.json. The long test suite runs it with 10,000 files.
  */
@@ -16,6 +21,22 @@ import { freeUdpPort } from '../test/helpers/ports.js'
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
 
+/** Idle time after the sync before the final checkpoint (index saves, RocksDB flushes). */
+const SETTLE_MS = 5000
+
+export interface MemoryPoint { rss: number, heapTotal: number, heapUsed: number, external: number, arrayBuffers: number, anonRss: number, spaces: Record<string, number> }
+
+export interface DaemonMemory {
+  before: MemoryPoint
+  /** Right after its part (publish or sync), no GC forced. */
+  done: MemoryPoint
+  after: MemoryPoint
+  peakRss: number
+  bytesPerFile: number
+  heapBytesPerFile: number
+  externalBytesPerFile: number
+}
+
 export interface ScaleResult {
   files: number
   writeFolderS: number
@@ -24,15 +45,49 @@ export interface ScaleResult {
   syncFilesPerS: number
   statusApiMs: { p50: number, p99: number, max: number, samples: number }
   statusCliMs: { p50: number, max: number, samples: number }
-  writer: { rssBefore: number, rssAfter: number, bytesPerFile: number }
-  receiver: { rssBefore: number, rssAfter: number, bytesPerFile: number }
+  writer: DaemonMemory
+  receiver: DaemonMemory
   indexBytes: number
 }
 
-async function rss (pid: number): Promise<number> {
+async function peakRss (pid: number): Promise<number> {
   const { readFile } = await import('node:fs/promises')
-  const m = /VmRSS:\s+(\d+) kB/.exec(await readFile(`/proc/${pid}/status`, 'utf8'))
+  const m = /VmHWM:\s+(\d+) kB/.exec(await readFile(`/proc/${pid}/status`, 'utf8'))
   return m === null ? 0 : Number(m[1]) * 1024
+}
+
+/** The daemon's memory; `gc`: after a forced full collection (refused if the daemon cannot). */
+async function memory (d: TestDaemon, gc: boolean): Promise<MemoryPoint> {
+  const m = await d.client.memory(gc)
+  if (gc && !m.gc) throw new Error('the daemon did not run a GC: is it started with --expose-gc?')
+  return { rss: m.rss, heapTotal: m.heapTotal, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers, anonRss: await anonResident(d.proc.pid as number), spaces: m.spaces }
+}
+
+/**
+ * Resident bytes in anonymous mappings (and the brk heap): V8's heap plus everything native code
+ * allocates (malloc arenas: the drive store's RocksDB, sodium, udx). Minus heapTotal and external,
+ * roughly what native code holds. Diagnosis only.
+ */
+async function anonResident (pid: number): Promise<number> {
+  const { readFile } = await import('node:fs/promises')
+  const text = await readFile(`/proc/${pid}/smaps`, 'utf8').catch(() => '')
+  let total = 0
+  let anon = false
+  for (const line of text.split('\n')) {
+    const head = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ (\d+)\s*(.*)$/.exec(line)
+    if (head !== null) {
+      anon = head[1] === '0' && ((head[2] ?? '') === '' || head[2] === '[heap]')
+      continue
+    }
+    const rss = /^Rss:\s+(\d+) kB/.exec(line)
+    if (rss !== null && anon) total += Number(rss[1]) * 1024
+  }
+  return total
+}
+
+function growth (before: MemoryPoint, done: MemoryPoint, after: MemoryPoint, peak: number, files: number): DaemonMemory {
+  const per = (k: Exclude<keyof MemoryPoint, 'spaces'>): number => Math.round((after[k] - before[k]) / files)
+  return { before, done, after, peakRss: peak, bytesPerFile: per('rss'), heapBytesPerFile: per('heapUsed'), externalBytesPerFile: per('external') }
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
@@ -63,9 +118,13 @@ export async function runScale (files: number, log: (s: string) => void = () => 
   try {
     const port = await freeUdpPort()
     const bootstrap = `127.0.0.1:${port}`
-    const a = await startDaemon({ dataPath: join(base, 'a'), env: { SHOAL_BOOTSTRAP: bootstrap, SHOAL_DHT_PORT: String(port) } })
+    // SCALE_NODE_OPTIONS adds to the daemons' node options (e.g. --heapsnapshot-signal=SIGUSR2).
+    const nodeOptions = `--expose-gc ${process.env.SCALE_NODE_OPTIONS ?? ''}`.trim()
+    // SCALE_MALLOC_ARENA_MAX is passed to the daemons as MALLOC_ARENA_MAX (glibc), for diagnosis.
+    const malloc: Record<string, string> = process.env.SCALE_MALLOC_ARENA_MAX !== undefined ? { MALLOC_ARENA_MAX: process.env.SCALE_MALLOC_ARENA_MAX } : {}
+    const a = await startDaemon({ dataPath: join(base, 'a'), env: { SHOAL_BOOTSTRAP: bootstrap, SHOAL_DHT_PORT: String(port), NODE_OPTIONS: nodeOptions, ...malloc } })
     daemons.push(a)
-    const b = await startDaemon({ dataPath: join(base, 'b'), env: { SHOAL_BOOTSTRAP: bootstrap } })
+    const b = await startDaemon({ dataPath: join(base, 'b'), env: { SHOAL_BOOTSTRAP: bootstrap, NODE_OPTIONS: nodeOptions, ...malloc } })
     daemons.push(b)
 
     // The folder exists before the namespace is added: the writer's initial scan publishes it all.
@@ -103,15 +162,16 @@ export async function runScale (files: number, log: (s: string) => void = () => 
       }
     })()
 
-    const aBefore = await rss(a.proc.pid as number)
+    const aBefore = await memory(a, true)
     t0 = Date.now()
     const secret = (await a.ctl('add', 'scale')).stdout.trim()
     const files0 = async (d: TestDaemon): Promise<number> => ((await d.client.status('scale')) as { files: number }).files
     await waitFor('the writer to publish every file', timeoutMs, async () => (await files0(a)) >= files && ((await a.client.status('scale')) as { pending: number }).pending === 0)
     const publishS = (Date.now() - t0) / 1000
     log(`writer published ${files} files in ${publishS.toFixed(1)} s`)
+    const aDone = await memory(a, false)
 
-    const bBefore = await rss(b.proc.pid as number)
+    const bBefore = await memory(b, true)
     t0 = Date.now()
     const add = await b.ctl('add', `--secret=${secret}`, 'scale')
     if (add.code !== 0) throw new Error(add.stderr)
@@ -125,12 +185,26 @@ export async function runScale (files: number, log: (s: string) => void = () => 
     if (w.code !== 0) throw new Error(`ctl wait: ${w.stderr}`)
     const syncS = (Date.now() - t0) / 1000
     log(`receiver synced ${files} files in ${syncS.toFixed(1)} s`)
+    const bDone = await memory(b, false)
     sampling = false
     await sampler
-    // Let the index saves and GC settle before measuring RSS.
-    await sleep(2000)
-    const aAfter = await rss(a.proc.pid as number)
-    const bAfter = await rss(b.proc.pid as number)
+    // Let the index saves and the stores settle, then collect: what is left is what is held.
+    await sleep(SETTLE_MS)
+    const aAfter = await memory(a, true)
+    const bAfter = await memory(b, true)
+    const aPeak = await peakRss(a.proc.pid as number)
+    const bPeak = await peakRss(b.proc.pid as number)
+    const mb = (n: number): string => `${(n / 1048576).toFixed(0)} MB`
+    for (const [name, x, y] of [['writer', aBefore, aAfter], ['receiver', bBefore, bAfter]] as const) {
+      log(`${name}: rss ${mb(x.rss)} → ${mb(y.rss)}, heap used ${mb(x.heapUsed)} → ${mb(y.heapUsed)} (total ${mb(x.heapTotal)} → ${mb(y.heapTotal)}), external ${mb(x.external)} → ${mb(y.external)}, anonymous ${mb(x.anonRss)} → ${mb(y.anonRss)} (after a forced GC)`)
+    }
+    if (process.env.SCALE_SNAPSHOT_MS !== undefined) {
+      // With SCALE_NODE_OPTIONS='--heapsnapshot-signal=SIGUSR2 --diagnostic-dir=DIR': heap snapshots
+      // of both daemons after the sync, for analysis; allow them this long to be written.
+      a.proc.kill('SIGUSR2')
+      b.proc.kill('SIGUSR2')
+      await sleep(Number(process.env.SCALE_SNAPSHOT_MS))
+    }
     const count = (await readdir(join(b.dataPath, 'scale', 'd0'))).length
     if (count !== Math.min(perDir, files)) throw new Error(`receiver's d0 holds ${count} files`)
 
@@ -145,8 +219,8 @@ export async function runScale (files: number, log: (s: string) => void = () => 
       syncFilesPerS: Math.round(files / syncS),
       statusApiMs: { p50: q(statusApi, 0.5), p99: q(statusApi, 0.99), max: q(statusApi, 1), samples: statusApi.length },
       statusCliMs: { p50: q(statusCli, 0.5), max: q(statusCli, 1), samples: statusCli.length },
-      writer: { rssBefore: aBefore, rssAfter: aAfter, bytesPerFile: Math.round((aAfter - aBefore) / files) },
-      receiver: { rssBefore: bBefore, rssAfter: bAfter, bytesPerFile: Math.round((bAfter - bBefore) / files) },
+      writer: growth(aBefore, aDone, aAfter, aPeak, files),
+      receiver: growth(bBefore, bDone, bAfter, bPeak, files),
       indexBytes: await findIndexBytes(join(b.dataPath, '.shoal'))
     }
   } finally {

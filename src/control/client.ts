@@ -7,6 +7,9 @@ import type { AddResult } from '../namespace/manager.js'
 import type { NamespaceStatus } from '../namespace/namespace.js'
 import type { NodeEvent } from '../events.js'
 
+/** process.memoryUsage() of the daemon; `gc`: a full collection ran just before. */
+export interface MemoryReport { gc: boolean, rss: number, heapTotal: number, heapUsed: number, external: number, arrayBuffers: number, spaces: Record<string, number> }
+
 export class ControlClient {
   readonly socketPath: string
   readonly timeoutMs: number
@@ -47,6 +50,7 @@ export class ControlClient {
     return this.request('POST', `/v1/namespaces/${enc(name)}/wait`, { timeoutMs }, timeoutMs + 10_000)
   }
 
+  memory (gc = false): Promise<MemoryReport> { return this.request('GET', `/v1/debug/memory${gc ? '?gc=1' : ''}`) }
   resume (name: string): Promise<NamespaceStatus> { return this.request('POST', `/v1/namespaces/${enc(name)}/resume`) }
 
   events (since: number, waitMs = 0): Promise<NodeEvent[]> {

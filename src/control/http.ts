@@ -1,5 +1,6 @@
 // The control API over HTTP/JSON (served on a unix socket for `ctl`). Built from the service; never
 // calls listen. Errors map through one table; the body is always {error: {code, message, hint}}.
+import { getHeapSpaceStatistics } from 'node:v8'
 import express, { type Request, type Response, type NextFunction, type Express } from 'express'
 import { ShoalError, isShoalError, type ErrorCode } from '../errors.js'
 import type { ControlService, PathScope } from './service.js'
@@ -72,6 +73,16 @@ export function createControlApp (svc: ControlService, log: Logger): Express {
     const ac = new AbortController()
     res.on('close', () => { ac.abort() })
     res.json(await svc.events(since, wait, ac.signal))
+  })
+
+  // Process memory for benchmarks and diagnosis: heap, external and RSS apart. `?gc=1` forces a full
+  // collection first when the daemon runs with --expose-gc (otherwise `gc` says it did not).
+  app.get('/v1/debug/memory', (req, res) => {
+    const gc = (globalThis as { gc?: () => void }).gc
+    const forced = flag(req.query.gc) && gc !== undefined
+    if (forced) gc()
+    const spaces = Object.fromEntries(getHeapSpaceStatistics().map((sp) => [sp.space_name, sp.space_size]))
+    res.json({ gc: forced, ...process.memoryUsage(), spaces })
   })
 
   app.use((_req, res) => { res.status(404).json({ error: { code: 'BAD_REQUEST', message: 'no such endpoint' } }) })

@@ -22,6 +22,7 @@ export interface Connection extends EventEmitter {
   readonly opened: Promise<boolean>
   readonly destroyed: boolean
   readonly rawStream?: { remoteHost?: string, remotePort?: number } | null
+  destroy (err?: Error): void
 }
 
 /** Where connections come from: the swarm, or a test that pipes two stores together. */
@@ -158,6 +159,21 @@ export class NamespacePeers extends EventEmitter<NamespacePeersEvents> {
     this.#source.off('connection', this.#onConnection)
     for (const s of this.#sessions.values()) s.channel.close()
     this.#sessions.clear()
+  }
+
+  /**
+   * Closes the connections to this namespace's peers; the swarm makes new ones, with fresh
+   * replication state, as after a restart (other namespaces shared with those peers reconnect
+   * too). Returns how many were closed.
+   */
+  reconnect (): number {
+    let n = 0
+    for (const s of this.#sessions.values()) {
+      if (s.conn.destroyed) continue
+      s.conn.destroy()
+      n++
+    }
+    return n
   }
 
   /** Every verified drive record, ours included. */

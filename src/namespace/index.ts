@@ -6,7 +6,10 @@ import type { EntryKind } from './conflict.js'
 import { appendFile, mkdir, readFile, stat, writeFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { isErrno } from '../errors.js'
-import { readJson, writeTextAtomic } from './json-file.js'
+import { readJson, writeChunksAtomic } from './json-file.js'
+import { PackedEntries, type IndexTotals } from './packed-entries.js'
+
+export type { IndexTotals }
 
 export interface EntryVersion { w: string, c: number }
 
@@ -38,18 +41,17 @@ const MIN_COMPACT_BYTES = 1 << 20
  * and 360 ms of JSON.stringify on the event loop per save, every 250 ms while a sync ran.
  * A crash mid-append leaves a torn last line, which load() skips (that change is found again by the
  * next scan, as before).
+ * In memory the entries are packed (packed-entries.ts): ~390 heap bytes per path before, see there.
  */
 export class FolderIndex {
   readonly file: string
   readonly #logFile: string
-  #entries = new Map<string, IndexEntry>()
+  readonly #entries = new PackedEntries()
   /** Paths changed since the last save. */
   #dirty = new Set<string>()
   #rewrite = false
   #logBytes = 0
   #snapshotBytes = 0
-  /** Writer ids are 64-character strings shared by most entries: one copy each. */
-  readonly #writers = new Map<string, string>()
   #timer: NodeJS.Timeout | null = null
   #saving: Promise<void> = Promise.resolve()
 
@@ -60,8 +62,8 @@ export class FolderIndex {
 
   async load (): Promise<void> {
     const data = await readJson<IndexFile>(this.file)
-    this.#entries = new Map()
-    for (const [path, e] of data?.v === 1 ? data.entries : []) this.#entries.set(path, this.#intern(e))
+    this.#entries.clear()
+    for (const [path, e] of data?.v === 1 ? data.entries : []) this.#entries.set(path, e)
     this.#snapshotBytes = (await stat(this.file).catch(() => null))?.size ?? 0
     let log = ''
     try { log = await readFile(this.#logFile, 'utf8') } catch (err) { if (!isErrno(err, 'ENOENT')) throw err }
@@ -72,16 +74,20 @@ export class FolderIndex {
       try { parsed = JSON.parse(line) as LogLine } catch { continue } // a torn last line after a crash
       const [path, e] = parsed
       if (e === null) this.#entries.delete(path)
-      else this.#entries.set(path, this.#intern(e))
+      else this.#entries.set(path, e)
     }
   }
 
   get size (): number { return this.#entries.size }
   get (path: string): IndexEntry | undefined { return this.#entries.get(path) }
+  /** Decodes every entry: prefer paths(), totals and get() where they do. */
   entries (): IterableIterator<[string, IndexEntry]> { return this.#entries.entries() }
+  paths (): IterableIterator<string> { return this.#entries.paths() }
+  /** Files (non-directories), their bytes and conflict copies, kept up to date on every change. */
+  get totals (): Readonly<IndexTotals> { return this.#entries.totals }
 
   set (path: string, entry: IndexEntry): void {
-    this.#entries.set(path, this.#intern(entry))
+    this.#entries.set(path, entry)
     this.#changed(path)
   }
 
@@ -95,17 +101,13 @@ export class FolderIndex {
     if (this.#entries.delete(path)) this.#changed(path)
   }
 
-  /** `prefix` itself and everything below it ('' is everything). */
-  * under (prefix: string): IterableIterator<[string, IndexEntry]> {
-    for (const e of this.#entries) if (isUnder(e[0], prefix)) yield e
+  /** The paths at or below `prefix` ('' is everything). */
+  * under (prefix: string): IterableIterator<string> {
+    for (const path of this.#entries.paths()) if (isUnder(path, prefix)) yield path
   }
 
   /** Files only: what the mass-delete guard counts. */
-  fileCount (): number {
-    let n = 0
-    for (const e of this.#entries.values()) if (e.kind !== 'dir') n++
-    return n
-  }
+  fileCount (): number { return this.#entries.totals.files }
 
   async flush (): Promise<void> {
     if (this.#timer !== null) {
@@ -114,14 +116,6 @@ export class FolderIndex {
       this.#saving = this.#saving.then(() => this.#write())
     }
     await this.#saving
-  }
-
-  #intern (e: IndexEntry): IndexEntry {
-    if (e.ver === null) return e
-    const w = this.#writers.get(e.ver.w)
-    if (w === undefined) this.#writers.set(e.ver.w, e.ver.w)
-    else e.ver.w = w
-    return e
   }
 
   #changed (path: string | null): void {
@@ -137,17 +131,22 @@ export class FolderIndex {
   async #write (): Promise<void> {
     const compact = this.#rewrite || (this.#logBytes > MIN_COMPACT_BYTES && this.#logBytes > this.#snapshotBytes)
     if (compact) {
-      // What is dirty now is in the snapshot; changes after this point go to the next save.
-      this.#dirty.clear()
+      // The log first gets what changed so far (unless the index was cleared), so that a crash
+      // between the new snapshot and the emptied log replays a log no older than the snapshot's
+      // start. The snapshot is written in slices while the replica goes on: what changes meanwhile
+      // is dirty again and goes to the emptied log by the next save.
+      if (this.#rewrite) this.#dirty.clear()
+      else await this.#appendDirty()
       this.#rewrite = false
-      const text = JSON.stringify({ v: 1, entries: [...this.#entries] } satisfies IndexFile)
-      await writeTextAtomic(this.file, text)
-      this.#snapshotBytes = Buffer.byteLength(text)
-      // A crash here replays the old log over the new snapshot: the same latest state per path.
+      this.#snapshotBytes = await writeChunksAtomic(this.file, snapshotChunks(this.#entries))
       await writeFile(this.#logFile, '', { mode: 0o600 })
       this.#logBytes = 0
       return
     }
+    await this.#appendDirty()
+  }
+
+  async #appendDirty (): Promise<void> {
     if (this.#dirty.size === 0) return
     let text = ''
     for (const path of this.#dirty) text += JSON.stringify([path, this.#entries.get(path) ?? null] satisfies LogLine) + '\n'
@@ -156,6 +155,28 @@ export class FolderIndex {
     await appendFile(this.#logFile, text, { mode: 0o600 })
     this.#logBytes += Buffer.byteLength(text)
   }
+}
+
+/**
+ * `{"v":1,"entries":[…]}` in pieces of SNAPSHOT_SLICE entries. Taken while the index may change:
+ * a path set again meanwhile can appear twice (load keeps the last), one deleted meanwhile is
+ * missing; either way the change is dirty and reaches the log.
+ */
+function * snapshotChunks (entries: PackedEntries): Generator<string> {
+  const SNAPSHOT_SLICE = 2000
+  yield '{"v":1,"entries":['
+  let part: string[] = []
+  let first = true
+  for (const e of entries.entries()) {
+    part.push(JSON.stringify(e))
+    if (part.length === SNAPSHOT_SLICE) {
+      yield (first ? '' : ',') + part.join(',')
+      first = false
+      part = []
+    }
+  }
+  if (part.length > 0) yield (first ? '' : ',') + part.join(',')
+  yield ']}'
 }
 
 export function isUnder (path: string, prefix: string): boolean {

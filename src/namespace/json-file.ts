@@ -1,4 +1,4 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
+import { mkdir, open, readFile, rename, writeFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { isErrno } from '../errors.js'
 
@@ -23,4 +23,26 @@ export async function writeTextAtomic (file: string, text: string): Promise<void
   const tmp = `${file}.${process.pid}.tmp`
   await writeFile(tmp, text, { mode: 0o600 })
   await rename(tmp, file)
+}
+
+/**
+ * Writes a file atomically from pieces of text (temp file + rename), never holding the whole text:
+ * each piece is taken from the iterator only when the previous one is written. Returns the bytes written.
+ */
+export async function writeChunksAtomic (file: string, chunks: Iterable<string>): Promise<number> {
+  await mkdir(dirname(file), { recursive: true })
+  const tmp = `${file}.${process.pid}.tmp`
+  const fh = await open(tmp, 'w', 0o600)
+  let bytes = 0
+  try {
+    for (const chunk of chunks) {
+      const buf = Buffer.from(chunk)
+      await fh.write(buf)
+      bytes += buf.length
+    }
+  } finally {
+    await fh.close()
+  }
+  await rename(tmp, file)
+  return bytes
 }

@@ -7,8 +7,11 @@ import type { FolderWriter } from './apply.js'
 import { DeleteGuard, type GuardOptions } from './guard.js'
 import type { Hlc } from './hlc.js'
 import type { FolderIndex } from './index.js'
-import { publish, QUIET_MS } from './publish.js'
+import { publish, QUIET_MS, reusableBlobs } from './publish.js'
 import { isUnder, scan, statEntry, type ScanResult } from './scanner.js'
+
+/** How many changed paths go into one drive batch. */
+const PUBLISH_SLICE = 2000
 
 /** Above this many dirty paths, one full scan is cheaper than many scoped ones. */
 const FULL_SCAN_ABOVE = 256
@@ -79,7 +82,8 @@ export class LocalChanges {
     }, QUIET_MS)
   }
 
-  async publish (own: Hyperdrive, w: string, seen: Record<string, number>): Promise<PublishOutcome> {
+  /** `onSlice`: a slice of the changes is in the drive (announce the new head). */
+  async publish (own: Hyperdrive, w: string, seen: Record<string, number>, onSlice?: () => void): Promise<PublishOutcome> {
     const { index, folder } = this.#i
     const full = this.#full || this.#dirty.size > FULL_SCAN_ABOVE
     const paths = full ? [''] : topmost([...this.#dirty].map((p) => unknownAncestor(index, p)))
@@ -103,11 +107,25 @@ export class LocalChanges {
     }
     this.#confirmed = false
     if (result.changed.length === 0 && removed.length === 0) return { published: 0, paused: null }
-    const r = await publish({ drive: own, writer: this.#i.writer, index, hlc: this.#i.hlc, w, seen: () => seen, log: this.#i.log },
-      { changed: result.changed, removed, folderMissing: false }, [...removed, ...this.#guard.held()])
-    for (const p of r.retry) this.#dirty.add(p)
-    if (r.later.length > 0) this.#later(r.later)
-    return { published: r.published, paused: null }
+    const ctx = { drive: own, writer: this.#i.writer, index, hlc: this.#i.hlc, w, seen: () => seen, log: this.#i.log }
+    const reuse = await reusableBlobs(own, index, [...removed, ...this.#guard.held()])
+    // One drive batch per slice, not per scan: a batch holds all its entries in memory until it is
+    // flushed (an initial scan of 100,000 files was one batch). Each slice is recorded in the index
+    // when flushed, and announced, so peers start fetching while the rest is published.
+    let published = 0
+    const slices: ScanResult[] = []
+    for (let i = 0; i < result.changed.length; i += PUBLISH_SLICE) slices.push({ changed: result.changed.slice(i, i + PUBLISH_SLICE), removed: [], folderMissing: false })
+    for (let i = 0; i < removed.length; i += PUBLISH_SLICE) slices.push({ changed: [], removed: removed.slice(i, i + PUBLISH_SLICE), folderMissing: false })
+    result.changed = []
+    for (const slice of slices) {
+      const r = await publish(ctx, slice, reuse)
+      slice.changed = []
+      for (const p of r.retry) this.#dirty.add(p)
+      if (r.later.length > 0) this.#later(r.later)
+      published += r.published
+      if (r.published > 0) onSlice?.()
+    }
+    return { published, paused: null }
   }
 
   /** Held deletions whose window is over and that are still gone, or why this is a mass delete. */

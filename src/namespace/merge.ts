@@ -64,6 +64,9 @@ export interface MergerOptions {
 /** How long a round waits for a drive's index blocks before leaving that drive for a later round. */
 const FETCH_WAIT_MS = 5000
 
+/** How many changed paths a round resolves and applies together (bounds a round's memory). */
+const MERGE_SLICE = 2000
+
 /** How many paths are resolved or applied at once (file system and storage latency, not CPU). */
 const PARALLEL = 16
 
@@ -76,85 +79,77 @@ export class Merger {
     this.#o = opts
   }
 
-  /** One round over all sources. Snapshots each drive first, so a round sees one consistent version. */
+  /**
+   * One round over all sources. Snapshots each drive first, so a round sees one consistent version.
+   * The changed paths are resolved and applied a slice of MERGE_SLICE at a time while the diffs are
+   * read, so a round's memory does not grow with the number of changes (100,000 paths in one round
+   * used to hold every path, candidate and winner at once). Directory removals wait for the end of
+   * the round (children first): a directory's children may come in a later slice.
+   */
   async run (sources: MergeSource[]): Promise<MergeOutcome> {
     const { state, hlc } = this.#o
     const outcome: MergeOutcome = { applied: 0, conflicts: 0, deferred: [], created: [], committed: false, incomplete: false }
     const snaps = sources.map((src) => ({ src, version: src.drive.version, snap: src.drive.checkout(src.drive.version) }))
     try {
-      const changed = new Set<string>()
       const skipped = new Set<string>()
       const maxClock: Record<string, number> = {}
+      // Progress: the entries still to read from the diffs (one per block: an estimate) plus what the
+      // current slice has not applied yet; bytes are known only for the current slice.
+      let unread = 0
+      for (const { src, version } of snaps) unread += Math.max(0, version - (state.checkpoints[src.key] ?? 0))
+      const pending = { files: 0, bytes: 0 }
+      const report = (): void => this.#o.onProgress?.({ files: unread + pending.files, bytes: pending.bytes })
+      const dirTombs: Winner[] = []
+      const slice = new Set<string>()
+      const flush = async (): Promise<void> => {
+        const winners = await this.#resolve([...slice], snaps)
+        slice.clear()
+        await this.#applySlice(winners, dirTombs, outcome, pending, report)
+      }
+      // Fetch each drive's index blocks in bulk (the diff would fetch them one round trip at a time)
+      // before reading any: a diff or an entry read waits for missing blocks. A drive not held up
+      // to its version yet is merged up to the prefix held (a hyperbee version is a core length,
+      // and a prefix is what the writer had written then), and merged again in a later round: a
+      // new node applies while the rest of a large drive arrives instead of after all of it.
+      for (const s of snaps) {
+        const from = state.checkpoints[s.src.key] ?? 0
+        if (s.version <= from) continue
+        const core = s.src.drive.core
+        const length = Math.min(s.version, core.length)
+        if (core.contiguousLength >= length) continue
+        const dl = core.download({ start: 0, end: length })
+        await Promise.race([dl.done().catch(() => {}), sleep(FETCH_WAIT_MS)])
+        if (core.contiguousLength >= length) continue
+        dl.destroy()
+        outcome.incomplete = true
+        const held = core.contiguousLength
+        unread -= s.version - Math.max(from, held)
+        if (held <= from) { skipped.add(s.src.key); continue } // nothing new held: later
+        await s.snap.close()
+        s.version = held
+        s.snap = s.src.drive.checkout(held)
+      }
       for (const { src, version, snap } of snaps) {
         const from = state.checkpoints[src.key] ?? 0
-        if (version <= from) continue
-        // Fetch the drive's index blocks in bulk (the diff would fetch them one round trip at a
-        // time), and only diff a drive we hold up to the version: a diff waits for blocks forever.
-        const core = src.drive.core
-        const length = Math.min(version, core.length)
-        if (core.contiguousLength < length) {
-          const dl = core.download({ start: 0, end: length })
-          await Promise.race([dl.done().catch(() => {}), sleep(FETCH_WAIT_MS)])
-          if (core.contiguousLength < length) {
-            dl.destroy()
-            outcome.incomplete = true
-            skipped.add(src.key)
-            continue
-          }
-        }
+        if (version <= from || skipped.has(src.key)) continue
         for await (const { left, right } of snap.diff(from)) {
+          unread = Math.max(0, unread - 1)
           const node = left ?? right
           if (node === null) continue
-          changed.add(folderPath(node.key))
+          // A path changed in several drives may be resolved once per drive: resolving reads every
+          // drive and applying the same winner again is a no-op ('same').
+          slice.add(folderPath(node.key))
           const cand = toCandidate(left)
           if (cand !== null && cand.w !== this.#o.own) {
             hlc.observe(cand.c)
             if (cand.c > (maxClock[cand.w] ?? 0)) maxClock[cand.w] = cand.c
           }
+          if (slice.size >= MERGE_SLICE) await flush()
         }
       }
-      // Resolving reads one entry per drive per path: done a few paths at a time.
-      const winners: Winner[] = []
-      await inParallel([...changed], PARALLEL, async (path) => {
-        const found: Array<{ cand: Candidate, src: MergeSource }> = []
-        for (const { src, snap } of snaps) {
-          const cand = toCandidate(await snap.entry(drivePath(path), { timeout: this.#o.blockTimeoutMs ?? 30_000 }))
-          // An entry must be written by the drive it is in: a writer cannot speak for another.
-          if (cand !== null && cand.w === src.w) found.push({ cand, src })
-        }
-        const r = resolve(found.map((f) => f.cand))
-        if (r === null) return
-        const src = found.find((f) => f.cand === r.winner)?.src
-        if (src === undefined) return
-        winners.push({ path, cand: r.winner, src, conflicts: found.filter((f) => r.conflicts.includes(f.cand)) })
-      })
-      // Directories parents first, then files and links (independent of each other: in parallel),
-      // then removals children first.
-      winners.sort(applyOrder)
-      let pendingFiles = winners.length
-      let pendingBytes = winners.reduce((n, x) => n + (x.cand.k === 'file' ? x.cand.meta.z : 0), 0)
-      const report = (): void => this.#o.onProgress?.({ files: pendingFiles, bytes: pendingBytes })
-      report()
-      const applyOne = async (win: Winner): Promise<void> => {
-        for (const loser of win.conflicts) {
-          if (await this.#writeConflictCopy(win.path, loser.cand, loser.src)) {
-            outcome.conflicts++
-            outcome.created.push(conflictPath(win.path, loser.cand))
-          }
-        }
-        const r = await this.#apply(win)
-        if (r === 'deferred') outcome.deferred.push(win.path)
-        else if (r === 'applied') outcome.applied++
-        pendingFiles--
-        if (win.cand.k === 'file') pendingBytes -= win.cand.meta.z
-        report()
-      }
-      const dirs = winners.filter((w) => w.cand.k === 'dir')
-      const files = winners.filter((w) => w.cand.k === 'file' || w.cand.k === 'link')
-      const tombs = winners.filter((w) => w.cand.k === 'tomb')
-      for (const win of dirs) await applyOne(win)
-      await inParallel(files, PARALLEL, applyOne)
-      for (const win of tombs) await applyOne(win)
+      await flush()
+      dirTombs.sort(applyOrder)
+      for (const win of dirTombs) await this.#applyOne(win, outcome)
       if (outcome.deferred.length === 0) {
         for (const { src, version } of snaps) if (!skipped.has(src.key)) state.checkpoints[src.key] = version
         for (const [w, c] of Object.entries(maxClock)) if (c > (state.seen[w] ?? 0)) state.seen[w] = c
@@ -164,6 +159,65 @@ export class Merger {
     } finally {
       await Promise.allSettled(snaps.map((s) => s.snap.close()))
     }
+  }
+
+  /** The winner (and the conflicting losers) of each path across all snapshots. */
+  async #resolve (paths: string[], snaps: Array<{ src: MergeSource, snap: Hyperdrive }>): Promise<Winner[]> {
+    // Resolving reads one entry per drive per path: done a few paths at a time.
+    const winners: Winner[] = []
+    await inParallel(paths, PARALLEL, async (path) => {
+      const found: Array<{ cand: Candidate, src: MergeSource }> = []
+      for (const { src, snap } of snaps) {
+        const cand = toCandidate(await snap.entry(drivePath(path), { timeout: this.#o.blockTimeoutMs ?? 30_000 }))
+        // An entry must be written by the drive it is in: a writer cannot speak for another.
+        if (cand !== null && cand.w === src.w) found.push({ cand, src })
+      }
+      const r = resolve(found.map((f) => f.cand))
+      if (r === null) return
+      const src = found.find((f) => f.cand === r.winner)?.src
+      if (src === undefined) return
+      winners.push({ path, cand: r.winner, src, conflicts: found.filter((f) => r.conflicts.includes(f.cand)) })
+    })
+    return winners
+  }
+
+  /**
+   * Directories parents first, then files and links (independent of each other: in parallel), then
+   * removals children first; removals of directories the index knows go to `dirTombs` for the end
+   * of the round.
+   */
+  async #applySlice (winners: Winner[], dirTombs: Winner[], outcome: MergeOutcome, pending: MergeProgress, report: () => void): Promise<void> {
+    winners.sort(applyOrder)
+    pending.files = winners.length
+    pending.bytes = winners.reduce((n, x) => n + (x.cand.k === 'file' ? x.cand.meta.z : 0), 0)
+    report()
+    const applyOne = async (win: Winner): Promise<void> => {
+      await this.#applyOne(win, outcome)
+      pending.files--
+      if (win.cand.k === 'file') pending.bytes -= win.cand.meta.z
+      report()
+    }
+    const dirs = winners.filter((w) => w.cand.k === 'dir')
+    const files = winners.filter((w) => w.cand.k === 'file' || w.cand.k === 'link')
+    const tombs = winners.filter((w) => w.cand.k === 'tomb')
+    for (const win of dirs) await applyOne(win)
+    await inParallel(files, PARALLEL, applyOne)
+    for (const win of tombs) {
+      if (this.#o.index.get(win.path)?.kind === 'dir') { dirTombs.push(win); pending.files--; continue }
+      await applyOne(win)
+    }
+  }
+
+  async #applyOne (win: Winner, outcome: MergeOutcome): Promise<void> {
+    for (const loser of win.conflicts) {
+      if (await this.#writeConflictCopy(win.path, loser.cand, loser.src)) {
+        outcome.conflicts++
+        outcome.created.push(conflictPath(win.path, loser.cand))
+      }
+    }
+    const r = await this.#apply(win)
+    if (r === 'deferred') outcome.deferred.push(win.path)
+    else if (r === 'applied') outcome.applied++
   }
 
   async #apply ({ path, cand, src }: Winner): Promise<'applied' | 'same' | 'deferred'> {

@@ -45,8 +45,11 @@ const SMALL_FILE = 256 << 10
 /** …flushed every this many bytes. */
 const BLOB_BATCH_BYTES = 8 << 20
 
-/** `reuseFrom`: paths being deleted whose blobs a new path with the same content may take over (a rename). */
-export async function publish (ctx: PublishContext, scan: ScanResult, reuseFrom: string[] = scan.removed): Promise<PublishResult> {
+/**
+ * `reuseFrom`: paths being deleted whose blobs a new path with the same content may take over (a
+ * rename), or those blobs already looked up (reusableBlobs) when one scan is published in slices.
+ */
+export async function publish (ctx: PublishContext, scan: ScanResult, reuseFrom: string[] | ReadonlyMap<string, BlobId> = scan.removed): Promise<PublishResult> {
   const { drive, index, writer } = ctx
   const blobs = await drive.getBlobs()
   if (blobs === null) throw new Error('writer drive has no blob store')
@@ -56,7 +59,7 @@ export async function publish (ctx: PublishContext, scan: ScanResult, reuseFrom:
   const later: string[] = []
   let bytes = 0
   const seen = ctx.seen()
-  const reuse = await reusableBlobs(drive, index, reuseFrom)
+  const reuse = Array.isArray(reuseFrom) ? await reusableBlobs(drive, index, reuseFrom) : reuseFrom as ReadonlyMap<string, BlobId>
   const small = blobs.batch()
   let smallBytes = 0
   const flushSmall = async (): Promise<number> => { await small.flush(); return 0 }
@@ -134,7 +137,7 @@ export async function publish (ctx: PublishContext, scan: ScanResult, reuseFrom:
 }
 
 /** Blobs of our own entries for removed paths, by hash: a rename republishes without re-uploading. */
-async function reusableBlobs (drive: Hyperdrive, index: FolderIndex, removed: string[]): Promise<Map<string, BlobId>> {
+export async function reusableBlobs (drive: Hyperdrive, index: FolderIndex, removed: string[]): Promise<Map<string, BlobId>> {
   const out = new Map<string, BlobId>()
   for (const path of removed) {
     const known: IndexEntry | undefined = index.get(path)

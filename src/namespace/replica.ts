@@ -11,7 +11,6 @@ import { Resource } from '../resource.js'
 import type { NamespaceKeys } from '../secrets.js'
 import { headsApplied, NamespacePeers, signDrive, type DriveRecord, type PeerInfo } from '../engine/peers.js'
 import { FolderWriter } from './apply.js'
-import { isConflictCopy } from './conflict.js'
 import { RemoteDrives, type RemoteDrive } from './drives.js'
 import { writerId } from './entry.js'
 import { Hlc } from './hlc.js'
@@ -28,6 +27,8 @@ export type { ReplicaInit, ReplicaOptions, ReplicaState, ReplicaStatus, ReplicaS
 
 const DEFAULTS = { massDeleteShare: 0.5, massDeleteMin: 100, rescanIntervalMs: 60_000, watch: true, owner: null, blockTimeoutMs: 30_000, deleteSettleMs: 300, clockSkewMs: 0 }
 const DEFER_BACKOFF_MS = 1000
+/** How long a core with no session and no peer takes to be closed by the store (4 GC cycles of 2 s). */
+const CORE_RELEASE_MS = 10_000
 
 export class Replica extends Resource {
   readonly keys: NamespaceKeys
@@ -187,12 +188,8 @@ export class Replica extends Resource {
     if (this.blind) {
       for (const d of this.#remotes.values()) { files += d.blobs.length > 0 ? 1 : 0; bytes += d.blobs.byteLength + d.db.byteLength }
     } else {
-      for (const [path, e] of this.#index.entries()) {
-        if (e.kind === 'dir') continue
-        files++
-        bytes += e.size
-        if (isConflictCopy(path)) conflicts++
-      }
+      // Kept by the index as it changes: status stays O(1) at any number of files.
+      ({ files, bytes, conflicts } = this.#index.totals)
     }
     return {
       state: this.#paused !== null ? 'paused' : this.#status,
@@ -311,7 +308,7 @@ export class Replica extends Resource {
     if (own === null || this.#w === null) return
     const ownKey = own.key.toString('hex')
     const merged = this.#state.checkpoints[ownKey] === own.version
-    const r = await this.#local.publish(own, this.#w, { ...this.#state.seen })
+    const r = await this.#local.publish(own, this.#w, { ...this.#state.seen }, () => { this.#announceHead() })
     if (r.paused !== null) { this.#pause(r.paused); return }
     if (r.published === 0) return
     // What we just published is on disk already: no need for the merge to read it back.
@@ -397,14 +394,27 @@ export class Replica extends Resource {
       this.emit('progress')
       return
     }
-    this.#log.info(`disk space is back (${Math.floor(free / 1024 / 1024)} MiB free): syncing again`)
     this.#error = null
-    // TODO(#7): blocks the drive store failed to write while the disk was full are not requested
-    // again by hypercore (measured: re-requesting them does not help); a daemon restart does.
+    this.#log.info(`disk space is back (${Math.floor(free / 1024 / 1024)} MiB free): syncing again`)
+    void this.#renewDrives()
     this.#mergeWanted = true
     if (!this.readOnly) this.#local.mark(null)
     this.#setState('syncing')
     this.#kick()
+  }
+
+  /**
+   * After a full disk, the remote drives are closed and opened again from the store, on new
+   * connections: hypercore does not ask again for what it failed to write (drives.ts, suspend).
+   */
+  async #renewDrives (): Promise<void> {
+    const records = await this.#remotes.suspend()
+    const renewed = this.peers.reconnect()
+    this.#log.info(`reopening ${records.length} drives from the store, ${renewed} peer connections renewed`)
+    await new Promise((resolve) => { setTimeout(resolve, CORE_RELEASE_MS).unref() })
+    if (this.closing) return
+    await this.#remotes.resume(records)
+    this.#requestMerge()
   }
 
   #setState (s: ReplicaState): void {

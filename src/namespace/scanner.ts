@@ -56,7 +56,7 @@ export async function scan (folder: string, index: FolderIndex, prefix = ''): Pr
     if (known === undefined || known.ver === null || !statMatches(known, d)) changed.push([path, d]) // ver null: never published
   }
   const removed: string[] = []
-  for (const [path] of index.under(prefix)) if (!disk.has(path)) removed.push(path)
+  for (const path of index.under(prefix)) if (!disk.has(path)) removed.push(path)
   changed.sort((a, b) => depth(a[0]) - depth(b[0]))
   removed.sort((a, b) => depth(b) - depth(a))
   return { changed, removed, folderMissing: false }

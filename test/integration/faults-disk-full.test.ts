@@ -1,6 +1,6 @@
 // Disk full on one node: DATA_PATH on a small tmpfs (needs root and mount). A clear error in `ctl
 // status` and the log, the other nodes unaffected, no half-written file visible, and it resumes by
-// itself once the tmpfs is grown (mount -o remount,size=…).
+// itself, without a restart, once the tmpfs is grown (mount -o remount,size=…).
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
 import { mkdir, readdir, writeFile } from 'node:fs/promises'
@@ -29,7 +29,7 @@ describe('faults: disk full on one node', function () {
   this.timeout(180_000)
   const teardown = useTeardown()
 
-  it('reports ENOSPC in status and log, shows no partial file, others unaffected, resumes when space returns', async function () {
+  it('reports ENOSPC in status and log, shows no partial file, others unaffected, resumes by itself when space returns', async function () {
     const small = await tmpDir(teardown, 'shoal-tmpfs-')
     const why = await mountUnavailable(small)
     if (why !== null) { console.log(`      skipped: ${why}`); this.skip() }
@@ -67,18 +67,19 @@ describe('faults: disk full on one node', function () {
     assert.ok(full.running, 'the daemon is still running')
 
     await run('mount', ['-o', 'remount,size=160m', small])
-    // The folder side resumes by itself; when the drive store itself hit ENOSPC (it swallows the
-    // error), the blocks it dropped come again only after a restart (docs/guarantees.md, Limits).
-    let node = full
-    const caughtUp = await converged([folderOf(full, 'big')], want, 'the full node catches up by itself', 10_000).then(() => true, () => false)
-    if (!caughtUp) {
-      console.log('      not caught up by itself within 10 s (the drive store hit ENOSPC): restarting it')
-      await full.stop('SIGTERM')
-      node = await cluster.start(full.dataPath)
-    } else console.log('      caught up by itself')
-    await converged([folderOf(node, 'big')], want, 'the full node catches up once space returns', 90_000).catch(async (err: Error) => {
+    // It resumes by itself, without a restart: the remote drives are opened again from the store on
+    // renewed connections, so what the drive store dropped while full is fetched again. Before, in
+    // 1 run of 3–5, a drive stayed at 66 of 204 blocks until a restart.
+    const node = full
+    const t0 = Date.now()
+    await converged([folderOf(node, 'big')], want, 'the full node catches up by itself once space returns', 90_000).catch(async (err: Error) => {
       throw new Error(`${err.message}\nstatus: ${JSON.stringify(await statusOf(node, 'big'))}\nlog: ${node.log.slice(-4000)}`)
     })
+    console.log(`      caught up by itself ${((Date.now() - t0) / 1000).toFixed(1)} s after the space returned`)
+    assert.ok(node.running, 'the same daemon, never restarted')
+    // Present when the free-space watch saw the disk full (not when only a folder write failed).
+    const back = /disk space is back.*/.exec(node.log)
+    if (back !== null) console.log(`      log: …${back[0]}`)
     await until(async () => (await statusOf(node, 'big')).error === null, 'the error clears', 30_000, 200)
     assert.deepEqual((await readdir(folderOf(node, 'big'))).filter((n) => n.startsWith('.shoal.tmp.')), [])
   })

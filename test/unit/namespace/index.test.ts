@@ -65,4 +65,30 @@ describe('FolderIndex: snapshot + change log', () => {
     a.set('q', file(2, ['b'.repeat(32), 'b'.repeat(32)].join('')))
     assert.equal(a.get('p')?.ver?.w, a.get('q')?.ver?.w)
   })
+
+  it('a snapshot written while the index changes loses none of the changes', async () => {
+    const path = join(await tmpDir(), 'index.json')
+    const a = new FolderIndex(path)
+    for (let i = 0; i < 5000; i++) a.set(`d/f${i}`, file(i))
+    a.clear() // the next save rewrites the snapshot (in slices, with awaits between them)
+    for (let i = 0; i < 5000; i++) a.set(`d/f${i}`, file(i))
+    const saving = a.flush()
+    let step = 0
+    while (step < 50) {
+      await new Promise((resolve) => setImmediate(resolve))
+      a.set(`d/f${step}`, file(100_000 + step))
+      a.delete(`d/f${4999 - step}`)
+      a.set(`late${step}`, file(step))
+      step++
+    }
+    await saving
+    await a.flush()
+    const b = new FolderIndex(path)
+    await b.load()
+    assert.equal(b.size, a.size)
+    for (const [k, e] of a.entries()) assert.deepEqual(b.get(k), e, k)
+    assert.equal(b.get('d/f4999'), undefined)
+    assert.equal(b.get('d/f3')?.size, 100_003)
+    assert.deepEqual({ ...b.totals }, { ...a.totals })
+  })
 })
