@@ -1,17 +1,17 @@
 import { chmodSync, constants, fchmodSync, fchownSync, fstatSync, ftruncateSync, futimesSync, lchownSync, lutimesSync, openSync, writeSync } from 'node:fs'
 import * as fsp from 'node:fs/promises'
 import { execFile } from 'node:child_process'
-import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { isErrno } from '../../errors.js'
 import type { Logger } from '../../log.js'
 import { NfsError, NfsStatus } from '../errors.js'
 import type { ExportTable, NfsExport } from '../exports.js'
 import { genOf, type FileHandle } from '../fh.js'
-import { closeQuietly, datasync, FdCache, pread, pwrite, truncate } from './fd-cache.js'
+import { closeQuietly, FdCache, pread, pwrite, syncData, truncate } from './fd-cache.js'
 import { HandleDb } from './handle-db.js'
 import { joinRel, parentRel } from './names.js'
 import { DirCache, scanExport } from './scan.js'
+import { under, Verified } from './verified.js'
 import { lstatNow, lstatOrNull } from './stat.js'
 import { mapIoError, ownerFor, regular, toTime, UMASK, verifierOf } from './util.js'
 import type { CreateHow, Creds, DirEntry, FsNode, SetAttrs, Stat } from './types.js'
@@ -47,7 +47,7 @@ export class LocalVfs {
    * every op that touches the file stats it again (and `stat` follows a moved file or says STALE);
    * removals and renames through NFS drop entries at once.
    */
-  readonly #verified = new Map<string, { rel: string, at: number, dir: boolean }>()
+  readonly #verified = new Verified()
 
   constructor (readonly exports: ExportTable, stateDir: string, private readonly log: Logger) {
     this.db = new HandleDb(stateDir, log)
@@ -56,7 +56,7 @@ export class LocalVfs {
   async open (): Promise<void> { await this.db.open() }
   async close (): Promise<void> { await this.#fds.close(); await this.db.close() }
 
-  abs (n: FsNode): string { return n.rel === '' ? n.exp.path : join(n.exp.path, n.rel) }
+  abs (n: FsNode): string { return under(n.exp.path, n.rel) }
   handle (n: FsNode): FileHandle { return { index: n.exp.index, ino: n.ino, gen: n.gen } }
   key (n: FsNode): string { return `${n.exp.index}:${n.ino}` }
 
@@ -76,22 +76,20 @@ export class LocalVfs {
     const dev = await this.#dev(exp)
     const known = this.db.get(exp.index, h.ino)
     if (known === null) throw new NfsError(NfsStatus.STALE)
-    const vkey = `${exp.index}:${h.ino}:${h.gen}`
-    const v = this.#verified.get(vkey)
+    const v = this.#verified.get(exp.index, h.ino, h.gen)
     if (v && v.rel === known && Date.now() - v.at < VERIFIED_MS) return { kind: 'fs', exp, ino: h.ino, gen: h.gen, rel: known }
     if (known !== undefined) {
-      const st = await lstatOrNull(known === '' ? exp.path : join(exp.path, known))
+      const st = await lstatOrNull(under(exp.path, known))
       if (st && st.ino === h.ino && st.dev === dev) {
         if (h.gen !== 0 && genOf(st.birthtimeNs) !== h.gen) throw new NfsError(NfsStatus.STALE, 'inode reused')
-        if (this.#verified.size >= 16384) this.#verified.clear()
-        this.#verified.set(vkey, { rel: known, at: Date.now(), dir: st.isDirectory() })
+        this.#verified.set(exp.index, h.ino, { gen: h.gen, rel: known, at: Date.now(), dir: st.isDirectory() })
         return { kind: 'fs', exp, ino: h.ino, gen: h.gen, rel: known }
       }
     }
     const found = await this.#scan(exp, h.ino, dev)
     // not found: STALE, but no tombstone (only a remove through NFS is certain); a walk costs at most one per SCAN_REUSE_MS
     if (found === null) throw new NfsError(NfsStatus.STALE)
-    const st = await lstatOrNull(found === '' ? exp.path : join(exp.path, found))
+    const st = await lstatOrNull(under(exp.path, found))
     if (!st || (h.gen !== 0 && genOf(st.birthtimeNs) !== h.gen)) throw new NfsError(NfsStatus.STALE)
     this.db.set(exp.index, h.ino, found)
     return { kind: 'fs', exp, ino: h.ino, gen: h.gen, rel: found }
@@ -101,7 +99,7 @@ export class LocalVfs {
   async stat (n: FsNode): Promise<Stat> {
     const st = await lstatOrNull(this.abs(n))
     if (st && st.ino === n.ino) return st
-    this.#verified.delete(`${n.exp.index}:${n.ino}:${n.gen}`)
+    this.#verified.delete(n.exp.index, n.ino)
     const fresh = await this.resolve(this.handle(n))
     n.rel = fresh.rel
     const again = await lstatOrNull(this.abs(n))
@@ -110,10 +108,10 @@ export class LocalVfs {
   }
 
   async lookup (dir: FsNode, name: string): Promise<{ node: FsNode, stat: Stat }> {
-    const v = this.#verified.get(`${dir.exp.index}:${dir.ino}:${dir.gen}`)
+    const v = this.#verified.get(dir.exp.index, dir.ino, dir.gen)
     if (!(v && v.dir && v.rel === dir.rel && Date.now() - v.at < VERIFIED_MS)) await this.#dirStat(dir)
     const rel = joinRel(dir.rel, name)
-    const st = await lstatOrNull(join(dir.exp.path, rel))
+    const st = await lstatOrNull(under(dir.exp.path, rel))
     if (!st || st.dev !== await this.#dev(dir.exp)) throw new NfsError(NfsStatus.NOENT)
     return { node: this.#record(dir.exp, rel, st), stat: st }
   }
@@ -124,7 +122,7 @@ export class LocalVfs {
     if (!st.isDirectory()) throw new NfsError(st.isSymbolicLink() ? NfsStatus.SYMLINK : NfsStatus.NOTDIR)
     if (n.rel === '') return null
     const rel = parentRel(n.rel)
-    const pst = await lstatOrNull(rel === '' ? n.exp.path : join(n.exp.path, rel))
+    const pst = await lstatOrNull(under(n.exp.path, rel))
     if (!pst) throw new NfsError(NfsStatus.STALE)
     return { node: this.#record(n.exp, rel, pst), stat: pst }
   }
@@ -138,7 +136,7 @@ export class LocalVfs {
   /** lstat of one directory entry for READDIR's attributes; null if it vanished meanwhile. */
   async child (dir: FsNode, e: DirEntry): Promise<{ node: FsNode, stat: Stat } | null> {
     const rel = joinRel(dir.rel, e.name)
-    const st = await lstatOrNull(join(dir.exp.path, rel))
+    const st = await lstatOrNull(under(dir.exp.path, rel))
     if (!st) return null
     return { node: this.#record(dir.exp, rel, st), stat: st }
   }
@@ -160,19 +158,20 @@ export class LocalVfs {
 
   async write (n: FsNode, offset: bigint, data: Buffer, sync: boolean): Promise<void> {
     if (offset + BigInt(data.length) > BigInt(Number.MAX_SAFE_INTEGER)) throw new NfsError(NfsStatus.FBIG)
-    await this.#fds.with(this.key(n), this.abs(n), true, async (fd, kind) => {
+    await this.#fds.with(this.key(n), this.abs(n), true, async (fd, kind, info) => {
       regular(kind)
+      info.dirty += data.length
       let done = 0
       // a small write lands in the page cache in a few µs: not worth a hop through the thread pool
       if (data.length <= SMALL_WRITE) while (done < data.length) done += writeSync(fd, data, done, data.length - done, Number(offset) + done)
       while (done < data.length) done += await pwrite(fd, data, done, data.length - done, Number(offset) + done)
-      if (sync) await datasync(fd)
+      if (sync) await syncData(info)
     }).catch(mapIoError)
     n.exp.notifyChange(n.rel)
   }
 
   async commit (n: FsNode): Promise<void> {
-    await this.#fds.with(this.key(n), this.abs(n), false, async (fd, kind) => { regular(kind); await datasync(fd) }).catch(mapIoError)
+    await this.#fds.with(this.key(n), this.abs(n), false, async (_fd, kind, info) => { regular(kind); await syncData(info) }).catch(mapIoError)
   }
 
   /** A regular file (OPEN with create). Returns whether it was created by this call. */
@@ -184,7 +183,7 @@ export class LocalVfs {
     const dirSt = await this.#dirStat(dir)
     const dirBefore = dirSt.ctimeNs
     const rel = joinRel(dir.rel, name)
-    const abs = join(dir.exp.path, rel)
+    const abs = under(dir.exp.path, rel)
     const mode = (attrs.mode ?? 0o644) & 0o7777
     let fd: number
     try {
@@ -247,7 +246,7 @@ export class LocalVfs {
     const st = await this.stat(file)
     if (st.isDirectory()) throw new NfsError(NfsStatus.ISDIR)
     const rel = joinRel(dir.rel, name)
-    await fsp.link(this.abs(file), join(dir.exp.path, rel))
+    await fsp.link(this.abs(file), under(dir.exp.path, rel))
     this.#dirs.invalidate(this.key(dir))
     dir.exp.notifyChange(rel)
     return before
@@ -263,7 +262,7 @@ export class LocalVfs {
   async remove (dir: FsNode, name: string): Promise<bigint> {
     const before = (await this.#dirStat(dir)).ctimeNs
     const rel = joinRel(dir.rel, name)
-    const abs = join(dir.exp.path, rel)
+    const abs = under(dir.exp.path, rel)
     const st = await lstatOrNull(abs)
     if (!st) throw new NfsError(NfsStatus.NOENT)
     if (st.isDirectory()) await fsp.rmdir(abs)
@@ -280,12 +279,12 @@ export class LocalVfs {
     const before: [bigint, bigint] = [(await this.#dirStat(sdir)).ctimeNs, (await this.#dirStat(ddir)).ctimeNs]
     const from = joinRel(sdir.rel, sname)
     const to = joinRel(ddir.rel, dname)
-    const src = await lstatOrNull(join(sdir.exp.path, from))
+    const src = await lstatOrNull(under(sdir.exp.path, from))
     if (!src) throw new NfsError(NfsStatus.NOENT)
-    const dst = await lstatOrNull(join(ddir.exp.path, to))
+    const dst = await lstatOrNull(under(ddir.exp.path, to))
     if (src.isDirectory() && (to === from || to.startsWith(from + '/'))) throw new NfsError(NfsStatus.INVAL, 'rename into itself')
     if (dst && dst.ino === src.ino) return before // RFC 7530 §16.26.4: same file, nothing to do
-    await fsp.rename(join(sdir.exp.path, from), join(ddir.exp.path, to))
+    await fsp.rename(under(sdir.exp.path, from), under(ddir.exp.path, to))
     if (dst) this.#forget(ddir.exp, dst, to)
     if (src.isDirectory()) this.db.moved(sdir.exp.index, from, to) // O(entries): only a directory has paths below it
     this.#verified.clear()
@@ -350,7 +349,7 @@ export class LocalVfs {
   async #make (dir: FsNode, name: string, creds: Creds, make: (abs: string) => Promise<unknown>): Promise<{ node: FsNode, stat: Stat }> {
     const dirSt = await this.#dirStat(dir)
     const rel = joinRel(dir.rel, name)
-    const abs = join(dir.exp.path, rel)
+    const abs = under(dir.exp.path, rel)
     await make(abs)
     const owner = ownerFor(dirSt, creds)
     if (owner) try { lchownSync(abs, owner.uid, owner.gid) } catch {}
@@ -396,4 +395,5 @@ export class LocalVfs {
     return (await s.walk).get(ino) ?? null
   }
 }
+
 
