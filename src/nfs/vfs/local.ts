@@ -7,7 +7,7 @@ import type { Logger } from '../../log.js'
 import { NfsError, NfsStatus } from '../errors.js'
 import type { ExportTable, NfsExport } from '../exports.js'
 import { genOf, type FileHandle } from '../fh.js'
-import { closeQuietly, FdCache, pread, pwrite, syncData, truncate } from './fd-cache.js'
+import { closeQuietly, FdCache, pwrite, readData, syncData, truncate } from './fd-cache.js'
 import { HandleDb } from './handle-db.js'
 import { joinRel, parentRel } from './names.js'
 import { DirCache, scanExport } from './scan.js'
@@ -30,9 +30,11 @@ const SMALL_WRITE = 64 * 1024
  * - a handle maps to a path through the HandleDb; a path whose inode (or generation, or device)
  *   differs is not the file: a walk of the export (shared, at most one per SCAN_REUSE_MS) looks
  *   for the inode, else the handle is STALE;
- * - metadata calls on one file (lstat, open, fstat, fchmod, utimes…) run on the event loop (a few
- *   µs each, against 25–300 µs through the thread pool); data calls (read, write, fdatasync,
- *   shrinking truncates), unlinks and walks go to the pool;
+ * - metadata calls on one file (lstat, open, fstat, fchmod, utimes…) and writes up to 64 KiB run
+ *   on the event loop (a few µs each, against 25–300 µs through the thread pool); so do small
+ *   fdatasyncs and sequential reads while the pool is idle (fd-cache.ts says when); other data
+ *   calls (big writes, first or random reads, big syncs, shrinking truncates), unlinks and walks
+ *   go to the pool;
  * - every mutation calls the export's notifyChange.
  */
 export class LocalVfs {
@@ -143,14 +145,14 @@ export class LocalVfs {
 
   /** READ: eof when the file ends within this read. Not a regular file: ISDIR or INVAL. */
   async read (n: FsNode, offset: bigint, count: number): Promise<{ data: Buffer, eof: boolean }> {
-    return await this.#fds.with(this.key(n), this.abs(n), false, async (fd, kind) => {
+    return await this.#fds.with(this.key(n), this.abs(n), false, async (fd, kind, info) => {
       regular(kind)
       if (count === 0 || offset > BigInt(Number.MAX_SAFE_INTEGER)) {
         const size = fstatSync(fd, { bigint: true }).size
         return { data: Buffer.alloc(0), eof: offset >= size }
       }
       const buf = Buffer.allocUnsafe(count)
-      const bytesRead = await pread(fd, buf, count, Number(offset))
+      const bytesRead = await readData(info, buf, count, Number(offset))
       if (bytesRead === count) return { data: buf, eof: false }
       return { data: buf.subarray(0, bytesRead), eof: true }
     }).catch(mapIoError)
