@@ -1,14 +1,16 @@
-import { closeSync, constants, fdatasync, fdatasyncSync, fstatSync, ftruncate, openSync, read, readSync, write } from 'node:fs'
+import { constants } from 'node:fs'
+import { closeQuietly, fdatasyncFd, fstatFd, ftruncateFd, openFd, pread } from './fs-calls.js'
+
+export { closeQuietly, pread, pwrite } from './fs-calls.js'
 
 /**
  * Open file descriptors kept between READ/WRITE calls (NFS is stateless per call; opening the file
  * for every READ would double the syscalls). Keyed by (export, inode), so a rename keeps the
  * descriptor; opened with O_NOFOLLOW; idle ones close after `idleMs`; at most `max` stay open.
  *
- * Descriptors are plain numbers: open, fstat and close run on the event loop (metadata calls that
- * cost a few µs, against 25–300 µs for a hop through the thread pool on a busy machine), while data
- * calls (pread, pwrite, fdatasync, ftruncate) go to the pool. A number is reused by the kernel once
- * closed, so a descriptor is never closed while a call uses it (`users`).
+ * Descriptors are plain numbers (no FileHandle object each); every call on them goes through the
+ * thread pool (fs-calls.ts). A number is reused by the kernel once closed, so a descriptor is never
+ * closed while a call uses it (`users`).
  */
 interface Entry {
   fd: number
@@ -16,20 +18,17 @@ interface Entry {
   users: number
   last: number
   kind: Kind
-  /** bytes written through this descriptor since its last fdatasync; Infinity: unknown (opened on a file others wrote) */
-  dirty: number
-  /** where the last read through this descriptor ended (-1: none yet) */
-  next: number
 }
 
 /** What a caller may know of a descriptor besides its number. */
-export interface FdInfo { readonly fd: number, readonly kind: Kind, dirty: number, next: number }
+export interface FdInfo { readonly fd: number, readonly kind: Kind }
 
 /** What the descriptor is open on: only regular files are read and written. */
 export type Kind = 'file' | 'dir' | 'other'
 
 export class FdCache {
   readonly #entries = new Map<string, Entry>()
+  readonly #closing = new Set<Promise<void>>()
   readonly #timer: NodeJS.Timeout
 
   constructor (private readonly max = 256, private readonly idleMs = 5000) {
@@ -41,16 +40,23 @@ export class FdCache {
   async with<T> (key: string, abs: string, write: boolean, fn: (fd: number, kind: Kind, info: FdInfo) => Promise<T>): Promise<T> {
     let e = this.#entries.get(key)
     if (!e || (write && !e.writable)) {
-      // O_NONBLOCK: opening a FIFO must never wait for its other end
-      const fd = openSync(abs, (write ? constants.O_RDWR : constants.O_RDONLY) | constants.O_NOFOLLOW | constants.O_NONBLOCK)
+      // O_NONBLOCK: opening a FIFO must never wait for its other end (it would hold a pool thread)
+      const fd = await openFd(abs, (write ? constants.O_RDWR : constants.O_RDONLY) | constants.O_NOFOLLOW | constants.O_NONBLOCK)
       let kind: Kind
       try {
-        const st = fstatSync(fd)
+        const st = await fstatFd(fd)
         kind = st.isFile() ? 'file' : st.isDirectory() ? 'dir' : 'other'
-      } catch (err) { closeSync(fd); throw err }
-      if (e) this.#drop(key, e)
-      e = { fd, writable: write, users: 0, last: Date.now(), kind, dirty: Infinity, next: -1 }
-      this.#entries.set(key, e)
+      } catch (err) { this.#close(fd); throw err }
+      // Another call may have opened the same file meanwhile: keep one descriptor.
+      const again = this.#entries.get(key)
+      if (again !== undefined && (again.writable || !write)) {
+        this.#close(fd)
+        e = again
+      } else {
+        if (again !== undefined) this.#drop(key, again)
+        e = { fd, writable: write, users: 0, last: Date.now(), kind }
+        this.#entries.set(key, e)
+      }
     } else {
       this.#entries.delete(key) // most recently used last: eviction takes the first idle ones
       this.#entries.set(key, e)
@@ -60,7 +66,7 @@ export class FdCache {
     try { return await fn(e.fd, e.kind, e) } finally {
       e.users--
       e.last = Date.now()
-      if (e.users === 0 && this.#entries.get(key) !== e) closeQuietly(e.fd)
+      if (e.users === 0 && this.#entries.get(key) !== e) this.#close(e.fd)
     }
   }
 
@@ -68,7 +74,7 @@ export class FdCache {
   adopt (key: string, fd: number, kind: Kind): void {
     const old = this.#entries.get(key)
     if (old) this.#drop(key, old)
-    this.#entries.set(key, { fd, writable: true, users: 0, last: Date.now(), kind, dirty: 0, next: -1 })
+    this.#entries.set(key, { fd, writable: true, users: 0, last: Date.now(), kind })
     this.#evict()
   }
 
@@ -85,9 +91,17 @@ export class FdCache {
     for (const [k, e] of [...this.#entries]) this.#drop(k, e) // in use: closed by its last user
   }
 
+  /** Resolves once every descriptor this cache let go of is closed. */
+  async settled (): Promise<void> { await Promise.all(this.#closing) }
+
+  #close (fd: number): void {
+    const p = closeQuietly(fd).finally(() => this.#closing.delete(p))
+    this.#closing.add(p)
+  }
+
   #drop (key: string, e: Entry): void {
     this.#entries.delete(key)
-    if (e.users === 0) closeQuietly(e.fd)
+    if (e.users === 0) this.#close(e.fd)
   }
 
   #evict (): void {
@@ -107,57 +121,11 @@ export class FdCache {
   }
 }
 
-export function closeQuietly (fd: number): void { try { closeSync(fd) } catch {} }
+/** fdatasync (COMMIT, FILE_SYNC writes): always done before the reply. */
+export async function syncData (info: FdInfo): Promise<void> { await fdatasyncFd(info.fd) }
 
-/** An fdatasync this small (bytes we wrote since the last one) runs in place when the pool is idle. */
-export const INLINE_SYNC_BYTES = 256 * 1024
-
-/**
- * fdatasync of what was written through this descriptor (COMMIT, FILE_SYNC writes): always done
- * before the reply. When no other data call waits on the pool and we wrote little since the last
- * sync, it runs on the event loop: the loop then waits for one journal commit (~0.2–1 ms here)
- * with nothing else to do, and saves the two thread hand-offs that cost as much again on a busy
- * machine. Anything bigger, or unknown (a descriptor opened on a file others wrote), goes to the pool.
- */
-export async function syncData (info: FdInfo): Promise<void> {
-  const was = info.dirty
-  info.dirty = 0 // writes made while this sync runs count towards the next one
-  try {
-    if (pooled === 0 && was <= INLINE_SYNC_BYTES) fdatasyncSync(info.fd)
-    else await pooledCall<number>((cb) => fdatasync(info.fd, (err) => cb(err, 0)))
-  } catch (err) { info.dirty = Infinity; throw err }
-}
-
-// Data calls on a descriptor, through the thread pool (they may wait for the disk).
-
-let pooled = 0
-
-function pooledCall<T> (start: (cb: (err: NodeJS.ErrnoException | null, v: T) => void) => void): Promise<T> {
-  pooled++
-  return new Promise<T>((resolve, reject) => start((err, v) => { pooled--; if (err) reject(err); else resolve(v) }))
-}
-
-/**
- * pread. In place when no other data call waits on the pool and the read continues the previous
- * one on this descriptor: the kernel's readahead has then most likely brought the data into the
- * page cache, and the call is a copy of at most one READ (1 MiB, ~0.1–0.4 ms), cheaper than the
- * two thread hand-offs of the pool (a 512 MiB sequential read went from ~440 to ~700 MiB/s here).
- * A first or random read may wait for the disk: it goes to the pool.
- */
 export async function readData (info: FdInfo, buf: Buffer, len: number, pos: number): Promise<number> {
-  const n = pooled === 0 && pos === info.next ? readSync(info.fd, buf, 0, len, pos) : await pread(info.fd, buf, len, pos)
-  info.next = pos + n
-  return n
+  return await pread(info.fd, buf, len, pos)
 }
 
-export function pread (fd: number, buf: Buffer, len: number, pos: number): Promise<number> {
-  return pooledCall((cb) => read(fd, buf, 0, len, pos, cb))
-}
-
-export function pwrite (fd: number, buf: Buffer, off: number, len: number, pos: number): Promise<number> {
-  return pooledCall((cb) => write(fd, buf, off, len, pos, cb))
-}
-
-export function truncate (fd: number, len: number): Promise<void> {
-  return pooledCall<number>((cb) => ftruncate(fd, len, (err) => cb(err, 0))).then(() => {})
-}
+export function truncate (fd: number, len: number): Promise<void> { return ftruncateFd(fd, len) }

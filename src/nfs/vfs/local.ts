@@ -1,4 +1,4 @@
-import { chmodSync, constants, fchmodSync, fchownSync, fstatSync, ftruncateSync, futimesSync, lchownSync, lutimesSync, openSync, writeSync } from 'node:fs'
+import { constants } from 'node:fs'
 import * as fsp from 'node:fs/promises'
 import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
@@ -12,17 +12,14 @@ import { HandleDb } from './handle-db.js'
 import { joinRel, parentRel } from './names.js'
 import { DirCache, scanExport } from './scan.js'
 import { under, Verified } from './verified.js'
-import { lstatNow, lstatOrNull } from './stat.js'
+import { lstatOrNull } from './stat.js'
+import { chmodPath, fchmodFd, fchownFd, fstatFd, ftruncateFd, futimesFd, lchownPath, lutimesPath, openFd } from './fs-calls.js'
 import { mapIoError, ownerFor, regular, toTime, UMASK, verifierOf } from './util.js'
 import type { CreateHow, Creds, DirEntry, FsNode, SetAttrs, Stat } from './types.js'
 
 const run = promisify(execFile)
 const VERIFIED_MS = 1000
 const SCAN_REUSE_MS = 5000
-/** Truncating a file up to this size frees few blocks: done on the event loop. */
-const SMALL_TRUNCATE = 1n << 20n
-/** Writes up to this size go to the page cache from the event loop (see `write`). */
-const SMALL_WRITE = 64 * 1024
 /**
  * The id-based backend over the real namespace folders. Contract:
  * - every name given here has passed `checkName`, so a path never leaves its export;
@@ -148,7 +145,7 @@ export class LocalVfs {
     return await this.#fds.with(this.key(n), this.abs(n), false, async (fd, kind, info) => {
       regular(kind)
       if (count === 0 || offset > BigInt(Number.MAX_SAFE_INTEGER)) {
-        const size = fstatSync(fd, { bigint: true }).size
+        const size = (await fstatFd(fd)).size
         return { data: Buffer.alloc(0), eof: offset >= size }
       }
       const buf = Buffer.allocUnsafe(count)
@@ -162,10 +159,7 @@ export class LocalVfs {
     if (offset + BigInt(data.length) > BigInt(Number.MAX_SAFE_INTEGER)) throw new NfsError(NfsStatus.FBIG)
     await this.#fds.with(this.key(n), this.abs(n), true, async (fd, kind, info) => {
       regular(kind)
-      info.dirty += data.length
       let done = 0
-      // a small write lands in the page cache in a few µs: not worth a hop through the thread pool
-      if (data.length <= SMALL_WRITE) while (done < data.length) done += writeSync(fd, data, done, data.length - done, Number(offset) + done)
       while (done < data.length) done += await pwrite(fd, data, done, data.length - done, Number(offset) + done)
       if (sync) await syncData(info)
     }).catch(mapIoError)
@@ -189,11 +183,11 @@ export class LocalVfs {
     const mode = (attrs.mode ?? 0o644) & 0o7777
     let fd: number
     try {
-      fd = openSync(abs, constants.O_CREAT | constants.O_EXCL | constants.O_RDWR | constants.O_NOFOLLOW, mode)
+      fd = await openFd(abs, constants.O_CREAT | constants.O_EXCL | constants.O_RDWR | constants.O_NOFOLLOW, mode)
     } catch (err) {
       if (!isErrno(err, 'EEXIST')) throw err
       if (how.mode === 'guarded') throw new NfsError(NfsStatus.EXIST)
-      const st = lstatNow(abs)
+      const st = await lstatOrNull(abs)
       if (!st) throw new NfsError(NfsStatus.NOENT, 'removed while created')
       // RFC 7530 §16.16.5: a retransmitted EXCLUSIVE4 create finds its own verifier and succeeds.
       if (how.mode === 'exclusive' && !(st.isFile() && verifierOf(st).equals(how.verifier))) throw new NfsError(NfsStatus.EXIST)
@@ -203,12 +197,12 @@ export class LocalVfs {
       // the caller owns it (a setgid directory's group wins, as in a local create); chown clears
       // set-id bits, so exactly the client's mode comes after it, and the server's umask must not apply
       const owner = ownerFor(dirSt, creds)
-      if (owner) try { fchownSync(fd, owner.uid, owner.gid) } catch {}
-      if ((mode & ~UMASK) !== mode || (owner && (mode & 0o6000) !== 0)) fchmodSync(fd, mode)
+      if (owner) await fchownFd(fd, owner.uid, owner.gid).catch(() => {})
+      if ((mode & ~UMASK) !== mode || (owner && (mode & 0o6000) !== 0)) await fchmodFd(fd, mode)
       if (attrs.size !== undefined || attrs.uid !== undefined || attrs.gid !== undefined) await this.#applyOnFd(fd, attrs)
       // RFC 7530 §16.16.5: the verifier is kept in the times (atime, mtime seconds) until the client's SETATTR.
-      if (how.mode === 'exclusive') futimesSync(fd, how.verifier.readUInt32BE(0), how.verifier.readUInt32BE(4))
-      const st = fstatSync(fd, { bigint: true })
+      if (how.mode === 'exclusive') await futimesFd(fd, how.verifier.readUInt32BE(0), how.verifier.readUInt32BE(4))
+      const st = await fstatFd(fd)
       this.#dirs.invalidate(this.key(dir))
       dir.exp.notifyChange(rel)
       const node = this.#record(dir.exp, rel, st)
@@ -306,22 +300,18 @@ export class LocalVfs {
       if (!st.isFile()) throw new NfsError(NfsStatus.INVAL)
       if (a.size > BigInt(Number.MAX_SAFE_INTEGER)) throw new NfsError(NfsStatus.FBIG)
       const size = Number(a.size)
-      // freeing a large file's blocks may wait for the disk; growing or cutting a small one does not
-      await this.#fds.with(this.key(n), abs, true, async (fd) => {
-        if (a.size! >= st.size || st.size <= SMALL_TRUNCATE) ftruncateSync(fd, size)
-        else await truncate(fd, size)
-      })
+      await this.#fds.with(this.key(n), abs, true, async (fd) => { await truncate(fd, size) })
     }
     if ((a.uid !== undefined && BigInt(a.uid) !== st.uid) || (a.gid !== undefined && BigInt(a.gid) !== st.gid)) {
-      lchownSync(abs, a.uid ?? Number(st.uid), a.gid ?? Number(st.gid))
+      await lchownPath(abs, a.uid ?? Number(st.uid), a.gid ?? Number(st.gid))
     }
     // chmod follows symlinks and Linux symlinks have no mode of their own: never chmod one.
     // chown clears set-id bits, so the mode is applied after it even when it looks unchanged.
     if (a.mode !== undefined && !st.isSymbolicLink() && (a.mode !== (Number(st.mode) & 0o7777) || a.uid !== undefined || a.gid !== undefined)) {
-      chmodSync(abs, a.mode & 0o7777)
+      await chmodPath(abs, a.mode & 0o7777)
     }
     if (a.atime !== undefined || a.mtime !== undefined) {
-      lutimesSync(abs, toTime(a.atime, st.atimeNs), toTime(a.mtime, st.mtimeNs))
+      await lutimesPath(abs, toTime(a.atime, st.atimeNs), toTime(a.mtime, st.mtimeNs))
     }
     n.exp.notifyChange(n.rel)
   }
@@ -354,8 +344,8 @@ export class LocalVfs {
     const abs = under(dir.exp.path, rel)
     await make(abs)
     const owner = ownerFor(dirSt, creds)
-    if (owner) try { lchownSync(abs, owner.uid, owner.gid) } catch {}
-    const st = lstatNow(abs)
+    if (owner) await lchownPath(abs, owner.uid, owner.gid).catch(() => {})
+    const st = await lstatOrNull(abs)
     if (!st) throw new NfsError(NfsStatus.NOENT, 'removed while made')
     this.#dirs.invalidate(this.key(dir))
     dir.exp.notifyChange(rel)
@@ -364,10 +354,10 @@ export class LocalVfs {
 
   /** On a file this call just created (empty): a truncate only grows it, never waits for the disk. */
   async #applyOnFd (fd: number, a: SetAttrs): Promise<void> {
-    if (a.size !== undefined) ftruncateSync(fd, Number(a.size))
+    if (a.size !== undefined) await ftruncateFd(fd, Number(a.size))
     if (a.uid !== undefined || a.gid !== undefined) {
-      const st = fstatSync(fd)
-      try { fchownSync(fd, a.uid ?? st.uid, a.gid ?? st.gid) } catch {}
+      const st = await fstatFd(fd)
+      await fchownFd(fd, a.uid ?? Number(st.uid), a.gid ?? Number(st.gid)).catch(() => {})
     }
   }
 

@@ -1,7 +1,7 @@
 import { opendir, readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { DirEntry, Stat } from './types.js'
-import { lstatOrNullAsync as lstatOrNull } from './stat.js'
+import { lstatOrNull } from './stat.js'
 
 const SCAN_LIMIT = 300_000
 

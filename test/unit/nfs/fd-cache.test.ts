@@ -3,7 +3,7 @@ import { fstatSync, readFileSync, writeFileSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { FdCache, pwrite, syncData, type FdInfo } from '../../../src/nfs/vfs/fd-cache.js'
+import { FdCache, pwrite } from '../../../src/nfs/vfs/fd-cache.js'
 
 const isOpen = (fd: number): boolean => { try { fstatSync(fd); return true } catch { return false } }
 
@@ -21,6 +21,7 @@ describe('nfs/vfs fd cache', () => {
     const ro = await cache.with('a', join(dir, 'a'), false, async (fd, kind) => { assert.equal(kind, 'file'); return fd })
     assert.equal(await cache.with('a', join(dir, 'a'), false, async (fd) => fd), ro)
     const rw = await cache.with('a', join(dir, 'a'), true, async (fd) => { await pwrite(fd, Buffer.from('A'), 0, 1, 0); return fd })
+    await cache.settled()
     assert.equal(isOpen(ro), rw === ro) // the read-only one was closed (or reused by number)
     assert.equal(await cache.with('a', join(dir, 'a'), false, async (fd) => fd), rw, 'a read uses the read-write descriptor')
     assert.equal(readFileSync(join(dir, 'a'), 'utf8'), 'A')
@@ -34,6 +35,7 @@ describe('nfs/vfs fd cache', () => {
     await cache.with('a', join(dir, 'a'), false, async () => {}) // a is now more recent than b
     await cache.with('c', join(dir, 'c'), false, async () => {})
     assert.equal(cache.size, 2)
+    await cache.settled()
     assert.equal(isOpen(fdB), false, 'b was the least recently used')
     assert.equal(isOpen(fdA), true)
 
@@ -41,8 +43,10 @@ describe('nfs/vfs fd cache', () => {
     let release!: () => void
     const held = new Promise<void>((resolve) => { release = resolve })
     let heldFd = -1
-    const using = cache.with('b', join(dir, 'b'), true, async (fd) => { heldFd = fd; await held; return await pwrite(fd, Buffer.from('B'), 0, 1, 0) })
-    await new Promise((resolve) => setImmediate(resolve))
+    let entered!: () => void
+    const inside = new Promise<void>((resolve) => { entered = resolve })
+    const using = cache.with('b', join(dir, 'b'), true, async (fd) => { heldFd = fd; entered(); await held; return await pwrite(fd, Buffer.from('B'), 0, 1, 0) })
+    await inside
     await cache.with('a', join(dir, 'a'), false, async () => {})
     await cache.with('c', join(dir, 'c'), false, async () => {})
     cache.forget('b')
@@ -50,33 +54,19 @@ describe('nfs/vfs fd cache', () => {
     assert.equal(isOpen(heldFd), true)
     release()
     assert.equal(await using, 1)
+    await cache.settled()
     assert.equal(isOpen(heldFd), false, 'closed by its last user')
     assert.equal(readFileSync(join(dir, 'b'), 'utf8'), 'B')
   })
 
-  it('counts bytes written since the last sync; a descriptor it did not write from is unknown', async () => {
-    cache = new FdCache(8, 60_000)
-    let info!: FdInfo
-    await cache.with('a', join(dir, 'a'), true, async (_fd, _kind, i) => { info = i })
-    assert.equal(info.dirty, Infinity, 'opened on a file others may have written')
-    await syncData(info)
-    assert.equal(info.dirty, 0)
-    await cache.with('a', join(dir, 'a'), true, async (fd, _kind, i) => { i.dirty += 3; await pwrite(fd, Buffer.from('xyz'), 0, 3, 0) })
-    assert.equal(info.dirty, 3)
-    await syncData(info)
-    assert.equal(info.dirty, 0)
-    assert.equal(readFileSync(join(dir, 'a'), 'utf8'), 'xyz')
-  })
-
-  it('adopts a descriptor opened elsewhere as writable with nothing unsynced', async () => {
+  it('adopts a descriptor opened elsewhere as writable', async () => {
     cache = new FdCache(8, 60_000)
     const { openSync } = await import('node:fs')
     const fd = openSync(join(dir, 'c'), 'r+')
     cache.adopt('c', fd, 'file')
-    await cache.with('c', join(dir, 'c'), true, async (got, kind, info) => {
+    await cache.with('c', join(dir, 'c'), true, async (got, kind) => {
       assert.equal(got, fd)
       assert.equal(kind, 'file')
-      assert.equal(info.dirty, 0)
     })
   })
 })
