@@ -82,7 +82,7 @@ export class LocalVfs {
       if (st && st.ino === h.ino && st.dev === dev) {
         if (h.gen !== 0 && genOf(st.birthtimeNs) !== h.gen) throw new NfsError(NfsStatus.STALE, 'inode reused')
         this.#verified.set(exp.index, h.ino, { gen: h.gen, rel: known, at: Date.now(), dir: st.isDirectory() })
-        return { kind: 'fs', exp, ino: h.ino, gen: h.gen, rel: known }
+        return { kind: 'fs', exp, ino: h.ino, gen: h.gen, rel: known, pre: st }
       }
     }
     const found = await this.#scan(exp, h.ino, dev)
@@ -91,11 +91,14 @@ export class LocalVfs {
     const st = await lstatOrNull(under(exp.path, found))
     if (!st || (h.gen !== 0 && genOf(st.birthtimeNs) !== h.gen)) throw new NfsError(NfsStatus.STALE)
     this.db.set(exp.index, h.ino, found)
-    return { kind: 'fs', exp, ino: h.ino, gen: h.gen, rel: found }
+    return { kind: 'fs', exp, ino: h.ino, gen: h.gen, rel: found, pre: st }
   }
 
   /** Attributes of a node; follows it if it moved behind our back. */
   async stat (n: FsNode): Promise<Stat> {
+    const pre = n.pre
+    n.pre = undefined
+    if (pre !== undefined) return pre
     const st = await lstatOrNull(this.abs(n))
     if (st && st.ino === n.ino) return st
     this.#verified.delete(n.exp.index, n.ino)
@@ -156,6 +159,7 @@ export class LocalVfs {
   }
 
   async write (n: FsNode, offset: bigint, data: Buffer, sync: boolean): Promise<void> {
+    n.pre = undefined
     if (offset + BigInt(data.length) > BigInt(Number.MAX_SAFE_INTEGER)) throw new NfsError(NfsStatus.FBIG)
     await this.#fds.with(this.key(n), this.abs(n), true, async (fd, kind, info) => {
       regular(kind)
@@ -176,6 +180,7 @@ export class LocalVfs {
    * change attribute before (for change_info4).
    */
   async create (dir: FsNode, name: string, how: CreateHow, attrs: SetAttrs, creds: Creds): Promise<{ node: FsNode, stat: Stat, created: boolean, dirBefore: bigint }> {
+    dir.pre = undefined
     const dirSt = await this.#dirStat(dir)
     const dirBefore = dirSt.ctimeNs
     const rel = joinRel(dir.rel, name)
@@ -212,6 +217,7 @@ export class LocalVfs {
   }
 
   async mkdir (dir: FsNode, name: string, mode: number, creds: Creds): Promise<{ node: FsNode, stat: Stat }> {
+    dir.pre = undefined
     // mkdir(2) applies the umask (and keeps a setgid parent's bit): chmod only when the umask cut something
     return await this.#make(dir, name, creds, async (abs) => {
       await fsp.mkdir(abs, mode & 0o1777)
@@ -220,6 +226,7 @@ export class LocalVfs {
   }
 
   async symlink (dir: FsNode, name: string, target: string, creds: Creds): Promise<{ node: FsNode, stat: Stat }> {
+    dir.pre = undefined
     // a NUL cannot be in a path (symlink(2) would throw a TypeError here: SERVERFAULT, found by fuzzing v3)
     if (target.includes('\0')) throw new NfsError(NfsStatus.INVAL, 'NUL in a symlink target')
     return await this.#make(dir, name, creds, (abs) => fsp.symlink(target, abs))
@@ -227,6 +234,7 @@ export class LocalVfs {
 
   /** FIFOs only: device nodes inside a shared folder are refused (PERM) by the caller. */
   async mkfifo (dir: FsNode, name: string, mode: number, creds: Creds): Promise<{ node: FsNode, stat: Stat }> {
+    dir.pre = undefined
     return await this.#make(dir, name, creds, async (abs) => {
       try { await run('mkfifo', ['-m', (mode & 0o7777).toString(8), '--', abs]) } catch (err) {
         if ((await lstatOrNull(abs)) !== null) throw new NfsError(NfsStatus.EXIST)
@@ -237,6 +245,7 @@ export class LocalVfs {
 
   /** Returns the directory's change attribute before (for change_info4), as remove and rename do. */
   async link (file: FsNode, dir: FsNode, name: string): Promise<bigint> {
+    file.pre = dir.pre = undefined
     const before = (await this.#dirStat(dir)).ctimeNs
     if (file.exp !== dir.exp) throw new NfsError(NfsStatus.XDEV)
     const st = await this.stat(file)
@@ -256,6 +265,7 @@ export class LocalVfs {
 
   /** Returns the directory's change attribute before. */
   async remove (dir: FsNode, name: string): Promise<bigint> {
+    dir.pre = undefined
     const before = (await this.#dirStat(dir)).ctimeNs
     const rel = joinRel(dir.rel, name)
     const abs = under(dir.exp.path, rel)
@@ -271,6 +281,7 @@ export class LocalVfs {
 
   /** Returns both directories' change attributes before. */
   async rename (sdir: FsNode, sname: string, ddir: FsNode, dname: string): Promise<[bigint, bigint]> {
+    sdir.pre = ddir.pre = undefined
     if (sdir.exp !== ddir.exp) throw new NfsError(NfsStatus.XDEV)
     const before: [bigint, bigint] = [(await this.#dirStat(sdir)).ctimeNs, (await this.#dirStat(ddir)).ctimeNs]
     const from = joinRel(sdir.rel, sname)
@@ -293,6 +304,7 @@ export class LocalVfs {
   }
 
   async setattr (n: FsNode, a: SetAttrs): Promise<void> {
+    n.pre = undefined
     const st = await this.stat(n)
     const abs = this.abs(n)
     if (a.size !== undefined) {
