@@ -5,6 +5,7 @@
  *   - write 512 MiB (bench/nfs-bench-client.c: libnfs pwrite, 3,584-byte pieces, 32 in flight)
  *   - read 512 MiB (nfs-cat to /dev/null)
  *   - 2,000 × 4 KiB file creates over one connection (nfs-bench-client creates)
+ * Both servers run side by side and their runs alternate, so a ratio compares the same minutes.
  * Prints MiB/s and files/s per server and shoal/ganesha ratios; saves bench/results/nfs-<time>.json.
  * Needs gcc, libnfs-dev, libnfs-utils, nfs-ganesha, nfs-ganesha-vfs (apt-get install -y …).
  * BENCH_MIB (default 512), BENCH_FILES (default 2000), BENCH_RUNS (default 1, the median is kept),
@@ -43,28 +44,30 @@ async function timed (fn: () => Promise<unknown>): Promise<number> {
   return Number(process.hrtime.bigint() - t0) / 1e9
 }
 
-function catToNull (url: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const p = spawn('nfs-cat', [url], { stdio: ['ignore', 'pipe', 'inherit'] })
-    let n = 0
-    p.stdout.on('data', (d: Buffer) => { n += d.length })
-    p.on('error', reject)
-    p.on('close', (code) => (code === 0 && n === MIB << 20 ? resolve() : reject(new Error(`nfs-cat: exit ${code}, ${n} bytes`))))
-  })
+/**
+ * nfs-cat into `wc -c`: the bytes are counted by another process, not by this one, whose event
+ * loop also runs the shoal server under test (counting 512 MiB of pipe reads here slowed shoal's
+ * reads, not ganesha's).
+ */
+async function catToNull (url: string): Promise<void> {
+  const { stdout } = await run('bash', ['-c', 'set -o pipefail; nfs-cat "$1" | wc -c', 'bash', url])
+  const n = Number(stdout.trim())
+  if (n !== MIB << 20) throw new Error(`nfs-cat: ${n} bytes`)
 }
 
-async function measure (client: string, url: (p: string) => string, base: string, dir: string): Promise<Figures> {
-  const samples: Figures[] = []
-  for (let i = 0; i < RUNS; i++) {
-    await rm(join(dir, `big${i}.bin`), { force: true })
-    const w = await timed(() => run(client, [base, 'write', `/big${i}.bin`, String(MIB << 20)], { maxBuffer: 1 << 20 }))
-    await run('sync')
-    const r = await timed(() => catToNull(url(`big${i}.bin`)))
-    const c = await timed(() => run(client, [base, 'creates', `/files${i}`, String(FILES), '4096']))
-    samples.push({ writeMiBs: MIB / w, readMiBs: MIB / r, createsPerSec: FILES / c })
-    await rm(join(dir, `big${i}.bin`), { force: true })
-    await rm(join(dir, `files${i}`), { recursive: true, force: true })
-  }
+interface Target { url: (p: string) => string, base: string, dir: string, samples: Figures[] }
+
+async function measureOnce (client: string, { url, base, dir, samples }: Target, i: number): Promise<void> {
+  const w = await timed(() => run(client, [base, 'write', `/big${i}.bin`, String(MIB << 20)], { maxBuffer: 1 << 20 }))
+  await run('sync')
+  const r = await timed(() => catToNull(url(`big${i}.bin`)))
+  const c = await timed(() => run(client, [base, 'creates', `/files${i}`, String(FILES), '4096']))
+  samples.push({ writeMiBs: MIB / w, readMiBs: MIB / r, createsPerSec: FILES / c })
+  await rm(join(dir, `big${i}.bin`), { force: true })
+  await rm(join(dir, `files${i}`), { recursive: true, force: true })
+}
+
+function median (samples: Figures[]): Figures {
   const med = (k: keyof Figures): number => samples.map((s) => s[k]).sort((a, b) => a - b)[Math.floor(samples.length / 2)]!
   return { writeMiBs: med('writeMiBs'), readMiBs: med('readMiBs'), createsPerSec: med('createsPerSec') }
 }
@@ -116,22 +119,28 @@ EXPORT { Export_Id = 1; Path = ${dir}; Pseudo = /data; Protocols = ${protocols};
 type Ratios = Record<'write' | 'read' | 'creates', number>
 
 async function compare (client: string, work: string, vers: string): Promise<{ shoal: Figures, ganesha: Figures, ratios: Ratios }> {
+  // Both servers run at once and their runs alternate (who goes first, too): on a shared, noisy
+  // machine, minutes apart is a different machine, and a ratio must compare like with like.
   const shoal = await startNfs(['data'], { root: join(work, `shoal-v${vers}`) })
-  let s: Figures
-  try {
-    const q = query(vers, shoal.port, shoal.port)
-    s = await measure(client, (p) => `nfs://127.0.0.1/data/${p}?${q}`, `nfs://127.0.0.1/data?${q}`, join(work, `shoal-v${vers}`, 'data'))
-  } finally { await shoal.close() }
-
   const gdir = join(work, `ganesha-export-v${vers}`)
   await mkdir(gdir)
-  const g = await ganesha(gdir, work, vers)
-  let n: Figures
+  let g: Awaited<ReturnType<typeof ganesha>> | null = null
   try {
-    const q = query(vers, g.port, g.mountPort)
-    n = await measure(client, (p) => `nfs://127.0.0.1/data/${p}?${q}`, `nfs://127.0.0.1/data?${q}`, gdir)
-  } finally { await g.stop() }
-  return { shoal: s, ganesha: n, ratios: { write: s.writeMiBs / n.writeMiBs, read: s.readMiBs / n.readMiBs, creates: s.createsPerSec / n.createsPerSec } }
+    g = await ganesha(gdir, work, vers)
+    const qs = query(vers, shoal.port, shoal.port)
+    const qg = query(vers, g.port, g.mountPort)
+    const ts: Target = { url: (p) => `nfs://127.0.0.1/data/${p}?${qs}`, base: `nfs://127.0.0.1/data?${qs}`, dir: join(work, `shoal-v${vers}`, 'data'), samples: [] }
+    const tg: Target = { url: (p) => `nfs://127.0.0.1/data/${p}?${qg}`, base: `nfs://127.0.0.1/data?${qg}`, dir: gdir, samples: [] }
+    for (let i = 0; i < RUNS; i++) {
+      for (const t of i % 2 === 0 ? [ts, tg] : [tg, ts]) await measureOnce(client, t, i)
+    }
+    const s = median(ts.samples)
+    const n = median(tg.samples)
+    return { shoal: s, ganesha: n, ratios: { write: s.writeMiBs / n.writeMiBs, read: s.readMiBs / n.readMiBs, creates: s.createsPerSec / n.createsPerSec } }
+  } finally {
+    await g?.stop()
+    await shoal.close()
+  }
 }
 
 async function main (): Promise<void> {

@@ -40,6 +40,8 @@ export interface NfsServerStats {
 const MAX_INFLIGHT = 32
 /** Connections at once; more are refused (each may hold MAX_INFLIGHT requests of MAX_RECORD). */
 const MAX_CONNECTIONS = 1024
+/** Replies up to this size are copied into one buffer: one socket write instead of one per chunk. */
+const SMALL_REPLY = 16 * 1024
 /** Replies queued on a slow reader before we stop reading its requests. */
 const MAX_QUEUED = 16 * 1024 * 1024
 
@@ -163,8 +165,8 @@ export class NfsServer extends Resource {
           // replies finished in the same turn of the event loop leave in one writev (a send on
           // loopback costs as much as the request it answers)
           if (!corked) { corked = true; sock.cork(); setImmediate(uncork) }
-          sock.write(recordMark(len))
-          for (const c of chunks) sock.write(c)
+          if (len <= SMALL_REPLY) sock.write(joinReply(chunks, len))
+          else { sock.write(recordMark(len)); for (const c of chunks) sock.write(c) } // READ data by reference
         }, (err) => {
           this.#log.error('nfs: request failed', err)
           sock.destroy()
@@ -176,4 +178,13 @@ export class NfsServer extends Resource {
     sock.on('error', (err) => this.#log.debug(`connection ${conn.id}: ${err.message}`))
     sock.on('close', () => { this.#conns.delete(sock) })
   }
+}
+
+/** The record mark and a reply's chunks in one buffer (RFC 5531 §11, one last fragment). */
+function joinReply (chunks: Buffer[], len: number): Buffer {
+  const b = Buffer.allocUnsafe(4 + len)
+  b.writeUInt32BE((0x80000000 | len) >>> 0, 0)
+  let off = 4
+  for (const c of chunks) off += c.copy(b, off)
+  return b
 }

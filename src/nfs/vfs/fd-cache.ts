@@ -1,18 +1,34 @@
 import { constants } from 'node:fs'
-import { open, type FileHandle } from 'node:fs/promises'
+import { closeQuietly, fdatasyncFd, fstatFd, ftruncateFd, openFd, pread } from './fs-calls.js'
+
+export { closeQuietly, pread, pwrite } from './fs-calls.js'
 
 /**
  * Open file descriptors kept between READ/WRITE calls (NFS is stateless per call; opening the file
- * for every 1 MiB READ would double the syscalls). Keyed by (export, inode), so a rename keeps the
+ * for every READ would double the syscalls). Keyed by (export, inode), so a rename keeps the
  * descriptor; opened with O_NOFOLLOW; idle ones close after `idleMs`; at most `max` stay open.
+ *
+ * Descriptors are plain numbers (no FileHandle object each); every call on them goes through the
+ * thread pool (fs-calls.ts). A number is reused by the kernel once closed, so a descriptor is never
+ * closed while a call uses it (`users`).
  */
-interface Entry { fh: FileHandle, writable: boolean, users: number, last: number, kind: Kind }
+interface Entry {
+  fd: number
+  writable: boolean
+  users: number
+  last: number
+  kind: Kind
+}
+
+/** What a caller may know of a descriptor besides its number. */
+export interface FdInfo { readonly fd: number, readonly kind: Kind }
 
 /** What the descriptor is open on: only regular files are read and written. */
 export type Kind = 'file' | 'dir' | 'other'
 
 export class FdCache {
   readonly #entries = new Map<string, Entry>()
+  readonly #closing = new Set<Promise<void>>()
   readonly #timer: NodeJS.Timeout
 
   constructor (private readonly max = 256, private readonly idleMs = 5000) {
@@ -21,37 +37,44 @@ export class FdCache {
   }
 
   /** Runs fn with an open descriptor for the file at abs; a read-only one is upgraded when writing. */
-  async with<T> (key: string, abs: string, write: boolean, fn: (fh: FileHandle, kind: Kind) => Promise<T>): Promise<T> {
+  async with<T> (key: string, abs: string, write: boolean, fn: (fd: number, kind: Kind, info: FdInfo) => Promise<T>): Promise<T> {
     let e = this.#entries.get(key)
     if (!e || (write && !e.writable)) {
       // O_NONBLOCK: opening a FIFO must never wait for its other end (it would hold a pool thread)
-      const fh = await open(abs, (write ? constants.O_RDWR : constants.O_RDONLY) | constants.O_NOFOLLOW | constants.O_NONBLOCK)
+      const fd = await openFd(abs, (write ? constants.O_RDWR : constants.O_RDONLY) | constants.O_NOFOLLOW | constants.O_NONBLOCK)
       let kind: Kind
       try {
-        const st = await fh.stat()
+        const st = await fstatFd(fd)
         kind = st.isFile() ? 'file' : st.isDirectory() ? 'dir' : 'other'
-      } catch (err) { await fh.close(); throw err }
+      } catch (err) { this.#close(fd); throw err }
+      // Another call may have opened the same file meanwhile: keep one descriptor.
       const again = this.#entries.get(key)
-      if (again && (again.writable || !write)) { void fh.close(); e = again } else {
-        if (again) this.#drop(key, again)
-        e = { fh, writable: write, users: 0, last: Date.now(), kind }
+      if (again !== undefined && (again.writable || !write)) {
+        this.#close(fd)
+        e = again
+      } else {
+        if (again !== undefined) this.#drop(key, again)
+        e = { fd, writable: write, users: 0, last: Date.now(), kind }
         this.#entries.set(key, e)
       }
+    } else {
+      this.#entries.delete(key) // most recently used last: eviction takes the first idle ones
+      this.#entries.set(key, e)
     }
     e.users++ // before evicting: an entry in use is never closed under its user
     this.#evict()
-    try { return await fn(e.fh, e.kind) } finally {
+    try { return await fn(e.fd, e.kind, e) } finally {
       e.users--
       e.last = Date.now()
-      if (e.users === 0 && this.#entries.get(key) !== e) void e.fh.close().catch(() => {})
+      if (e.users === 0 && this.#entries.get(key) !== e) this.#close(e.fd)
     }
   }
 
   /** Keeps a descriptor opened elsewhere (a file just created, O_RDWR) for the WRITEs that follow. */
-  adopt (key: string, fh: FileHandle, kind: Kind): void {
+  adopt (key: string, fd: number, kind: Kind): void {
     const old = this.#entries.get(key)
     if (old) this.#drop(key, old)
-    this.#entries.set(key, { fh, writable: true, users: 0, last: Date.now(), kind })
+    this.#entries.set(key, { fd, writable: true, users: 0, last: Date.now(), kind })
     this.#evict()
   }
 
@@ -61,22 +84,35 @@ export class FdCache {
     if (e) this.#drop(key, e)
   }
 
+  get size (): number { return this.#entries.size }
+
   async close (): Promise<void> {
     clearInterval(this.#timer)
-    const all = [...this.#entries.values()]
-    this.#entries.clear()
-    await Promise.all(all.map((e) => e.fh.close().catch(() => {})))
+    for (const [k, e] of [...this.#entries]) this.#drop(k, e) // in use: closed by its last user
+  }
+
+  /** Resolves once every descriptor this cache let go of is closed. */
+  async settled (): Promise<void> { await Promise.all(this.#closing) }
+
+  #close (fd: number): void {
+    const p = closeQuietly(fd).finally(() => this.#closing.delete(p))
+    this.#closing.add(p)
   }
 
   #drop (key: string, e: Entry): void {
     this.#entries.delete(key)
-    if (e.users === 0) void e.fh.close().catch(() => {})
+    if (e.users === 0) this.#close(e.fd)
   }
 
   #evict (): void {
-    if (this.#entries.size <= this.max) return
-    const idle = [...this.#entries].filter(([, e]) => e.users === 0).sort((a, b) => a[1].last - b[1].last)
-    for (const [k, e] of idle.slice(0, this.#entries.size - this.max)) this.#drop(k, e)
+    // the map is in order of use, so the first idle entries are the least recently used
+    let over = this.#entries.size - this.max
+    if (over <= 0) return
+    for (const [k, e] of this.#entries) {
+      if (e.users !== 0) continue
+      this.#drop(k, e)
+      if (--over === 0) break
+    }
   }
 
   #sweep (): void {
@@ -84,3 +120,12 @@ export class FdCache {
     for (const [k, e] of this.#entries) if (e.users === 0 && e.last < cutoff) this.#drop(k, e)
   }
 }
+
+/** fdatasync (COMMIT, FILE_SYNC writes): always done before the reply. */
+export async function syncData (info: FdInfo): Promise<void> { await fdatasyncFd(info.fd) }
+
+export async function readData (info: FdInfo, buf: Buffer, len: number, pos: number): Promise<number> {
+  return await pread(info.fd, buf, len, pos)
+}
+
+export function truncate (fd: number, len: number): Promise<void> { return ftruncateFd(fd, len) }

@@ -1,18 +1,19 @@
 import { constants } from 'node:fs'
 import * as fsp from 'node:fs/promises'
 import { execFile } from 'node:child_process'
-import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { isErrno } from '../../errors.js'
 import type { Logger } from '../../log.js'
 import { NfsError, NfsStatus } from '../errors.js'
 import type { ExportTable, NfsExport } from '../exports.js'
 import { genOf, type FileHandle } from '../fh.js'
-import { FdCache } from './fd-cache.js'
+import { closeQuietly, FdCache, pwrite, readData, syncData, truncate } from './fd-cache.js'
 import { HandleDb } from './handle-db.js'
 import { joinRel, parentRel } from './names.js'
 import { DirCache, scanExport } from './scan.js'
+import { under, Verified } from './verified.js'
 import { lstatOrNull } from './stat.js'
+import { chmodPath, fchmodFd, fchownFd, fstatFd, ftruncateFd, futimesFd, lchownPath, lutimesPath, openFd } from './fs-calls.js'
 import { mapIoError, ownerFor, regular, toTime, UMASK, verifierOf } from './util.js'
 import type { CreateHow, Creds, DirEntry, FsNode, SetAttrs, Stat } from './types.js'
 
@@ -26,7 +27,12 @@ const SCAN_REUSE_MS = 5000
  * - a handle maps to a path through the HandleDb; a path whose inode (or generation, or device)
  *   differs is not the file: a walk of the export (shared, at most one per SCAN_REUSE_MS) looks
  *   for the inode, else the handle is STALE;
- * - only async fs calls; every mutation calls the export's notifyChange.
+ * - metadata calls on one file (lstat, open, fstat, fchmod, utimes…) and writes up to 64 KiB run
+ *   on the event loop (a few µs each, against 25–300 µs through the thread pool); so do small
+ *   fdatasyncs and sequential reads while the pool is idle (fd-cache.ts says when); other data
+ *   calls (big writes, first or random reads, big syncs, shrinking truncates), unlinks and walks
+ *   go to the pool;
+ * - every mutation calls the export's notifyChange.
  */
 export class LocalVfs {
   readonly db: HandleDb
@@ -40,7 +46,7 @@ export class LocalVfs {
    * every op that touches the file stats it again (and `stat` follows a moved file or says STALE);
    * removals and renames through NFS drop entries at once.
    */
-  readonly #verified = new Map<string, { rel: string, at: number, dir: boolean }>()
+  readonly #verified = new Verified()
 
   constructor (readonly exports: ExportTable, stateDir: string, private readonly log: Logger) {
     this.db = new HandleDb(stateDir, log)
@@ -49,7 +55,7 @@ export class LocalVfs {
   async open (): Promise<void> { await this.db.open() }
   async close (): Promise<void> { await this.#fds.close(); await this.db.close() }
 
-  abs (n: FsNode): string { return n.rel === '' ? n.exp.path : join(n.exp.path, n.rel) }
+  abs (n: FsNode): string { return under(n.exp.path, n.rel) }
   handle (n: FsNode): FileHandle { return { index: n.exp.index, ino: n.ino, gen: n.gen } }
   key (n: FsNode): string { return `${n.exp.index}:${n.ino}` }
 
@@ -69,32 +75,33 @@ export class LocalVfs {
     const dev = await this.#dev(exp)
     const known = this.db.get(exp.index, h.ino)
     if (known === null) throw new NfsError(NfsStatus.STALE)
-    const vkey = `${exp.index}:${h.ino}:${h.gen}`
-    const v = this.#verified.get(vkey)
+    const v = this.#verified.get(exp.index, h.ino, h.gen)
     if (v && v.rel === known && Date.now() - v.at < VERIFIED_MS) return { kind: 'fs', exp, ino: h.ino, gen: h.gen, rel: known }
     if (known !== undefined) {
-      const st = await lstatOrNull(known === '' ? exp.path : join(exp.path, known))
+      const st = await lstatOrNull(under(exp.path, known))
       if (st && st.ino === h.ino && st.dev === dev) {
         if (h.gen !== 0 && genOf(st.birthtimeNs) !== h.gen) throw new NfsError(NfsStatus.STALE, 'inode reused')
-        if (this.#verified.size >= 16384) this.#verified.clear()
-        this.#verified.set(vkey, { rel: known, at: Date.now(), dir: st.isDirectory() })
-        return { kind: 'fs', exp, ino: h.ino, gen: h.gen, rel: known }
+        this.#verified.set(exp.index, h.ino, { gen: h.gen, rel: known, at: Date.now(), dir: st.isDirectory() })
+        return { kind: 'fs', exp, ino: h.ino, gen: h.gen, rel: known, pre: st }
       }
     }
     const found = await this.#scan(exp, h.ino, dev)
     // not found: STALE, but no tombstone (only a remove through NFS is certain); a walk costs at most one per SCAN_REUSE_MS
     if (found === null) throw new NfsError(NfsStatus.STALE)
-    const st = await lstatOrNull(found === '' ? exp.path : join(exp.path, found))
+    const st = await lstatOrNull(under(exp.path, found))
     if (!st || (h.gen !== 0 && genOf(st.birthtimeNs) !== h.gen)) throw new NfsError(NfsStatus.STALE)
     this.db.set(exp.index, h.ino, found)
-    return { kind: 'fs', exp, ino: h.ino, gen: h.gen, rel: found }
+    return { kind: 'fs', exp, ino: h.ino, gen: h.gen, rel: found, pre: st }
   }
 
   /** Attributes of a node; follows it if it moved behind our back. */
   async stat (n: FsNode): Promise<Stat> {
+    const pre = n.pre
+    n.pre = undefined
+    if (pre !== undefined) return pre
     const st = await lstatOrNull(this.abs(n))
     if (st && st.ino === n.ino) return st
-    this.#verified.delete(`${n.exp.index}:${n.ino}:${n.gen}`)
+    this.#verified.delete(n.exp.index, n.ino)
     const fresh = await this.resolve(this.handle(n))
     n.rel = fresh.rel
     const again = await lstatOrNull(this.abs(n))
@@ -103,10 +110,10 @@ export class LocalVfs {
   }
 
   async lookup (dir: FsNode, name: string): Promise<{ node: FsNode, stat: Stat }> {
-    const v = this.#verified.get(`${dir.exp.index}:${dir.ino}:${dir.gen}`)
+    const v = this.#verified.get(dir.exp.index, dir.ino, dir.gen)
     if (!(v && v.dir && v.rel === dir.rel && Date.now() - v.at < VERIFIED_MS)) await this.#dirStat(dir)
     const rel = joinRel(dir.rel, name)
-    const st = await lstatOrNull(join(dir.exp.path, rel))
+    const st = await lstatOrNull(under(dir.exp.path, rel))
     if (!st || st.dev !== await this.#dev(dir.exp)) throw new NfsError(NfsStatus.NOENT)
     return { node: this.#record(dir.exp, rel, st), stat: st }
   }
@@ -117,7 +124,7 @@ export class LocalVfs {
     if (!st.isDirectory()) throw new NfsError(st.isSymbolicLink() ? NfsStatus.SYMLINK : NfsStatus.NOTDIR)
     if (n.rel === '') return null
     const rel = parentRel(n.rel)
-    const pst = await lstatOrNull(rel === '' ? n.exp.path : join(n.exp.path, rel))
+    const pst = await lstatOrNull(under(n.exp.path, rel))
     if (!pst) throw new NfsError(NfsStatus.STALE)
     return { node: this.#record(n.exp, rel, pst), stat: pst }
   }
@@ -131,42 +138,40 @@ export class LocalVfs {
   /** lstat of one directory entry for READDIR's attributes; null if it vanished meanwhile. */
   async child (dir: FsNode, e: DirEntry): Promise<{ node: FsNode, stat: Stat } | null> {
     const rel = joinRel(dir.rel, e.name)
-    const st = await lstatOrNull(join(dir.exp.path, rel))
+    const st = await lstatOrNull(under(dir.exp.path, rel))
     if (!st) return null
     return { node: this.#record(dir.exp, rel, st), stat: st }
   }
 
   /** READ: eof when the file ends within this read. Not a regular file: ISDIR or INVAL. */
   async read (n: FsNode, offset: bigint, count: number): Promise<{ data: Buffer, eof: boolean }> {
-    return await this.#fds.with(this.key(n), this.abs(n), false, async (fh, kind) => {
+    return await this.#fds.with(this.key(n), this.abs(n), false, async (fd, kind, info) => {
       regular(kind)
       if (count === 0 || offset > BigInt(Number.MAX_SAFE_INTEGER)) {
-        const size = (await fh.stat({ bigint: true })).size
+        const size = (await fstatFd(fd)).size
         return { data: Buffer.alloc(0), eof: offset >= size }
       }
       const buf = Buffer.allocUnsafe(count)
-      const { bytesRead } = await fh.read(buf, 0, count, Number(offset))
+      const bytesRead = await readData(info, buf, count, Number(offset))
       if (bytesRead === count) return { data: buf, eof: false }
       return { data: buf.subarray(0, bytesRead), eof: true }
     }).catch(mapIoError)
   }
 
   async write (n: FsNode, offset: bigint, data: Buffer, sync: boolean): Promise<void> {
+    n.pre = undefined
     if (offset + BigInt(data.length) > BigInt(Number.MAX_SAFE_INTEGER)) throw new NfsError(NfsStatus.FBIG)
-    await this.#fds.with(this.key(n), this.abs(n), true, async (fh, kind) => {
+    await this.#fds.with(this.key(n), this.abs(n), true, async (fd, kind, info) => {
       regular(kind)
       let done = 0
-      while (done < data.length) {
-        const { bytesWritten } = await fh.write(data, done, data.length - done, Number(offset) + done)
-        done += bytesWritten
-      }
-      if (sync) await fh.datasync()
+      while (done < data.length) done += await pwrite(fd, data, done, data.length - done, Number(offset) + done)
+      if (sync) await syncData(info)
     }).catch(mapIoError)
     n.exp.notifyChange(n.rel)
   }
 
   async commit (n: FsNode): Promise<void> {
-    await this.#fds.with(this.key(n), this.abs(n), false, async (fh, kind) => { regular(kind); await fh.datasync() }).catch(mapIoError)
+    await this.#fds.with(this.key(n), this.abs(n), false, async (_fd, kind, info) => { regular(kind); await syncData(info) }).catch(mapIoError)
   }
 
   /** A regular file (OPEN with create). Returns whether it was created by this call. */
@@ -175,18 +180,20 @@ export class LocalVfs {
    * change attribute before (for change_info4).
    */
   async create (dir: FsNode, name: string, how: CreateHow, attrs: SetAttrs, creds: Creds): Promise<{ node: FsNode, stat: Stat, created: boolean, dirBefore: bigint }> {
+    dir.pre = undefined
     const dirSt = await this.#dirStat(dir)
     const dirBefore = dirSt.ctimeNs
     const rel = joinRel(dir.rel, name)
-    const abs = join(dir.exp.path, rel)
+    const abs = under(dir.exp.path, rel)
     const mode = (attrs.mode ?? 0o644) & 0o7777
-    let fh: fsp.FileHandle
+    let fd: number
     try {
-      fh = await fsp.open(abs, constants.O_CREAT | constants.O_EXCL | constants.O_RDWR | constants.O_NOFOLLOW, mode)
+      fd = await openFd(abs, constants.O_CREAT | constants.O_EXCL | constants.O_RDWR | constants.O_NOFOLLOW, mode)
     } catch (err) {
       if (!isErrno(err, 'EEXIST')) throw err
       if (how.mode === 'guarded') throw new NfsError(NfsStatus.EXIST)
-      const st = await fsp.lstat(abs, { bigint: true })
+      const st = await lstatOrNull(abs)
+      if (!st) throw new NfsError(NfsStatus.NOENT, 'removed while created')
       // RFC 7530 §16.16.5: a retransmitted EXCLUSIVE4 create finds its own verifier and succeeds.
       if (how.mode === 'exclusive' && !(st.isFile() && verifierOf(st).equals(how.verifier))) throw new NfsError(NfsStatus.EXIST)
       return { node: this.#record(dir.exp, rel, st), stat: st, created: false, dirBefore }
@@ -195,21 +202,22 @@ export class LocalVfs {
       // the caller owns it (a setgid directory's group wins, as in a local create); chown clears
       // set-id bits, so exactly the client's mode comes after it, and the server's umask must not apply
       const owner = ownerFor(dirSt, creds)
-      if (owner) await fh.chown(owner.uid, owner.gid).catch(() => {})
-      if ((mode & ~UMASK) !== mode || (owner && (mode & 0o6000) !== 0)) await fh.chmod(mode)
-      if (attrs.size !== undefined || attrs.uid !== undefined || attrs.gid !== undefined) await this.#applyOnFd(fh, attrs)
+      if (owner) await fchownFd(fd, owner.uid, owner.gid).catch(() => {})
+      if ((mode & ~UMASK) !== mode || (owner && (mode & 0o6000) !== 0)) await fchmodFd(fd, mode)
+      if (attrs.size !== undefined || attrs.uid !== undefined || attrs.gid !== undefined) await this.#applyOnFd(fd, attrs)
       // RFC 7530 §16.16.5: the verifier is kept in the times (atime, mtime seconds) until the client's SETATTR.
-      if (how.mode === 'exclusive') await fh.utimes(how.verifier.readUInt32BE(0), how.verifier.readUInt32BE(4))
-      const st = await fh.stat({ bigint: true })
+      if (how.mode === 'exclusive') await futimesFd(fd, how.verifier.readUInt32BE(0), how.verifier.readUInt32BE(4))
+      const st = await fstatFd(fd)
       this.#dirs.invalidate(this.key(dir))
       dir.exp.notifyChange(rel)
       const node = this.#record(dir.exp, rel, st)
-      this.#fds.adopt(this.key(node), fh, 'file') // the client's WRITEs come next
+      this.#fds.adopt(this.key(node), fd, 'file') // the client's WRITEs come next
       return { node, stat: st, created: true, dirBefore }
-    } catch (err) { await fh.close(); throw err }
+    } catch (err) { closeQuietly(fd); throw err }
   }
 
   async mkdir (dir: FsNode, name: string, mode: number, creds: Creds): Promise<{ node: FsNode, stat: Stat }> {
+    dir.pre = undefined
     // mkdir(2) applies the umask (and keeps a setgid parent's bit): chmod only when the umask cut something
     return await this.#make(dir, name, creds, async (abs) => {
       await fsp.mkdir(abs, mode & 0o1777)
@@ -218,6 +226,7 @@ export class LocalVfs {
   }
 
   async symlink (dir: FsNode, name: string, target: string, creds: Creds): Promise<{ node: FsNode, stat: Stat }> {
+    dir.pre = undefined
     // a NUL cannot be in a path (symlink(2) would throw a TypeError here: SERVERFAULT, found by fuzzing v3)
     if (target.includes('\0')) throw new NfsError(NfsStatus.INVAL, 'NUL in a symlink target')
     return await this.#make(dir, name, creds, (abs) => fsp.symlink(target, abs))
@@ -225,6 +234,7 @@ export class LocalVfs {
 
   /** FIFOs only: device nodes inside a shared folder are refused (PERM) by the caller. */
   async mkfifo (dir: FsNode, name: string, mode: number, creds: Creds): Promise<{ node: FsNode, stat: Stat }> {
+    dir.pre = undefined
     return await this.#make(dir, name, creds, async (abs) => {
       try { await run('mkfifo', ['-m', (mode & 0o7777).toString(8), '--', abs]) } catch (err) {
         if ((await lstatOrNull(abs)) !== null) throw new NfsError(NfsStatus.EXIST)
@@ -235,12 +245,13 @@ export class LocalVfs {
 
   /** Returns the directory's change attribute before (for change_info4), as remove and rename do. */
   async link (file: FsNode, dir: FsNode, name: string): Promise<bigint> {
+    file.pre = dir.pre = undefined
     const before = (await this.#dirStat(dir)).ctimeNs
     if (file.exp !== dir.exp) throw new NfsError(NfsStatus.XDEV)
     const st = await this.stat(file)
     if (st.isDirectory()) throw new NfsError(NfsStatus.ISDIR)
     const rel = joinRel(dir.rel, name)
-    await fsp.link(this.abs(file), join(dir.exp.path, rel))
+    await fsp.link(this.abs(file), under(dir.exp.path, rel))
     this.#dirs.invalidate(this.key(dir))
     dir.exp.notifyChange(rel)
     return before
@@ -254,9 +265,10 @@ export class LocalVfs {
 
   /** Returns the directory's change attribute before. */
   async remove (dir: FsNode, name: string): Promise<bigint> {
+    dir.pre = undefined
     const before = (await this.#dirStat(dir)).ctimeNs
     const rel = joinRel(dir.rel, name)
-    const abs = join(dir.exp.path, rel)
+    const abs = under(dir.exp.path, rel)
     const st = await lstatOrNull(abs)
     if (!st) throw new NfsError(NfsStatus.NOENT)
     if (st.isDirectory()) await fsp.rmdir(abs)
@@ -269,16 +281,17 @@ export class LocalVfs {
 
   /** Returns both directories' change attributes before. */
   async rename (sdir: FsNode, sname: string, ddir: FsNode, dname: string): Promise<[bigint, bigint]> {
+    sdir.pre = ddir.pre = undefined
     if (sdir.exp !== ddir.exp) throw new NfsError(NfsStatus.XDEV)
     const before: [bigint, bigint] = [(await this.#dirStat(sdir)).ctimeNs, (await this.#dirStat(ddir)).ctimeNs]
     const from = joinRel(sdir.rel, sname)
     const to = joinRel(ddir.rel, dname)
-    const src = await lstatOrNull(join(sdir.exp.path, from))
+    const src = await lstatOrNull(under(sdir.exp.path, from))
     if (!src) throw new NfsError(NfsStatus.NOENT)
-    const dst = await lstatOrNull(join(ddir.exp.path, to))
+    const dst = await lstatOrNull(under(ddir.exp.path, to))
     if (src.isDirectory() && (to === from || to.startsWith(from + '/'))) throw new NfsError(NfsStatus.INVAL, 'rename into itself')
     if (dst && dst.ino === src.ino) return before // RFC 7530 §16.26.4: same file, nothing to do
-    await fsp.rename(join(sdir.exp.path, from), join(ddir.exp.path, to))
+    await fsp.rename(under(sdir.exp.path, from), under(ddir.exp.path, to))
     if (dst) this.#forget(ddir.exp, dst, to)
     if (src.isDirectory()) this.db.moved(sdir.exp.index, from, to) // O(entries): only a directory has paths below it
     this.#verified.clear()
@@ -291,24 +304,26 @@ export class LocalVfs {
   }
 
   async setattr (n: FsNode, a: SetAttrs): Promise<void> {
+    n.pre = undefined
     const st = await this.stat(n)
     const abs = this.abs(n)
     if (a.size !== undefined) {
       if (st.isDirectory()) throw new NfsError(NfsStatus.ISDIR)
       if (!st.isFile()) throw new NfsError(NfsStatus.INVAL)
       if (a.size > BigInt(Number.MAX_SAFE_INTEGER)) throw new NfsError(NfsStatus.FBIG)
-      await this.#fds.with(this.key(n), abs, true, async (fh) => { await fh.truncate(Number(a.size)) })
+      const size = Number(a.size)
+      await this.#fds.with(this.key(n), abs, true, async (fd) => { await truncate(fd, size) })
     }
     if ((a.uid !== undefined && BigInt(a.uid) !== st.uid) || (a.gid !== undefined && BigInt(a.gid) !== st.gid)) {
-      await fsp.lchown(abs, a.uid ?? Number(st.uid), a.gid ?? Number(st.gid))
+      await lchownPath(abs, a.uid ?? Number(st.uid), a.gid ?? Number(st.gid))
     }
     // chmod follows symlinks and Linux symlinks have no mode of their own: never chmod one.
     // chown clears set-id bits, so the mode is applied after it even when it looks unchanged.
     if (a.mode !== undefined && !st.isSymbolicLink() && (a.mode !== (Number(st.mode) & 0o7777) || a.uid !== undefined || a.gid !== undefined)) {
-      await fsp.chmod(abs, a.mode & 0o7777)
+      await chmodPath(abs, a.mode & 0o7777)
     }
     if (a.atime !== undefined || a.mtime !== undefined) {
-      await fsp.lutimes(abs, toTime(a.atime, st.atimeNs), toTime(a.mtime, st.mtimeNs))
+      await lutimesPath(abs, toTime(a.atime, st.atimeNs), toTime(a.mtime, st.mtimeNs))
     }
     n.exp.notifyChange(n.rel)
   }
@@ -338,21 +353,23 @@ export class LocalVfs {
   async #make (dir: FsNode, name: string, creds: Creds, make: (abs: string) => Promise<unknown>): Promise<{ node: FsNode, stat: Stat }> {
     const dirSt = await this.#dirStat(dir)
     const rel = joinRel(dir.rel, name)
-    const abs = join(dir.exp.path, rel)
+    const abs = under(dir.exp.path, rel)
     await make(abs)
     const owner = ownerFor(dirSt, creds)
-    if (owner) await fsp.lchown(abs, owner.uid, owner.gid).catch(() => {})
-    const st = await fsp.lstat(abs, { bigint: true })
+    if (owner) await lchownPath(abs, owner.uid, owner.gid).catch(() => {})
+    const st = await lstatOrNull(abs)
+    if (!st) throw new NfsError(NfsStatus.NOENT, 'removed while made')
     this.#dirs.invalidate(this.key(dir))
     dir.exp.notifyChange(rel)
     return { node: this.#record(dir.exp, rel, st), stat: st }
   }
 
-  async #applyOnFd (fh: fsp.FileHandle, a: SetAttrs): Promise<void> {
-    if (a.size !== undefined) await fh.truncate(Number(a.size))
+  /** On a file this call just created (empty): a truncate only grows it, never waits for the disk. */
+  async #applyOnFd (fd: number, a: SetAttrs): Promise<void> {
+    if (a.size !== undefined) await ftruncateFd(fd, Number(a.size))
     if (a.uid !== undefined || a.gid !== undefined) {
-      const st = await fh.stat()
-      await fh.chown(a.uid ?? st.uid, a.gid ?? st.gid).catch(() => {})
+      const st = await fstatFd(fd)
+      await fchownFd(fd, a.uid ?? Number(st.uid), a.gid ?? Number(st.gid)).catch(() => {})
     }
   }
 
@@ -382,4 +399,5 @@ export class LocalVfs {
     return (await s.walk).get(ino) ?? null
   }
 }
+
 

@@ -11,6 +11,13 @@ export interface FsNode {
   readonly ino: bigint
   readonly gen: number
   rel: string
+  /**
+   * The lstat resolve() checked the handle with, in this request: the next stat() takes it instead
+   * of asking the disk again, unless something this server did changed the node since (the vfs
+   * drops it in every call that changes a node). Nodes live for one request (a v3 call, a v4
+   * COMPOUND), so this never outlives it.
+   */
+  pre?: Stat | undefined
 }
 
 /** The pseudo-root above all exports (RFC 7530 §7): a read-only directory listing the namespaces. */
