@@ -27,11 +27,9 @@ const SCAN_REUSE_MS = 5000
  * - a handle maps to a path through the HandleDb; a path whose inode (or generation, or device)
  *   differs is not the file: a walk of the export (shared, at most one per SCAN_REUSE_MS) looks
  *   for the inode, else the handle is STALE;
- * - metadata calls on one file (lstat, open, fstat, fchmod, utimes…) and writes up to 64 KiB run
- *   on the event loop (a few µs each, against 25–300 µs through the thread pool); so do small
- *   fdatasyncs and sequential reads while the pool is idle (fd-cache.ts says when); other data
- *   calls (big writes, first or random reads, big syncs, shrinking truncates), unlinks and walks
- *   go to the pool;
+ * - every file-system call goes through libuv's thread pool (fs-calls.ts): a slow disk holds pool
+ *   threads, never the event loop that serves every client; a request makes as few of them as it
+ *   can (the handle's verifying lstat answers its first stat, descriptors are cached);
  * - every mutation calls the export's notifyChange.
  */
 export class LocalVfs {
