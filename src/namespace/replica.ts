@@ -1,7 +1,6 @@
 // A namespace's replication engine on one node: its own writer drive, the drives of the other
-// writers, and the folder. One serial job loop per namespace (syncthing's folder loop): a scan and
-// a merge never overlap, repeated requests merge into one, and local changes are always published
-// before remote ones are applied.
+// writers, and the folder, driven by one serial job loop (job-loop.ts): scan and publish local
+// changes, then merge the drives into the folder.
 import { mkdir, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import Hyperdrive from 'hyperdrive'
@@ -14,6 +13,7 @@ import { FolderWriter } from './apply.js'
 import { RemoteDrives, type RemoteDrive } from './drives.js'
 import { writerId } from './entry.js'
 import { Hlc } from './hlc.js'
+import { JobLoop } from './job-loop.js'
 import { FolderIndex } from './index.js'
 import { readJson, writeJsonAtomic } from './json-file.js'
 import { Merger, type MergeSource } from './merge.js'
@@ -53,12 +53,9 @@ export class Replica extends Resource {
   readonly #local: LocalChanges
   #pending = { files: 0, bytes: 0 }
   readonly #progress: SyncProgress
-  #mergeWanted = false
   #deferStreak = 0
-  #loop: Promise<void> | null = null
-  #kickTimer: NodeJS.Timeout | null = null
+  readonly #jobs: JobLoop
   #rescanTimer: NodeJS.Timeout | null = null
-  #retryTimer: NodeJS.Timeout | null = null
   #discovered = false
   readonly #space: DiskSpaceWatch
 
@@ -77,7 +74,24 @@ export class Replica extends Resource {
     this.#hlc = new Hlc(0, skew === 0 ? Date.now : () => Date.now() + skew)
     this.#index = new FolderIndex(join(init.stateDir, 'index.json'))
     this.#writer = new FolderWriter(init.folder, this.#index, this.#o.owner)
-    this.#remotes = new RemoteDrives(init.store, init.keys.encryptionKey, () => this.#requestMerge(), init.log)
+    this.#jobs = new JobLoop({
+      scanWanted: () => !this.readOnly && this.#local.wanted,
+      scan: async () => { await this.#scanAndPublish() },
+      merge: async () => { await this.#merge() },
+      runnable: () => !this.closing && this.#paused === null,
+      state: (s, err) => {
+        if (s === 'error') {
+          this.#error = err?.message ?? 'failed'
+          this.#log.error('replication step failed; retrying', err)
+        } else if (s === 'idle') {
+          this.#error = null
+        }
+        this.#setState(s)
+      },
+      settled: () => { this.emit('progress') },
+      beforeRetry: () => { this.#local.mark(null) }
+    })
+    this.#remotes = new RemoteDrives(init.store, init.keys.encryptionKey, () => { this.#jobs.requestMerge() }, init.log)
     this.#watcher = new Watcher(init.folder, (p) => this.#onWatch(p), init.log)
     this.peers = new NamespacePeers(init.swarm, init.keys, init.log)
     this.#local = new LocalChanges({
@@ -87,7 +101,7 @@ export class Replica extends Resource {
       hlc: this.#hlc,
       log: init.log,
       guard: { share: this.#o.massDeleteShare, min: this.#o.massDeleteMin, settleMs: this.#o.deleteSettleMs, maxHoldMs: 10_000 },
-      onDue: () => { this.#kickSoon() }
+      onDue: () => { this.#jobs.kickSoon() }
     })
   }
 
@@ -139,21 +153,22 @@ export class Replica extends Resource {
       if (this.#o.watch) this.#watcher.start()
       this.#local.mark(null)
     }
-    this.#mergeWanted = true
+    this.#jobs.wantMerge()
     this.#scheduleRescan()
     this.#space.start()
-    this.#kick()
+    this.#jobs.kick()
   }
 
   protected async _close (): Promise<void> {
     this.#status = 'stopped'
-    for (const t of [this.#kickTimer, this.#rescanTimer, this.#retryTimer]) if (t !== null) clearTimeout(t)
+    if (this.#rescanTimer !== null) clearTimeout(this.#rescanTimer)
+    const stopped = this.#jobs.stop()
     this.#space.stop()
     this.#watcher.stop()
     this.#local.stop()
     this.peers.detach()
     await this.#init.swarm.leave(this.keys.topic).catch(() => {})
-    await this.#loop?.catch(() => {})
+    await stopped
     await this.#saveState().catch(() => {})
     await this.#index.flush().catch(() => {})
     await this.#remotes.close()
@@ -164,7 +179,7 @@ export class Replica extends Resource {
   notifyChange (path: string): void {
     if (this.readOnly || this.closing) return
     this.#local.mark(path.replace(/^\/+/, ''))
-    this.#kickSoon()
+    this.#jobs.kickSoon()
   }
 
   /** Lifts the mass-delete pause: the deletions are confirmed and published. */
@@ -176,9 +191,9 @@ export class Replica extends Resource {
     await mkdir(this.folder, { recursive: true })
     this.#watcher.stop()
     if (this.#o.watch) this.#watcher.start()
-    this.#mergeWanted = true
+    this.#jobs.wantMerge()
     this.#setState('syncing')
-    this.#kick()
+    this.#jobs.kick()
   }
 
   status (): ReplicaStatus {
@@ -234,7 +249,7 @@ export class Replica extends Resource {
 
   #isSynced (): boolean {
     if (this.#paused !== null || !this.opened) return false
-    if (this.#loop !== null || this.#mergeWanted) return false
+    if (this.#jobs.busy) return false
     return headsApplied(this.peers.peers(), this.#discovered, (key) => {
       const d = this.#remotes.get(key)
       if (d === undefined) return null
@@ -261,46 +276,7 @@ export class Replica extends Resource {
 
   #onWatch (path: string | null): void {
     this.#local.mark(path)
-    this.#kickSoon()
-  }
-
-  #requestMerge (): void {
-    this.#mergeWanted = true
-    this.#kickSoon()
-  }
-
-  #kickSoon (): void {
-    // Bursts of watcher events (an editor's save, `cp -r`) are coalesced into one scan.
-    if (this.#kickTimer !== null || this.closing) return
-    this.#kickTimer = setTimeout(() => { this.#kickTimer = null; this.#kick() }, 15)
-  }
-
-  #kick (): void {
-    if (this.#loop !== null || this.closing) return
-    this.#loop = this.#run().catch((err: unknown) => {
-      this.#error = (err as Error).message
-      this.#setState('error')
-      this.#log.error('replication step failed; retrying', err)
-      this.#retryTimer = setTimeout(() => { this.#retryTimer = null; this.#mergeWanted = true; this.#local.mark(null); this.#kick() }, 2000)
-    }).finally(() => {
-      this.#loop = null
-      this.emit('progress')
-      if (!this.closing && (this.#mergeWanted || (!this.readOnly && this.#local.wanted)) && this.#retryTimer === null) this.#kickSoon()
-    })
-  }
-
-  async #run (): Promise<void> {
-    this.#retryTimer = null
-    while (!this.closing && this.#paused === null) {
-      const scanWanted = !this.readOnly && this.#local.wanted
-      if (!scanWanted && !this.#mergeWanted) break
-      this.#setState('syncing')
-      if (scanWanted) await this.#scanAndPublish()
-      if (this.#paused !== null) break
-      if (this.#mergeWanted) await this.#merge()
-    }
-    this.#error = null
-    if (!this.closing) this.#setState('idle')
+    this.#jobs.kickSoon()
   }
 
   async #scanAndPublish (): Promise<void> {
@@ -326,7 +302,6 @@ export class Replica extends Resource {
   }
 
   async #merge (): Promise<void> {
-    this.#mergeWanted = false
     if (this.blind) return // nothing to apply: the cores are downloaded by RemoteDrives
     const sources: MergeSource[] = []
     if (this.#own !== null && this.#w !== null) sources.push({ w: this.#w, key: this.#own.key.toString('hex'), drive: this.#own })
@@ -346,18 +321,16 @@ export class Replica extends Resource {
     this.#pending = { files: 0, bytes: 0 }
     this.#progress.done()
     for (const p of [...out.created, ...out.deferred]) this.#local.mark(p)
-    if (out.incomplete && this.#retryTimer === null) {
-      this.#retryTimer = setTimeout(() => { this.#retryTimer = null; this.#requestMerge() }, DEFER_BACKOFF_MS)
-    }
+    if (out.incomplete) this.#jobs.retryMergeIn(DEFER_BACKOFF_MS)
     if (out.committed) {
       this.#deferStreak = 0
       if (out.applied > 0 || out.conflicts > 0) this.#log.info(`merged: ${out.applied} applied, ${out.conflicts} conflict copies`)
       this.#state.lastSync = Date.now()
     } else if (++this.#deferStreak > 3) {
       // A local edit keeps racing the merge: back off rather than spin.
-      this.#retryTimer = setTimeout(() => { this.#retryTimer = null; this.#requestMerge() }, DEFER_BACKOFF_MS)
+      this.#jobs.retryMergeIn(DEFER_BACKOFF_MS)
     } else {
-      this.#mergeWanted = true
+      this.#jobs.wantMerge()
     }
     this.#state.hlc = this.#hlc.last
     await this.#saveState()
@@ -378,8 +351,8 @@ export class Replica extends Resource {
       if (this.#paused === null) {
         if (this.#o.watch && !this.#watcher.active) this.#watcher.start()
         this.#local.mark(null)
-        this.#mergeWanted = true // the merge's safety net too: a missed append event costs one period
-        this.#kick()
+        this.#jobs.wantMerge() // the merge's safety net too: a missed append event costs one period
+        this.#jobs.kick()
       }
       this.#scheduleRescan()
     }, every)
@@ -397,10 +370,10 @@ export class Replica extends Resource {
     this.#error = null
     this.#log.info(`disk space is back (${Math.floor(free / 1024 / 1024)} MiB free): syncing again`)
     void this.#renewDrives()
-    this.#mergeWanted = true
+    this.#jobs.wantMerge()
     if (!this.readOnly) this.#local.mark(null)
     this.#setState('syncing')
-    this.#kick()
+    this.#jobs.kick()
   }
 
   /**
@@ -414,7 +387,7 @@ export class Replica extends Resource {
     await new Promise((resolve) => { setTimeout(resolve, CORE_RELEASE_MS).unref() })
     if (this.closing) return
     await this.#remotes.resume(records)
-    this.#requestMerge()
+    this.#jobs.requestMerge()
   }
 
   #setState (s: ReplicaState): void {

@@ -1,0 +1,110 @@
+import assert from 'node:assert/strict'
+import { JobLoop, type Jobs } from '../../../src/namespace/job-loop.js'
+
+const tick = (ms = 0): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
+
+/** Jobs that record what ran; `scans` local changes are waiting. */
+function recorder (over: Partial<Jobs> = {}): { jobs: Jobs, log: string[], states: string[], wanted: { scans: number } } {
+  const log: string[] = []
+  const states: string[] = []
+  const wanted = { scans: 0 }
+  const jobs: Jobs = {
+    scanWanted: () => wanted.scans > 0,
+    scan: async () => { log.push('scan'); wanted.scans = 0; await tick(5) },
+    merge: async () => { log.push('merge'); await tick(5) },
+    runnable: () => true,
+    state: (s) => { states.push(s) },
+    settled: () => {},
+    beforeRetry: () => { log.push('retry') },
+    ...over
+  }
+  return { jobs, log, states, wanted }
+}
+
+async function until (loop: JobLoop, ms = 2000): Promise<void> {
+  const end = Date.now() + ms
+  while (loop.busy) { if (Date.now() > end) throw new Error('loop still busy'); await tick(5) }
+}
+
+describe('namespace/job loop', () => {
+  it('coalesces a burst of requests into one run: the scan first, then one merge', async () => {
+    const r = recorder()
+    const loop = new JobLoop(r.jobs)
+    r.wanted.scans = 3
+    for (let i = 0; i < 50; i++) { loop.requestMerge(); loop.kickSoon() }
+    await tick(30)
+    await until(loop)
+    assert.deepEqual(r.log, ['scan', 'merge'])
+    assert.deepEqual(r.states, ['syncing', 'idle'])
+    await loop.stop()
+  })
+
+  it('never runs two jobs at once: a merge asked for during a merge follows it in the same run', async () => {
+    let inside = 0
+    let most = 0
+    let loop!: JobLoop
+    let asked = false
+    const r = recorder({
+      merge: async () => {
+        most = Math.max(most, ++inside)
+        if (!asked) { asked = true; loop.requestMerge(); loop.kick() }
+        await tick(10)
+        inside--
+      }
+    })
+    loop = new JobLoop(r.jobs)
+    loop.requestMerge()
+    await tick(30)
+    await until(loop)
+    assert.equal(most, 1)
+    assert.equal(asked, true)
+    await loop.stop()
+  })
+
+  it('a failed run reports the error, then retries by itself after rescanning everything', async () => {
+    let fail = true
+    const r = recorder({ merge: async () => { if (fail) { fail = false; throw new Error('disk on fire') } } })
+    const errors: string[] = []
+    const state = r.jobs.state
+    r.jobs.state = (s, err) => { if (err !== undefined) errors.push(err.message); state(s, err) }
+    const loop = new JobLoop(r.jobs)
+    loop.requestMerge()
+    await tick(50)
+    assert.deepEqual(errors, ['disk on fire'])
+    assert.equal(r.states.at(-1), 'error')
+    await tick(2100)
+    await until(loop)
+    assert.deepEqual(r.log, ['retry'])
+    assert.equal(r.states.at(-1), 'idle')
+    await loop.stop()
+  })
+
+  it('retryMergeIn backs off once, however often it is asked', async () => {
+    const r = recorder()
+    const loop = new JobLoop(r.jobs)
+    for (let i = 0; i < 5; i++) loop.retryMergeIn(40)
+    await tick(20)
+    assert.deepEqual(r.log, [])
+    await tick(80)
+    await until(loop)
+    assert.deepEqual(r.log, ['merge'])
+    await loop.stop()
+  })
+
+  it('does nothing while not runnable, and stop() waits for the running job and starts no other', async () => {
+    let runnable = false
+    const r = recorder({ runnable: () => runnable, merge: async () => { r.log.push('merge'); await tick(30) } })
+    const loop = new JobLoop(r.jobs)
+    loop.requestMerge()
+    await tick(30)
+    assert.deepEqual(r.log, [])
+    runnable = true
+    loop.kick()
+    await tick(5)
+    loop.requestMerge()
+    await loop.stop()
+    assert.deepEqual(r.log, ['merge'])
+    await tick(40)
+    assert.deepEqual(r.log, ['merge'])
+  })
+})
