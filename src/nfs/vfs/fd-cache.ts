@@ -1,7 +1,5 @@
 import { constants } from 'node:fs'
-import { closeQuietly, fdatasyncFd, fstatFd, ftruncateFd, openFd, pread } from './fs-calls.js'
-
-export { closeQuietly, pread, pwrite } from './fs-calls.js'
+import { closeQuietly, fstatFd, openFd } from './fs-calls.js'
 
 /**
  * Open file descriptors kept between READ/WRITE calls (NFS is stateless per call; opening the file
@@ -12,16 +10,7 @@ export { closeQuietly, pread, pwrite } from './fs-calls.js'
  * thread pool (fs-calls.ts). A number is reused by the kernel once closed, so a descriptor is never
  * closed while a call uses it (`users`).
  */
-interface Entry {
-  fd: number
-  writable: boolean
-  users: number
-  last: number
-  kind: Kind
-}
-
-/** What a caller may know of a descriptor besides its number. */
-export interface FdInfo { readonly fd: number, readonly kind: Kind }
+interface Entry { fd: number, writable: boolean, users: number, last: number, kind: Kind }
 
 /** What the descriptor is open on: only regular files are read and written. */
 export type Kind = 'file' | 'dir' | 'other'
@@ -37,7 +26,7 @@ export class FdCache {
   }
 
   /** Runs fn with an open descriptor for the file at abs; a read-only one is upgraded when writing. */
-  async with<T> (key: string, abs: string, write: boolean, fn: (fd: number, kind: Kind, info: FdInfo) => Promise<T>): Promise<T> {
+  async with<T> (key: string, abs: string, write: boolean, fn: (fd: number, kind: Kind) => Promise<T>): Promise<T> {
     let e = this.#entries.get(key)
     if (!e || (write && !e.writable)) {
       // O_NONBLOCK: opening a FIFO must never wait for its other end (it would hold a pool thread)
@@ -63,7 +52,7 @@ export class FdCache {
     }
     e.users++ // before evicting: an entry in use is never closed under its user
     this.#evict()
-    try { return await fn(e.fd, e.kind, e) } finally {
+    try { return await fn(e.fd, e.kind) } finally {
       e.users--
       e.last = Date.now()
       if (e.users === 0 && this.#entries.get(key) !== e) this.#close(e.fd)
@@ -121,11 +110,3 @@ export class FdCache {
   }
 }
 
-/** fdatasync (COMMIT, FILE_SYNC writes): always done before the reply. */
-export async function syncData (info: FdInfo): Promise<void> { await fdatasyncFd(info.fd) }
-
-export async function readData (info: FdInfo, buf: Buffer, len: number, pos: number): Promise<number> {
-  return await pread(info.fd, buf, len, pos)
-}
-
-export function truncate (fd: number, len: number): Promise<void> { return ftruncateFd(fd, len) }

@@ -7,13 +7,13 @@ import type { Logger } from '../../log.js'
 import { NfsError, NfsStatus } from '../errors.js'
 import type { ExportTable, NfsExport } from '../exports.js'
 import { genOf, type FileHandle } from '../fh.js'
-import { closeQuietly, FdCache, pwrite, readData, syncData, truncate } from './fd-cache.js'
+import { FdCache } from './fd-cache.js'
 import { HandleDb } from './handle-db.js'
 import { joinRel, parentRel } from './names.js'
 import { DirCache, scanExport } from './scan.js'
 import { under, Verified } from './verified.js'
 import { lstatOrNull } from './stat.js'
-import { chmodPath, fchmodFd, fchownFd, fstatFd, ftruncateFd, futimesFd, lchownPath, lutimesPath, openFd } from './fs-calls.js'
+import { chmodPath, closeQuietly, fchmodFd, fchownFd, fdatasyncFd, fstatFd, ftruncateFd, futimesFd, lchownPath, lutimesPath, openFd, pread, pwrite } from './fs-calls.js'
 import { mapIoError, ownerFor, regular, toTime, UMASK, verifierOf } from './util.js'
 import type { CreateHow, Creds, DirEntry, FsNode, SetAttrs, Stat } from './types.js'
 
@@ -143,14 +143,14 @@ export class LocalVfs {
 
   /** READ: eof when the file ends within this read. Not a regular file: ISDIR or INVAL. */
   async read (n: FsNode, offset: bigint, count: number): Promise<{ data: Buffer, eof: boolean }> {
-    return await this.#fds.with(this.key(n), this.abs(n), false, async (fd, kind, info) => {
+    return await this.#fds.with(this.key(n), this.abs(n), false, async (fd, kind) => {
       regular(kind)
       if (count === 0 || offset > BigInt(Number.MAX_SAFE_INTEGER)) {
         const size = (await fstatFd(fd)).size
         return { data: Buffer.alloc(0), eof: offset >= size }
       }
       const buf = Buffer.allocUnsafe(count)
-      const bytesRead = await readData(info, buf, count, Number(offset))
+      const bytesRead = await pread(fd, buf, count, Number(offset))
       if (bytesRead === count) return { data: buf, eof: false }
       return { data: buf.subarray(0, bytesRead), eof: true }
     }).catch(mapIoError)
@@ -159,17 +159,17 @@ export class LocalVfs {
   async write (n: FsNode, offset: bigint, data: Buffer, sync: boolean): Promise<void> {
     n.pre = undefined
     if (offset + BigInt(data.length) > BigInt(Number.MAX_SAFE_INTEGER)) throw new NfsError(NfsStatus.FBIG)
-    await this.#fds.with(this.key(n), this.abs(n), true, async (fd, kind, info) => {
+    await this.#fds.with(this.key(n), this.abs(n), true, async (fd, kind) => {
       regular(kind)
       let done = 0
       while (done < data.length) done += await pwrite(fd, data, done, data.length - done, Number(offset) + done)
-      if (sync) await syncData(info)
+      if (sync) await fdatasyncFd(fd)
     }).catch(mapIoError)
     n.exp.notifyChange(n.rel)
   }
 
   async commit (n: FsNode): Promise<void> {
-    await this.#fds.with(this.key(n), this.abs(n), false, async (_fd, kind, info) => { regular(kind); await syncData(info) }).catch(mapIoError)
+    await this.#fds.with(this.key(n), this.abs(n), false, async (fd, kind) => { regular(kind); await fdatasyncFd(fd) }).catch(mapIoError)
   }
 
   /** A regular file (OPEN with create). Returns whether it was created by this call. */
@@ -211,7 +211,7 @@ export class LocalVfs {
       const node = this.#record(dir.exp, rel, st)
       this.#fds.adopt(this.key(node), fd, 'file') // the client's WRITEs come next
       return { node, stat: st, created: true, dirBefore }
-    } catch (err) { closeQuietly(fd); throw err }
+    } catch (err) { void closeQuietly(fd); throw err }
   }
 
   async mkdir (dir: FsNode, name: string, mode: number, creds: Creds): Promise<{ node: FsNode, stat: Stat }> {
@@ -310,7 +310,7 @@ export class LocalVfs {
       if (!st.isFile()) throw new NfsError(NfsStatus.INVAL)
       if (a.size > BigInt(Number.MAX_SAFE_INTEGER)) throw new NfsError(NfsStatus.FBIG)
       const size = Number(a.size)
-      await this.#fds.with(this.key(n), abs, true, async (fd) => { await truncate(fd, size) })
+      await this.#fds.with(this.key(n), abs, true, async (fd) => { await ftruncateFd(fd, size) })
     }
     if ((a.uid !== undefined && BigInt(a.uid) !== st.uid) || (a.gid !== undefined && BigInt(a.gid) !== st.gid)) {
       await lchownPath(abs, a.uid ?? Number(st.uid), a.gid ?? Number(st.gid))

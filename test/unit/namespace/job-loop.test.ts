@@ -21,10 +21,13 @@ function recorder (over: Partial<Jobs> = {}): { jobs: Jobs, log: string[], state
   return { jobs, log, states, wanted }
 }
 
-async function until (loop: JobLoop, ms = 2000): Promise<void> {
+/** Polls until `cond` holds (the loop's timers are real: awaited, not slept through). */
+async function waitFor (what: string, cond: () => boolean, ms = 10_000): Promise<void> {
   const end = Date.now() + ms
-  while (loop.busy) { if (Date.now() > end) throw new Error('loop still busy'); await tick(5) }
+  while (!cond()) { if (Date.now() > end) throw new Error(`timed out: ${what}`); await tick(5) }
 }
+
+const until = async (loop: JobLoop): Promise<void> => { await waitFor('loop idle', () => !loop.busy) }
 
 describe('namespace/job loop', () => {
   it('coalesces a burst of requests into one run: the scan first, then one merge', async () => {
@@ -72,7 +75,7 @@ describe('namespace/job loop', () => {
     await tick(50)
     assert.deepEqual(errors, ['disk on fire'])
     assert.equal(r.states.at(-1), 'error')
-    await tick(2100)
+    await waitFor('the retry', () => r.log.length > 0)
     await until(loop)
     assert.deepEqual(r.log, ['retry'])
     assert.equal(r.states.at(-1), 'idle')
@@ -85,8 +88,9 @@ describe('namespace/job loop', () => {
     for (let i = 0; i < 5; i++) loop.retryMergeIn(40)
     await tick(20)
     assert.deepEqual(r.log, [])
-    await tick(80)
+    await waitFor('the merge', () => r.log.length > 0)
     await until(loop)
+    await tick(60) // a second timer would have fired by now
     assert.deepEqual(r.log, ['merge'])
     await loop.stop()
   })

@@ -3,7 +3,8 @@ import { fstatSync, readFileSync, writeFileSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { FdCache, pwrite } from '../../../src/nfs/vfs/fd-cache.js'
+import { FdCache } from '../../../src/nfs/vfs/fd-cache.js'
+import { pwrite } from '../../../src/nfs/vfs/fs-calls.js'
 
 const isOpen = (fd: number): boolean => { try { fstatSync(fd); return true } catch { return false } }
 
