@@ -19,7 +19,7 @@ export const commit: ProcDesc = {
     const n = c.obj = await c.node(raw)
     if (n.kind === 'pseudo') throw new NfsError(NfsStatus.ISDIR)
     // the sync and the attributes at once; the vfs's commit refuses what is not a regular file
-    const [st] = await Promise.all([c.env.vfs.stat(n), n.exp.readOnly ? undefined : c.env.vfs.commit(n)])
+    const [st] = await Promise.all([c.stat(n), n.exp.readOnly ? undefined : c.env.vfs.commit(n)])
     c.pre = wccAttr(statAttrs(st, n.exp.index))
     if (!n.exp.readOnly) n.exp.notifyChange(n.rel)
     // syncing changes neither size nor times: the attributes from before are the ones after

@@ -1,6 +1,6 @@
 import { NfsError, NfsStatus, XdrError } from '../../errors.js'
 import type { CreateHow, SetAttrs } from '../../vfs/types.js'
-import { readSattr3 } from '../attrs.js'
+import { readSattr3, statAttrs, wccAttr } from '../attrs.js'
 import { entryName, readDirop, writeMade } from '../call.js'
 import { CreateMode } from '../consts.js'
 import type { ProcDesc } from '../proc.js'
@@ -31,9 +31,12 @@ export const create: ProcDesc = {
     } else throw new XdrError(`createmode3 ${mode}`)
     c.obj = await c.node(raw)
     const dir = c.writable(c.obj)
-    c.pre = await c.wcc(dir)
+    // the pre-op attributes are the directory check and owner rule the create needs: one lstat
+    const dirSt = await c.stat(dir)
+    c.pre = wccAttr(statAttrs(dirSt, dir.exp.index))
     const fname = entryName(name, NfsStatus.EXIST)
-    const made = await c.env.vfs.create(dir, fname, how, attrs, c.creds)
+    const made = await c.env.vfs.create(dir, fname, how, attrs, c.creds, dirSt)
+    if (made.dirAfter) c.remember(dir, made.dirAfter)
     if (!made.created) {
       if (!made.stat.isFile()) throw new NfsError(NfsStatus.EXIST)
       if (how.mode === 'unchecked' && attrs.size !== undefined) {

@@ -18,7 +18,7 @@ export const setattr: OpDesc = {
       const { attrs, set } = decodeSetAttrs(args, ctx.minor)
       const n = ctx.writable(ctx.fh())
       if (attrs.size !== undefined) checkIo(ctx, sid, n, true)
-      await ctx.env.vfs.setattr(n, attrs)
+      await ctx.env.vfs.setattr(n, attrs, await ctx.stat(n))
       writeBitmap(res, set)
     } catch (err) {
       throw new NfsError(toNfsStatus(err), err instanceof Error ? err.message : String(err), { cause: err }, (w: XdrWriter) => writeBitmap(w, []))
