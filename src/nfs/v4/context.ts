@@ -27,8 +27,8 @@ export class Ctx {
   budget = MAX_RECORD
   /**
    * Stats taken earlier in this compound, by file key: a LOOKUP or OPEN followed by GETATTR costs
-   * one lstat, not two. Cleared before every op that may change something (compound.ts), and an
-   * entry is stale anyway once the vfs finishes any mutation.
+   * one lstat, not two. An entry is stale once the vfs finishes any mutation (its clock), so an op
+   * after a change never sees the attributes from before it.
    */
   readonly #memo: StatMemo
 
@@ -90,7 +90,6 @@ export class Ctx {
 
   /** A stat taken after the last mutation (a lookup's, a create's result), remembered. */
   remember (n: FsNode, st: Stat): Stat { return this.#memo.set(this.env.vfs.key(n), st) }
-  forgetStats (): void { this.#memo.clear() }
 
   async writeAttrs (w: XdrWriter, n: VNode, req: Bitmap): Promise<void> {
     await encodeAttrs(w, await this.attrSource(n), req, this.attrEnv(n))

@@ -14,7 +14,7 @@ import { under, Verified } from './verified.js'
 import { lstatOrNull } from './stat.js'
 import { MutationClock } from './stat-memo.js'
 import { chmodPath, lchownPath, lutimesPath } from './fs-calls.js'
-import { ownerFor, toTime, UMASK } from './util.js'
+import { ownerFor, ownerMatters, toTime, UMASK } from './util.js'
 import type { Created, CreateHow, Creds, DirEntry, FsNode, SetAttrs, Stat } from './types.js'
 
 const run = promisify(execFile)
@@ -111,8 +111,7 @@ export class LocalVfs {
   }
 
   async lookup (dir: FsNode, name: string): Promise<{ node: FsNode, stat: Stat }> {
-    const v = this.#verified.get(dir.exp.index, dir.ino, dir.gen)
-    if (!(v && v.dir && v.rel === dir.rel && Date.now() - v.at < VERIFIED_MS)) await this.#dirStat(dir)
+    if (!this.#verifiedDir(dir)) await this.#dirStat(dir)
     const rel = joinRel(dir.rel, name)
     const st = await lstatOrNull(under(dir.exp.path, rel))
     if (!st || st.dev !== await this.#dev(dir.exp)) throw new NfsError(NfsStatus.NOENT)
@@ -164,29 +163,34 @@ export class LocalVfs {
 
   /**
    * A regular file (OPEN with create, v3 CREATE). Returns whether this call created it, the
-   * directory's change attribute before (for change_info4) and, when it created the file, the
-   * directory's attributes after (taken beside the new file's own). `dirSt`: the directory's stat
-   * the caller took in this request (remembered: no mutation since), else the vfs takes one.
+   * directory's stat before when one was taken (its ctime is change_info4's before) and, when it
+   * created the file, the directory's attributes after (taken beside the new file's own).
+   * `dirSt`: the directory's stat the caller took in this request (remembered: no mutation since).
+   * Without one, the vfs takes one unless it needs none: the handle was just verified as a
+   * directory and the caller is the server's own user, so no owner rule reads the directory.
    */
   async create (dir: FsNode, name: string, how: CreateHow, attrs: SetAttrs, creds: Creds, dirSt?: Stat): Promise<Created> {
     dir.pre = undefined
-    try { return await this.#create(dir, name, how, attrs, creds, dirSt ?? await this.#dirStat(dir)) } finally { this.clock.tick() }
+    try {
+      const st = dirSt ?? (this.#verifiedDir(dir) && !ownerMatters(creds) ? undefined : await this.#dirStat(dir))
+      return await this.#create(dir, name, how, attrs, creds, st)
+    } finally { this.clock.tick() }
   }
 
-  async #create (dir: FsNode, name: string, how: CreateHow, attrs: SetAttrs, creds: Creds, dirSt: Stat): Promise<Created> {
-    if (!dirSt.isDirectory()) throw new NfsError(dirSt.isSymbolicLink() ? NfsStatus.SYMLINK : NfsStatus.NOTDIR)
+  async #create (dir: FsNode, name: string, how: CreateHow, attrs: SetAttrs, creds: Creds, dirSt: Stat | undefined): Promise<Created> {
+    if (dirSt && !dirSt.isDirectory()) throw new NfsError(dirSt.isSymbolicLink() ? NfsStatus.SYMLINK : NfsStatus.NOTDIR)
     const rel = joinRel(dir.rel, name)
     // the directory's new attributes are asked for beside the file's set-up (different inodes),
     // once the file exists: the open is the change they must show
     let dirAfter: Promise<Stat | null> | undefined
     const made = await createFile(under(dir.exp.path, rel), how, attrs, creds, dirSt, () => { dirAfter = lstatOrNull(this.abs(dir)).catch(() => null) })
     const node = this.#record(dir.exp, rel, made.stat)
-    if (!made.created) return { node, stat: made.stat, created: false, dirBefore: dirSt.ctimeNs }
+    if (!made.created) return { node, stat: made.stat, created: false, dirBefore: dirSt }
     this.#dirs.invalidate(this.key(dir))
     dir.exp.notifyChange(rel)
     this.#io.adopt(this.key(node), made.fd, 'file') // the client's WRITEs come next
     const after = await dirAfter
-    return { node, stat: made.stat, created: true, dirBefore: dirSt.ctimeNs, dirAfter: after && after.ino === dir.ino ? after : undefined }
+    return { node, stat: made.stat, created: true, dirBefore: dirSt, dirAfter: after && after.ino === dir.ino ? after : undefined }
   }
 
   async mkdir (dir: FsNode, name: string, mode: number, creds: Creds): Promise<{ node: FsNode, stat: Stat }> {
@@ -350,6 +354,12 @@ export class LocalVfs {
       dir.exp.notifyChange(rel)
       return { node: this.#record(dir.exp, rel, st), stat: st }
     } finally { this.clock.tick() }
+  }
+
+  /** The handle was found a directory at its path in the last VERIFIED_MS (no stat needed to trust that). */
+  #verifiedDir (dir: FsNode): boolean {
+    const v = this.#verified.get(dir.exp.index, dir.ino, dir.gen)
+    return v !== undefined && v.dir && v.rel === dir.rel && Date.now() - v.at < VERIFIED_MS
   }
 
   async #dirStat (dir: FsNode): Promise<Stat> {

@@ -69,7 +69,7 @@ describe('nfs/vfs local: the attributes mutations return, and the clock they tic
     const made = await vfs.create(dir, 'f', { mode: 'unchecked' }, {}, creds, before)
     assert.ok(vfs.clock.now > t)
     assert.equal(made.created, true)
-    assert.equal(made.dirBefore, before.ctimeNs)
+    assert.equal(made.dirBefore, before, 'the stat it was given')
     const now = await vfs.stat(dir)
     assert.equal(made.dirAfter?.ino, now.ino)
     assert.equal(made.dirAfter?.ctimeNs, now.ctimeNs)

@@ -31,11 +31,14 @@ export const create: ProcDesc = {
     } else throw new XdrError(`createmode3 ${mode}`)
     c.obj = await c.node(raw)
     const dir = c.writable(c.obj)
-    // the pre-op attributes are the directory check and owner rule the create needs: one lstat
-    const dirSt = await c.stat(dir)
-    c.pre = wccAttr(statAttrs(dirSt, dir.exp.index))
+    // pre-op attributes when the call has them (the handle check's lstat) or the vfs needs a stat
+    // anyway (a directory not verified lately, an owner rule to apply); else none (RFC 1813 §2.6)
+    // rather than a stat before every create
     const fname = entryName(name, NfsStatus.EXIST)
-    const made = await c.env.vfs.create(dir, fname, how, attrs, c.creds, dirSt)
+    const known = c.known(dir)
+    if (known) c.pre = wccAttr(statAttrs(known, dir.exp.index))
+    const made = await c.env.vfs.create(dir, fname, how, attrs, c.creds, known)
+    if (made.dirBefore && !c.pre) c.pre = wccAttr(statAttrs(made.dirBefore, dir.exp.index))
     if (made.dirAfter) c.remember(dir, made.dirAfter)
     if (!made.created) {
       if (!made.stat.isFile()) throw new NfsError(NfsStatus.EXIST)
