@@ -143,9 +143,9 @@ export class LocalVfs {
     return { node: this.#record(dir.exp, rel, st), stat: st }
   }
 
-  /** READ: eof when the file ends within this read. Not a regular file: ISDIR or INVAL. */
-  async read (n: FsNode, offset: bigint, count: number): Promise<{ data: Buffer, eof: boolean }> {
-    return await this.#io.read(this.key(n), this.abs(n), offset, count)
+  /** READ: eof when the file ends within this read. Not a regular file: ISDIR or INVAL. With `attrs`, its stat too. */
+  async read (n: FsNode, offset: bigint, count: number, attrs = false): Promise<{ data: Buffer, eof: boolean, st?: Stat | undefined }> {
+    return await this.#io.read(this.key(n), this.abs(n), offset, count, attrs)
   }
 
   /** WRITE; with `attrs`, returns the file's attributes after it (from the descriptor). */
