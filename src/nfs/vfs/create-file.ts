@@ -11,12 +11,12 @@ export type Made = { created: true, fd: number, stat: Stat } | { created: false,
 
 /**
  * The file-system side of an NFS create of a regular file at `abs` in a directory whose stat is
- * `dirSt` (undefined only when ownerMatters(creds) is false): O_CREAT|O_EXCL|O_NOFOLLOW, then the owner, the exact mode and the EXCLUSIVE4 verifier
+ * `dirSt`: O_CREAT|O_EXCL|O_NOFOLLOW, then the owner, the exact mode and the EXCLUSIVE4 verifier
  * on the new descriptor, then its attributes (fstat). An existing file is EXIST for a guarded
  * create, and for an exclusive one unless it holds the same verifier (a retransmission).
  * `onCreated` runs as soon as the open made the file (work that can go beside the set-up).
  */
-export async function createFile (abs: string, how: CreateHow, attrs: SetAttrs, creds: Creds, dirSt: Stat | undefined, onCreated?: () => void): Promise<Made> {
+export async function createFile (abs: string, how: CreateHow, attrs: SetAttrs, creds: Creds, dirSt: Stat, onCreated?: () => void): Promise<Made> {
   const mode = (attrs.mode ?? 0o644) & 0o7777
   let fd: number
   try {
@@ -34,8 +34,7 @@ export async function createFile (abs: string, how: CreateHow, attrs: SetAttrs, 
   try {
     // the caller owns it (a setgid directory's group wins, as in a local create); chown clears
     // set-id bits, so exactly the client's mode comes after it, and the server's umask must not apply
-    // (no directory stat only when the caller is the server's own user: then no rule needs one)
-    const owner = dirSt ? ownerFor(dirSt, creds) : null
+    const owner = ownerFor(dirSt, creds)
     if (owner) await fchownFd(fd, owner.uid, owner.gid).catch(() => {})
     if ((mode & ~UMASK) !== mode || (owner && (mode & 0o6000) !== 0)) await fchmodFd(fd, mode)
     if (attrs.size !== undefined || attrs.uid !== undefined || attrs.gid !== undefined) await applyOnFd(fd, attrs)

@@ -14,7 +14,7 @@ import { under, Verified } from './verified.js'
 import { lstatOrNull } from './stat.js'
 import { MutationClock } from './stat-memo.js'
 import { chmodPath, lchownPath, lutimesPath } from './fs-calls.js'
-import { ownerFor, ownerMatters, toTime, UMASK } from './util.js'
+import { ownerFor, toTime, UMASK } from './util.js'
 import type { Created, CreateHow, Creds, DirEntry, FsNode, SetAttrs, Stat } from './types.js'
 
 const run = promisify(execFile)
@@ -163,22 +163,21 @@ export class LocalVfs {
 
   /**
    * A regular file (OPEN with create, v3 CREATE). Returns whether this call created it, the
-   * directory's stat before when one was taken (its ctime is change_info4's before) and, when it
-   * created the file, the directory's attributes after (taken beside the new file's own).
-   * `dirSt`: the directory's stat the caller took in this request (remembered: no mutation since).
-   * Without one, the vfs takes one unless it needs none: the handle was just verified as a
-   * directory and the caller is the server's own user, so no owner rule reads the directory.
+   * directory's stat before (its ctime is change_info4's before) and, when it created the file,
+   * the directory's attributes after (taken beside the new file's own). `dirSt`: the directory's
+   * stat the caller took in this request (remembered: no mutation since), else the vfs takes one.
+   * There is always one, just before the open: it is what tells a directory from a symlink put in
+   * its place (a verified handle alone would leave a second-long window for that).
    */
   async create (dir: FsNode, name: string, how: CreateHow, attrs: SetAttrs, creds: Creds, dirSt?: Stat): Promise<Created> {
     dir.pre = undefined
     try {
-      const st = dirSt ?? (this.#verifiedDir(dir) && !ownerMatters(creds) ? undefined : await this.#dirStat(dir))
-      return await this.#create(dir, name, how, attrs, creds, st)
+      return await this.#create(dir, name, how, attrs, creds, dirSt ?? await this.#dirStat(dir))
     } finally { this.clock.tick() }
   }
 
-  async #create (dir: FsNode, name: string, how: CreateHow, attrs: SetAttrs, creds: Creds, dirSt: Stat | undefined): Promise<Created> {
-    if (dirSt && !dirSt.isDirectory()) throw new NfsError(dirSt.isSymbolicLink() ? NfsStatus.SYMLINK : NfsStatus.NOTDIR)
+  async #create (dir: FsNode, name: string, how: CreateHow, attrs: SetAttrs, creds: Creds, dirSt: Stat): Promise<Created> {
+    if (!dirSt.isDirectory()) throw new NfsError(dirSt.isSymbolicLink() ? NfsStatus.SYMLINK : NfsStatus.NOTDIR)
     const rel = joinRel(dir.rel, name)
     // the directory's new attributes are asked for beside the file's set-up (different inodes),
     // once the file exists: the open is the change they must show

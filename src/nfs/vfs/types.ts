@@ -46,8 +46,5 @@ export interface DirEntry { readonly name: string, readonly ino: bigint }
 
 export type CreateHow = { mode: 'unchecked' | 'guarded' } | { mode: 'exclusive', verifier: Buffer }
 
-/**
- * What a create returns: the directory's stat before when one was taken, and after only when this
- * call created the file (and could stat the directory).
- */
-export interface Created { node: FsNode, stat: Stat, created: boolean, dirBefore?: Stat | undefined, dirAfter?: Stat | undefined }
+/** What a create returns: the directory's stat before, and after only when this call created the file (and could stat the directory). */
+export interface Created { node: FsNode, stat: Stat, created: boolean, dirBefore: Stat, dirAfter?: Stat | undefined }

@@ -21,9 +21,6 @@ export function ownerFor (dirSt: Stat, creds: Creds): { uid: number, gid: number
 }
 
 
-/** Whether ownerFor can be anything but null: only when the caller is not the server's own user and group. */
-export function ownerMatters (creds: Creds): boolean { return creds.uid !== EUID || creds.gid !== EGID }
-
 /** The EXCLUSIVE4 verifier as stored by create(): atime seconds ‖ mtime seconds. */
 export function verifierOf (st: Stat): Buffer {
   const b = Buffer.alloc(8)

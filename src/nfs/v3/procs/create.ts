@@ -31,14 +31,13 @@ export const create: ProcDesc = {
     } else throw new XdrError(`createmode3 ${mode}`)
     c.obj = await c.node(raw)
     const dir = c.writable(c.obj)
-    // pre-op attributes when the call has them (the handle check's lstat) or the vfs needs a stat
-    // anyway (a directory not verified lately, an owner rule to apply); else none (RFC 1813 §2.6)
-    // rather than a stat before every create
+    // the pre-op attributes are the directory stat the create needs anyway (its directory check
+    // and owner rule): the handle check's lstat when it made one, else the vfs's
     const fname = entryName(name, NfsStatus.EXIST)
     const known = c.known(dir)
     if (known) c.pre = wccAttr(statAttrs(known, dir.exp.index))
     const made = await c.env.vfs.create(dir, fname, how, attrs, c.creds, known)
-    if (made.dirBefore && !c.pre) c.pre = wccAttr(statAttrs(made.dirBefore, dir.exp.index))
+    if (!c.pre) c.pre = wccAttr(statAttrs(made.dirBefore, dir.exp.index))
     if (made.dirAfter) c.remember(dir, made.dirAfter)
     if (!made.created) {
       if (!made.stat.isFile()) throw new NfsError(NfsStatus.EXIST)
