@@ -16,6 +16,8 @@ const READ_AHEAD_MIN = 128 * 1024
 export class FileIo {
   readonly fds = new FdCache()
   readonly #ahead = new ReadAhead()
+  /** READs answered with bytes read ahead */
+  aheadHits = 0
 
   /**
    * READ: eof when the file ends within this read. Not a regular file: ISDIR or INVAL. With
@@ -27,9 +29,10 @@ export class FileIo {
     let got: { data: Buffer, eof: boolean, st?: Stat | undefined }
     let alone: boolean
     try {
-      got = (ahead && await this.#fromAhead(key, abs, ahead)) ?? await this.#read(key, abs, offset, count, attrs)
+      // a READ that may be read ahead of takes a stat beside its bytes: the one the range is checked against
+      got = (ahead && await this.#fromAhead(key, abs, ahead)) ?? await this.#read(key, abs, offset, count, attrs || count >= READ_AHEAD_MIN)
     } finally { alone = this.#ahead.end(key) }
-    if (alone && !got.eof && got.data.length === count && count >= READ_AHEAD_MIN) this.#readAhead(key, abs, offset + BigInt(count), count)
+    if (alone && got.st && !got.eof && got.data.length === count && count >= READ_AHEAD_MIN) this.#readAhead(key, abs, offset + BigInt(count), count, got.st)
     return got
   }
 
@@ -48,20 +51,26 @@ export class FileIo {
     }).catch(mapIoError)
   }
 
-  /** The bytes read ahead, if the file is as it was when they were read (else null: read again). */
+  /**
+   * The bytes read ahead, if the file is as it was: a stat now equal to the one taken before they
+   * were read means no change in between, so a pread now would read the same (else null: read again).
+   */
   async #fromAhead (key: string, abs: string, ahead: Promise<AheadData | null>): Promise<{ data: Buffer, eof: boolean, st: Stat } | null> {
     const [got, now] = await Promise.all([ahead, this.fds.with(key, abs, false, (fd) => fstatFd(fd)).catch(() => null)])
     if (got === null || now === null || !unchanged(got.st, now)) return null
+    this.aheadHits++
     return { data: got.data, eof: got.eof, st: now }
   }
 
-  /** Reads (offset, count) ahead, with the file's stat from just before, for the READ that likely comes next. */
-  #readAhead (key: string, abs: string, offset: bigint, count: number): void {
-    if (offset + BigInt(count) > BigInt(Number.MAX_SAFE_INTEGER)) return
+  /**
+   * Reads (offset, count) ahead for the READ that likely comes next. `st`: the file's stat taken
+   * by the READ just served, before this pread starts; the range is trusted only while the file's
+   * stat still equals it (a change after `st`, before or during the pread, fails that check).
+   */
+  #readAhead (key: string, abs: string, offset: bigint, count: number, st: Stat): void {
+    if (offset >= st.size || offset + BigInt(count) > BigInt(Number.MAX_SAFE_INTEGER)) return
     const done = this.fds.with(key, abs, false, async (fd, kind): Promise<AheadData | null> => {
       if (kind !== 'file') return null
-      const st = await fstatFd(fd)
-      if (offset >= st.size) return null
       const buf = Buffer.allocUnsafe(count)
       const n = await pread(fd, buf, count, Number(offset))
       return { data: n === count ? buf : buf.subarray(0, n), eof: offset + BigInt(n) >= st.size, st }

@@ -1,6 +1,6 @@
 import type { Stat } from './types.js'
 
-/** What a read ahead got: the bytes, whether the file ended there, and the file's stat taken just before. */
+/** What a read ahead got: the bytes, whether the file ended there, and the file's stat taken before the read. */
 export interface AheadData { data: Buffer, eof: boolean, st: Stat }
 
 interface Ahead { offset: bigint, count: number, done: Promise<AheadData | null> }
@@ -15,7 +15,8 @@ interface Ahead { offset: bigint, count: number, done: Promise<AheadData | null>
  *
  * Never stale: a range is dropped on every write and truncation through NFS (`drop`), and used
  * only when a stat of the file taken when the READ arrives has the size, ctime and mtime of the
- * stat taken before the range was read (a change from outside NFS in between moves them).
+ * stat the previous READ took before the range was read (a change from outside NFS in between
+ * moves them; as for any NFS server on Linux, within the file system's timestamp granularity).
  */
 export class ReadAhead {
   readonly #ahead = new Map<string, Ahead>()

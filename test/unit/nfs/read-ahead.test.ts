@@ -30,6 +30,7 @@ describe('nfs/vfs read-ahead: the next range of a sequential reader, never stale
       assert.equal(r.st?.size, BigInt(4 * K))
       if (i === 3) assert.equal(r.eof, true, 'the range read ahead knows the file ends there')
     }
+    assert.equal(io.aheadHits, 3, 'every READ after the first was read ahead')
   })
 
   it('a change from outside after the range was read ahead (same size, new times) is read again', async () => {
@@ -40,6 +41,7 @@ describe('nfs/vfs read-ahead: the next range of a sequential reader, never stale
     utimesSync(file, 1_000_000, 1_000_000) // a distinct mtime whatever the clock's granularity
     const r = await io.read('1:1', file, BigInt(K), K, false)
     assert.ok(r.data.every((b) => b === 0x7a), 'the new content, not what was read ahead')
+    assert.equal(io.aheadHits, 0)
   })
 
   it('a write through NFS drops what was read ahead of the file', async () => {
