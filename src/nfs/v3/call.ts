@@ -7,6 +7,7 @@ import type { RpcConnection } from '../rpc/dispatch.js'
 import type { AuthSys } from '../rpc/message.js'
 import type { LocalVfs } from '../vfs/local.js'
 import { checkName } from '../vfs/names.js'
+import { StatMemo } from '../vfs/stat-memo.js'
 import { PSEUDO, type Creds, type FsNode, type Stat, type VNode } from '../vfs/types.js'
 import type { XdrReader } from '../xdr/reader.js'
 import type { XdrWriter } from '../xdr/writer.js'
@@ -39,9 +40,15 @@ export class Call3 {
   obj2: VNode | undefined
   pre2: WccAttr | undefined
   readonly creds: Creds
+  /**
+   * The stats this call has taken (a CREATE's pre-op attributes are its directory check, a
+   * LOOKUP's directory attributes serve a failure too); stale once any mutation finishes.
+   */
+  readonly #memo: StatMemo
 
   constructor (readonly env: V3Env, readonly auth: AuthSys | undefined, readonly conn: RpcConnection) {
     this.creds = auth ? { uid: auth.uid, gid: auth.gid } : { uid: 65534, gid: 65534 }
+    this.#memo = new StatMemo(env.vfs.clock)
   }
 
   /** nfs_fh3 → node; a handle that is not ours is BADHANDLE, one of ours that is gone STALE. */
@@ -55,8 +62,23 @@ export class Call3 {
 
   async attrs (n: VNode): Promise<AttrSource> {
     if (n.kind === 'pseudo') return pseudoAttrs(this.env.exports.list().length)
-    return statAttrs(await this.env.vfs.stat(n), n.exp.index)
+    return statAttrs(await this.stat(n), n.exp.index)
   }
+
+  /** A stat from earlier in this call (no mutation since), else a fresh one, remembered. */
+  async stat (n: FsNode): Promise<Stat> {
+    const key = this.env.vfs.key(n)
+    const known = this.#memo.get(key)
+    if (known !== undefined) return known
+    const at = this.env.vfs.clock.now
+    return this.#memo.set(key, await this.env.vfs.stat(n), at)
+  }
+
+  /** A stat this call has without asking the file system (remembered, or the handle check's), or undefined. */
+  known (n: FsNode): Stat | undefined { return this.#memo.get(this.env.vfs.key(n)) ?? n.pre }
+
+  /** A stat the call got from a mutation's result (taken after it): the node's attributes from now on. */
+  remember (n: FsNode, st: Stat): Stat { return this.#memo.set(this.env.vfs.key(n), st) }
 
   /** Attributes for a post_op_attr: best effort, a failure just leaves them out. */
   async attrsOrNone (n: VNode | undefined): Promise<AttrSource | undefined> {

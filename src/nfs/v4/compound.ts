@@ -81,11 +81,6 @@ export const OPS: ReadonlyMap<number, OpDesc> = new Map<number, OpDesc>([
   [Op.RECLAIM_COMPLETE, reclaimComplete]
 ])
 
-/** Ops that change nothing on disk: stats remembered earlier in the compound stay valid across them. */
-const PURE = new Set([Op.ACCESS, Op.GETATTR, Op.GETFH, Op.LOOKUP, Op.LOOKUPP, Op.NVERIFY, Op.PUTFH, Op.PUTPUBFH,
-  Op.PUTROOTFH, Op.READ, Op.READDIR, Op.READLINK, Op.RESTOREFH, Op.SAVEFH, Op.SECINFO, Op.SEQUENCE, Op.VERIFY,
-  Op.SECINFO_NO_NAME, Op.LOCKT, Op.TEST_STATEID])
-
 /** RFC 8881 §2.10.6.4: ops that may start a compound without SEQUENCE (as its only op). */
 const SESSIONLESS = new Set([Op.EXCHANGE_ID, Op.CREATE_SESSION, Op.DESTROY_SESSION, Op.DESTROY_CLIENTID, Op.BIND_CONN_TO_SESSION])
 
@@ -152,7 +147,6 @@ async function runOne (ctx: Ctx, r: XdrReader, out: XdrWriter, opnum: number, i:
     status = NfsStatus.NOFILEHANDLE
   } else {
     try {
-      if (!PURE.has(opnum)) ctx.forgetStats()
       await desc.run(ctx, r, body)
       status = NfsStatus.OK
     } catch (err) {

@@ -2,6 +2,7 @@ import type { AuthSys } from '../rpc/message.js'
 import type { RpcConnection } from '../rpc/dispatch.js'
 import { NfsError, NfsStatus } from '../errors.js'
 import { encodeFh, PSEUDO_ROOT } from '../fh.js'
+import { StatMemo } from '../vfs/stat-memo.js'
 import type { FsNode, VNode, Creds, Stat } from '../vfs/types.js'
 import type { XdrWriter } from '../xdr/writer.js'
 import { encodeAttrs, fromStat, FSID_MAJOR, type AttrSource, type Bitmap } from './attrs.js'
@@ -26,12 +27,14 @@ export class Ctx {
   budget = MAX_RECORD
   /**
    * Stats taken earlier in this compound, by file key: a LOOKUP or OPEN followed by GETATTR costs
-   * one lstat, not two. Cleared before every op that may change something (compound.ts).
+   * one lstat, not two. An entry is stale once the vfs finishes any mutation (its clock), so an op
+   * after a change never sees the attributes from before it.
    */
-  readonly #memo = new Map<string, Stat>()
+  readonly #memo: StatMemo
 
   constructor (readonly env: V4Env, readonly minor: number, readonly auth: AuthSys | undefined, readonly conn: RpcConnection) {
     this.creds = auth ? { uid: auth.uid, gid: auth.gid } : { uid: 65534, gid: 65534 }
+    this.#memo = new StatMemo(env.vfs.clock)
   }
 
   /** The 4.1 session's client (set by SEQUENCE). */
@@ -72,14 +75,21 @@ export class Ctx {
 
   /** A stat from earlier in this compound, else a fresh one. */
   async stat (n: FsNode): Promise<Stat> {
-    return this.#memo.get(this.env.vfs.key(n)) ?? this.remember(n, await this.env.vfs.stat(n))
+    const key = this.env.vfs.key(n)
+    const known = this.#memo.get(key)
+    if (known !== undefined) return known
+    const at = this.env.vfs.clock.now
+    return this.#memo.set(key, await this.env.vfs.stat(n), at)
   }
 
   /** A fresh stat (after a change), remembered for the rest of the compound. */
-  async fresh (n: FsNode): Promise<Stat> { return this.remember(n, await this.env.vfs.stat(n)) }
+  async fresh (n: FsNode): Promise<Stat> {
+    const at = this.env.vfs.clock.now
+    return this.#memo.set(this.env.vfs.key(n), await this.env.vfs.stat(n), at)
+  }
 
-  remember (n: FsNode, st: Stat): Stat { this.#memo.set(this.env.vfs.key(n), st); return st }
-  forgetStats (): void { this.#memo.clear() }
+  /** A stat taken after the last mutation (a lookup's, a create's result), remembered. */
+  remember (n: FsNode, st: Stat): Stat { return this.#memo.set(this.env.vfs.key(n), st) }
 
   async writeAttrs (w: XdrWriter, n: VNode, req: Bitmap): Promise<void> {
     await encodeAttrs(w, await this.attrSource(n), req, this.attrEnv(n))

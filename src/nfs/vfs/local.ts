@@ -1,21 +1,21 @@
-import { constants } from 'node:fs'
 import * as fsp from 'node:fs/promises'
 import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
-import { isErrno } from '../../errors.js'
 import type { Logger } from '../../log.js'
 import { NfsError, NfsStatus } from '../errors.js'
 import type { ExportTable, NfsExport } from '../exports.js'
 import { genOf, type FileHandle } from '../fh.js'
-import { FdCache } from './fd-cache.js'
+import { createFile } from './create-file.js'
+import { FileIo } from './file-io.js'
 import { HandleDb } from './handle-db.js'
 import { joinRel, parentRel } from './names.js'
 import { DirCache, scanExport } from './scan.js'
 import { under, Verified } from './verified.js'
 import { lstatOrNull } from './stat.js'
-import { chmodPath, closeQuietly, fchmodFd, fchownFd, fdatasyncFd, fstatFd, ftruncateFd, futimesFd, lchownPath, lutimesPath, openFd, pread, pwrite } from './fs-calls.js'
-import { mapIoError, ownerFor, regular, toTime, UMASK, verifierOf } from './util.js'
-import type { CreateHow, Creds, DirEntry, FsNode, SetAttrs, Stat } from './types.js'
+import { MutationClock } from './stat-memo.js'
+import { chmodPath, lchownPath, lutimesPath } from './fs-calls.js'
+import { ownerFor, toTime, UMASK } from './util.js'
+import type { Created, CreateHow, Creds, DirEntry, FsNode, SetAttrs, Stat } from './types.js'
 
 const run = promisify(execFile)
 const VERIFIED_MS = 1000
@@ -29,12 +29,15 @@ const SCAN_REUSE_MS = 5000
  *   for the inode, else the handle is STALE;
  * - every file-system call goes through libuv's thread pool (fs-calls.ts): a slow disk holds pool
  *   threads, never the event loop that serves every client; a request makes as few of them as it
- *   can (the handle's verifying lstat answers its first stat, descriptors are cached);
- * - every mutation calls the export's notifyChange.
+ *   can (the handle's verifying lstat answers its first stat, descriptors are cached, a request's
+ *   stats are remembered for the rest of it: `clock` tells when they go stale);
+ * - every mutation calls the export's notifyChange, and ticks `clock` once it is done.
  */
 export class LocalVfs {
   readonly db: HandleDb
-  readonly #fds = new FdCache()
+  /** ticks after every mutation through this vfs: a request's remembered stats are stale then */
+  readonly clock = new MutationClock()
+  readonly #io = new FileIo()
   readonly #dirs = new DirCache()
   readonly #devs = new Map<number, bigint>()
   /** one walk per export at a time, its result reused for SCAN_REUSE_MS */
@@ -51,7 +54,7 @@ export class LocalVfs {
   }
 
   async open (): Promise<void> { await this.db.open() }
-  async close (): Promise<void> { await this.#fds.close(); await this.db.close() }
+  async close (): Promise<void> { await this.#io.close(); await this.db.close() }
 
   abs (n: FsNode): string { return under(n.exp.path, n.rel) }
   handle (n: FsNode): FileHandle { return { index: n.exp.index, ino: n.ino, gen: n.gen } }
@@ -108,8 +111,7 @@ export class LocalVfs {
   }
 
   async lookup (dir: FsNode, name: string): Promise<{ node: FsNode, stat: Stat }> {
-    const v = this.#verified.get(dir.exp.index, dir.ino, dir.gen)
-    if (!(v && v.dir && v.rel === dir.rel && Date.now() - v.at < VERIFIED_MS)) await this.#dirStat(dir)
+    if (!this.#verifiedDir(dir)) await this.#dirStat(dir)
     const rel = joinRel(dir.rel, name)
     const st = await lstatOrNull(under(dir.exp.path, rel))
     if (!st || st.dev !== await this.#dev(dir.exp)) throw new NfsError(NfsStatus.NOENT)
@@ -141,77 +143,53 @@ export class LocalVfs {
     return { node: this.#record(dir.exp, rel, st), stat: st }
   }
 
-  /** READ: eof when the file ends within this read. Not a regular file: ISDIR or INVAL. */
-  async read (n: FsNode, offset: bigint, count: number): Promise<{ data: Buffer, eof: boolean }> {
-    return await this.#fds.with(this.key(n), this.abs(n), false, async (fd, kind) => {
-      regular(kind)
-      if (count === 0 || offset > BigInt(Number.MAX_SAFE_INTEGER)) {
-        const size = (await fstatFd(fd)).size
-        return { data: Buffer.alloc(0), eof: offset >= size }
-      }
-      const buf = Buffer.allocUnsafe(count)
-      const bytesRead = await pread(fd, buf, count, Number(offset))
-      if (bytesRead === count) return { data: buf, eof: false }
-      return { data: buf.subarray(0, bytesRead), eof: true }
-    }).catch(mapIoError)
+  /** READ: eof when the file ends within this read. Not a regular file: ISDIR or INVAL. With `attrs`, its stat too. */
+  async read (n: FsNode, offset: bigint, count: number, attrs = false): Promise<{ data: Buffer, eof: boolean, st?: Stat | undefined }> {
+    return await this.#io.read(this.key(n), this.abs(n), offset, count, attrs)
   }
 
-  async write (n: FsNode, offset: bigint, data: Buffer, sync: boolean): Promise<void> {
+  /** WRITE; with `attrs`, returns the file's attributes after it (from the descriptor). */
+  async write (n: FsNode, offset: bigint, data: Buffer, sync: boolean, attrs = false): Promise<Stat | undefined> {
     n.pre = undefined
     if (offset + BigInt(data.length) > BigInt(Number.MAX_SAFE_INTEGER)) throw new NfsError(NfsStatus.FBIG)
-    await this.#fds.with(this.key(n), this.abs(n), true, async (fd, kind) => {
-      regular(kind)
-      let done = 0
-      while (done < data.length) done += await pwrite(fd, data, done, data.length - done, Number(offset) + done)
-      if (sync) await fdatasyncFd(fd)
-    }).catch(mapIoError)
-    n.exp.notifyChange(n.rel)
+    try {
+      const st = await this.#io.write(this.key(n), this.abs(n), Number(offset), data, sync, attrs)
+      n.exp.notifyChange(n.rel)
+      return st
+    } finally { this.clock.tick() }
   }
 
-  async commit (n: FsNode): Promise<void> {
-    await this.#fds.with(this.key(n), this.abs(n), false, async (fd, kind) => { regular(kind); await fdatasyncFd(fd) }).catch(mapIoError)
-  }
+  async commit (n: FsNode): Promise<void> { await this.#io.commit(this.key(n), this.abs(n)) }
 
-  /** A regular file (OPEN with create). Returns whether it was created by this call. */
   /**
-   * A regular file (OPEN with create). Returns whether this call created it, and the directory's
-   * change attribute before (for change_info4).
+   * A regular file (OPEN with create, v3 CREATE). Returns whether this call created it, the
+   * directory's stat before (its ctime is change_info4's before) and, when it created the file,
+   * the directory's attributes after (taken beside the new file's own). `dirSt`: the directory's
+   * stat the caller took in this request (remembered: no mutation since), else the vfs takes one.
+   * There is always one, just before the open: it is what tells a directory from a symlink put in
+   * its place (a verified handle alone would leave a second-long window for that).
    */
-  async create (dir: FsNode, name: string, how: CreateHow, attrs: SetAttrs, creds: Creds): Promise<{ node: FsNode, stat: Stat, created: boolean, dirBefore: bigint }> {
+  async create (dir: FsNode, name: string, how: CreateHow, attrs: SetAttrs, creds: Creds, dirSt?: Stat): Promise<Created> {
     dir.pre = undefined
-    const dirSt = await this.#dirStat(dir)
-    const dirBefore = dirSt.ctimeNs
+    try {
+      return await this.#create(dir, name, how, attrs, creds, dirSt ?? await this.#dirStat(dir))
+    } finally { this.clock.tick() }
+  }
+
+  async #create (dir: FsNode, name: string, how: CreateHow, attrs: SetAttrs, creds: Creds, dirSt: Stat): Promise<Created> {
+    if (!dirSt.isDirectory()) throw new NfsError(dirSt.isSymbolicLink() ? NfsStatus.SYMLINK : NfsStatus.NOTDIR)
     const rel = joinRel(dir.rel, name)
-    const abs = under(dir.exp.path, rel)
-    const mode = (attrs.mode ?? 0o644) & 0o7777
-    let fd: number
-    try {
-      fd = await openFd(abs, constants.O_CREAT | constants.O_EXCL | constants.O_RDWR | constants.O_NOFOLLOW, mode)
-    } catch (err) {
-      if (!isErrno(err, 'EEXIST')) throw err
-      if (how.mode === 'guarded') throw new NfsError(NfsStatus.EXIST)
-      const st = await lstatOrNull(abs)
-      if (!st) throw new NfsError(NfsStatus.NOENT, 'removed while created')
-      // RFC 7530 §16.16.5: a retransmitted EXCLUSIVE4 create finds its own verifier and succeeds.
-      if (how.mode === 'exclusive' && !(st.isFile() && verifierOf(st).equals(how.verifier))) throw new NfsError(NfsStatus.EXIST)
-      return { node: this.#record(dir.exp, rel, st), stat: st, created: false, dirBefore }
-    }
-    try {
-      // the caller owns it (a setgid directory's group wins, as in a local create); chown clears
-      // set-id bits, so exactly the client's mode comes after it, and the server's umask must not apply
-      const owner = ownerFor(dirSt, creds)
-      if (owner) await fchownFd(fd, owner.uid, owner.gid).catch(() => {})
-      if ((mode & ~UMASK) !== mode || (owner && (mode & 0o6000) !== 0)) await fchmodFd(fd, mode)
-      if (attrs.size !== undefined || attrs.uid !== undefined || attrs.gid !== undefined) await this.#applyOnFd(fd, attrs)
-      // RFC 7530 §16.16.5: the verifier is kept in the times (atime, mtime seconds) until the client's SETATTR.
-      if (how.mode === 'exclusive') await futimesFd(fd, how.verifier.readUInt32BE(0), how.verifier.readUInt32BE(4))
-      const st = await fstatFd(fd)
-      this.#dirs.invalidate(this.key(dir))
-      dir.exp.notifyChange(rel)
-      const node = this.#record(dir.exp, rel, st)
-      this.#fds.adopt(this.key(node), fd, 'file') // the client's WRITEs come next
-      return { node, stat: st, created: true, dirBefore }
-    } catch (err) { void closeQuietly(fd); throw err }
+    // the directory's new attributes are asked for beside the file's set-up (different inodes),
+    // once the file exists: the open is the change they must show
+    let dirAfter: Promise<Stat | null> | undefined
+    const made = await createFile(under(dir.exp.path, rel), how, attrs, creds, dirSt, () => { dirAfter = lstatOrNull(this.abs(dir)).catch(() => null) })
+    const node = this.#record(dir.exp, rel, made.stat)
+    if (!made.created) return { node, stat: made.stat, created: false, dirBefore: dirSt }
+    this.#dirs.invalidate(this.key(dir))
+    dir.exp.notifyChange(rel)
+    this.#io.adopt(this.key(node), made.fd, 'file') // the client's WRITEs come next
+    const after = await dirAfter
+    return { node, stat: made.stat, created: true, dirBefore: dirSt, dirAfter: after && after.ino === dir.ino ? after : undefined }
   }
 
   async mkdir (dir: FsNode, name: string, mode: number, creds: Creds): Promise<{ node: FsNode, stat: Stat }> {
@@ -244,15 +222,17 @@ export class LocalVfs {
   /** Returns the directory's change attribute before (for change_info4), as remove and rename do. */
   async link (file: FsNode, dir: FsNode, name: string): Promise<bigint> {
     file.pre = dir.pre = undefined
-    const before = (await this.#dirStat(dir)).ctimeNs
-    if (file.exp !== dir.exp) throw new NfsError(NfsStatus.XDEV)
-    const st = await this.stat(file)
-    if (st.isDirectory()) throw new NfsError(NfsStatus.ISDIR)
-    const rel = joinRel(dir.rel, name)
-    await fsp.link(this.abs(file), under(dir.exp.path, rel))
-    this.#dirs.invalidate(this.key(dir))
-    dir.exp.notifyChange(rel)
-    return before
+    try {
+      const before = (await this.#dirStat(dir)).ctimeNs
+      if (file.exp !== dir.exp) throw new NfsError(NfsStatus.XDEV)
+      const st = await this.stat(file)
+      if (st.isDirectory()) throw new NfsError(NfsStatus.ISDIR)
+      const rel = joinRel(dir.rel, name)
+      await fsp.link(this.abs(file), under(dir.exp.path, rel))
+      this.#dirs.invalidate(this.key(dir))
+      dir.exp.notifyChange(rel)
+      return before
+    } finally { this.clock.tick() }
   }
 
   async readlink (n: FsNode): Promise<string> {
@@ -264,53 +244,64 @@ export class LocalVfs {
   /** Returns the directory's change attribute before. */
   async remove (dir: FsNode, name: string): Promise<bigint> {
     dir.pre = undefined
-    const before = (await this.#dirStat(dir)).ctimeNs
-    const rel = joinRel(dir.rel, name)
-    const abs = under(dir.exp.path, rel)
-    const st = await lstatOrNull(abs)
-    if (!st) throw new NfsError(NfsStatus.NOENT)
-    if (st.isDirectory()) await fsp.rmdir(abs)
-    else await fsp.unlink(abs)
-    this.#dirs.invalidate(this.key(dir))
-    this.#forget(dir.exp, st, rel)
-    dir.exp.notifyChange(rel)
-    return before
+    try {
+      const before = (await this.#dirStat(dir)).ctimeNs
+      const rel = joinRel(dir.rel, name)
+      const abs = under(dir.exp.path, rel)
+      const st = await lstatOrNull(abs)
+      if (!st) throw new NfsError(NfsStatus.NOENT)
+      if (st.isDirectory()) await fsp.rmdir(abs)
+      else await fsp.unlink(abs)
+      this.#dirs.invalidate(this.key(dir))
+      this.#forget(dir.exp, st, rel)
+      dir.exp.notifyChange(rel)
+      return before
+    } finally { this.clock.tick() }
   }
 
   /** Returns both directories' change attributes before. */
   async rename (sdir: FsNode, sname: string, ddir: FsNode, dname: string): Promise<[bigint, bigint]> {
     sdir.pre = ddir.pre = undefined
-    if (sdir.exp !== ddir.exp) throw new NfsError(NfsStatus.XDEV)
-    const before: [bigint, bigint] = [(await this.#dirStat(sdir)).ctimeNs, (await this.#dirStat(ddir)).ctimeNs]
-    const from = joinRel(sdir.rel, sname)
-    const to = joinRel(ddir.rel, dname)
-    const src = await lstatOrNull(under(sdir.exp.path, from))
-    if (!src) throw new NfsError(NfsStatus.NOENT)
-    const dst = await lstatOrNull(under(ddir.exp.path, to))
-    if (src.isDirectory() && (to === from || to.startsWith(from + '/'))) throw new NfsError(NfsStatus.INVAL, 'rename into itself')
-    if (dst && dst.ino === src.ino) return before // RFC 7530 §16.26.4: same file, nothing to do
-    await fsp.rename(under(sdir.exp.path, from), under(ddir.exp.path, to))
-    if (dst) this.#forget(ddir.exp, dst, to)
-    if (src.isDirectory()) this.db.moved(sdir.exp.index, from, to) // O(entries): only a directory has paths below it
-    this.#verified.clear()
-    this.db.set(sdir.exp.index, src.ino, to)
-    this.#dirs.invalidate(this.key(sdir))
-    this.#dirs.invalidate(this.key(ddir))
-    sdir.exp.notifyChange(from)
-    sdir.exp.notifyChange(to)
-    return before
+    try {
+      if (sdir.exp !== ddir.exp) throw new NfsError(NfsStatus.XDEV)
+      const before: [bigint, bigint] = [(await this.#dirStat(sdir)).ctimeNs, (await this.#dirStat(ddir)).ctimeNs]
+      const from = joinRel(sdir.rel, sname)
+      const to = joinRel(ddir.rel, dname)
+      const src = await lstatOrNull(under(sdir.exp.path, from))
+      if (!src) throw new NfsError(NfsStatus.NOENT)
+      const dst = await lstatOrNull(under(ddir.exp.path, to))
+      if (src.isDirectory() && (to === from || to.startsWith(from + '/'))) throw new NfsError(NfsStatus.INVAL, 'rename into itself')
+      if (dst && dst.ino === src.ino) return before // RFC 7530 §16.26.4: same file, nothing to do
+      await fsp.rename(under(sdir.exp.path, from), under(ddir.exp.path, to))
+      if (dst) this.#forget(ddir.exp, dst, to)
+      if (src.isDirectory()) this.db.moved(sdir.exp.index, from, to) // O(entries): only a directory has paths below it
+      this.#verified.clear()
+      this.db.set(sdir.exp.index, src.ino, to)
+      this.#dirs.invalidate(this.key(sdir))
+      this.#dirs.invalidate(this.key(ddir))
+      sdir.exp.notifyChange(from)
+      sdir.exp.notifyChange(to)
+      return before
+    } finally { this.clock.tick() }
   }
 
-  async setattr (n: FsNode, a: SetAttrs): Promise<void> {
+  /**
+   * `known`: the node's stat the caller took in this request (remembered: no mutation since), else
+   * the vfs takes one. A size a regular file already has is not applied (as knfsd: the O_TRUNC of a
+   * new, empty file sends size 0).
+   */
+  async setattr (n: FsNode, a: SetAttrs, known?: Stat): Promise<void> {
     n.pre = undefined
-    const st = await this.stat(n)
+    try { await this.#setattr(n, a, known ?? await this.stat(n)) } finally { this.clock.tick() }
+  }
+
+  async #setattr (n: FsNode, a: SetAttrs, st: Stat): Promise<void> {
     const abs = this.abs(n)
     if (a.size !== undefined) {
       if (st.isDirectory()) throw new NfsError(NfsStatus.ISDIR)
       if (!st.isFile()) throw new NfsError(NfsStatus.INVAL)
       if (a.size > BigInt(Number.MAX_SAFE_INTEGER)) throw new NfsError(NfsStatus.FBIG)
-      const size = Number(a.size)
-      await this.#fds.with(this.key(n), abs, true, async (fd) => { await ftruncateFd(fd, size) })
+      if (a.size !== st.size) await this.#io.truncate(this.key(n), abs, Number(a.size))
     }
     if ((a.uid !== undefined && BigInt(a.uid) !== st.uid) || (a.gid !== undefined && BigInt(a.gid) !== st.gid)) {
       await lchownPath(abs, a.uid ?? Number(st.uid), a.gid ?? Number(st.gid))
@@ -341,7 +332,7 @@ export class LocalVfs {
     this.#verified.clear()
     if (st.isDirectory() || st.nlink <= 1n) {
       this.db.set(exp.index, st.ino, null)
-      this.#fds.forget(key)
+      this.#io.forget(key)
       this.#dirs.invalidate(key)
     } else if (this.db.get(exp.index, st.ino) === rel) {
       this.db.delete(exp.index, st.ino) // another link remains: found again by a scan
@@ -349,26 +340,25 @@ export class LocalVfs {
   }
 
   async #make (dir: FsNode, name: string, creds: Creds, make: (abs: string) => Promise<unknown>): Promise<{ node: FsNode, stat: Stat }> {
-    const dirSt = await this.#dirStat(dir)
-    const rel = joinRel(dir.rel, name)
-    const abs = under(dir.exp.path, rel)
-    await make(abs)
-    const owner = ownerFor(dirSt, creds)
-    if (owner) await lchownPath(abs, owner.uid, owner.gid).catch(() => {})
-    const st = await lstatOrNull(abs)
-    if (!st) throw new NfsError(NfsStatus.NOENT, 'removed while made')
-    this.#dirs.invalidate(this.key(dir))
-    dir.exp.notifyChange(rel)
-    return { node: this.#record(dir.exp, rel, st), stat: st }
+    try {
+      const dirSt = await this.#dirStat(dir)
+      const rel = joinRel(dir.rel, name)
+      const abs = under(dir.exp.path, rel)
+      await make(abs)
+      const owner = ownerFor(dirSt, creds)
+      if (owner) await lchownPath(abs, owner.uid, owner.gid).catch(() => {})
+      const st = await lstatOrNull(abs)
+      if (!st) throw new NfsError(NfsStatus.NOENT, 'removed while made')
+      this.#dirs.invalidate(this.key(dir))
+      dir.exp.notifyChange(rel)
+      return { node: this.#record(dir.exp, rel, st), stat: st }
+    } finally { this.clock.tick() }
   }
 
-  /** On a file this call just created (empty): a truncate only grows it, never waits for the disk. */
-  async #applyOnFd (fd: number, a: SetAttrs): Promise<void> {
-    if (a.size !== undefined) await ftruncateFd(fd, Number(a.size))
-    if (a.uid !== undefined || a.gid !== undefined) {
-      const st = await fstatFd(fd)
-      await fchownFd(fd, a.uid ?? Number(st.uid), a.gid ?? Number(st.gid)).catch(() => {})
-    }
+  /** The handle was found a directory at its path in the last VERIFIED_MS (no stat needed to trust that). */
+  #verifiedDir (dir: FsNode): boolean {
+    const v = this.#verified.get(dir.exp.index, dir.ino, dir.gen)
+    return v !== undefined && v.dir && v.rel === dir.rel && Date.now() - v.at < VERIFIED_MS
   }
 
   async #dirStat (dir: FsNode): Promise<Stat> {

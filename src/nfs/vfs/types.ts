@@ -45,3 +45,6 @@ export interface SetAttrs {
 export interface DirEntry { readonly name: string, readonly ino: bigint }
 
 export type CreateHow = { mode: 'unchecked' | 'guarded' } | { mode: 'exclusive', verifier: Buffer }
+
+/** What a create returns: the directory's stat before, and after only when this call created the file (and could stat the directory). */
+export interface Created { node: FsNode, stat: Stat, created: boolean, dirBefore: Stat, dirAfter?: Stat | undefined }

@@ -18,12 +18,17 @@ export const commit: ProcDesc = {
     args.u32()
     const n = c.obj = await c.node(raw)
     if (n.kind === 'pseudo') throw new NfsError(NfsStatus.ISDIR)
-    // the sync and the attributes at once; the vfs's commit refuses what is not a regular file
-    const [st] = await Promise.all([c.env.vfs.stat(n), n.exp.readOnly ? undefined : c.env.vfs.commit(n)])
-    c.pre = wccAttr(statAttrs(st, n.exp.index))
-    if (!n.exp.readOnly) n.exp.notifyChange(n.rel)
-    // syncing changes neither size nor times: the attributes from before are the ones after
-    wccData(res, c.pre, statAttrs(st, n.exp.index))
+    // syncing changes neither size nor times, so file_wcc is the attributes the call already has
+    // (the handle check's lstat), else none (RFC 1813 §2.6; Linux refreshes from them only when sent)
+    // rather than a stat beside every sync; the vfs's commit refuses what is not a regular file
+    const st = c.known(n) ?? (n.exp.readOnly ? await c.stat(n) : undefined)
+    if (!n.exp.readOnly) {
+      await c.env.vfs.commit(n)
+      n.exp.notifyChange(n.rel)
+    }
+    const a = st && statAttrs(st, n.exp.index)
+    if (a) c.pre = wccAttr(a)
+    wccData(res, c.pre, a)
     res.fixed(c.env.writeVerf)
   }
 }

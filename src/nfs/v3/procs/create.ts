@@ -1,6 +1,6 @@
 import { NfsError, NfsStatus, XdrError } from '../../errors.js'
 import type { CreateHow, SetAttrs } from '../../vfs/types.js'
-import { readSattr3 } from '../attrs.js'
+import { readSattr3, statAttrs, wccAttr } from '../attrs.js'
 import { entryName, readDirop, writeMade } from '../call.js'
 import { CreateMode } from '../consts.js'
 import type { ProcDesc } from '../proc.js'
@@ -31,9 +31,14 @@ export const create: ProcDesc = {
     } else throw new XdrError(`createmode3 ${mode}`)
     c.obj = await c.node(raw)
     const dir = c.writable(c.obj)
-    c.pre = await c.wcc(dir)
+    // the pre-op attributes are the directory stat the create needs anyway (its directory check
+    // and owner rule): the handle check's lstat when it made one, else the vfs's
     const fname = entryName(name, NfsStatus.EXIST)
-    const made = await c.env.vfs.create(dir, fname, how, attrs, c.creds)
+    const known = c.known(dir)
+    if (known) c.pre = wccAttr(statAttrs(known, dir.exp.index))
+    const made = await c.env.vfs.create(dir, fname, how, attrs, c.creds, known)
+    if (!c.pre) c.pre = wccAttr(statAttrs(made.dirBefore, dir.exp.index))
+    if (made.dirAfter) c.remember(dir, made.dirAfter)
     if (!made.created) {
       if (!made.stat.isFile()) throw new NfsError(NfsStatus.EXIST)
       if (how.mode === 'unchecked' && attrs.size !== undefined) {

@@ -21,6 +21,8 @@ export const lookup: ProcDesc = {
     const s = name.toString('utf8')
     let found: VNode
     let attrs: AttrSource | undefined
+    /** the directory's attributes for the reply; unset: a stat of it (remembered when taken already) */
+    let dirAttrs: Promise<AttrSource | undefined> | undefined
     if (dir.kind === 'pseudo') {
       if (s === '.' || s === '..') found = PSEUDO
       else {
@@ -34,14 +36,20 @@ export const lookup: ProcDesc = {
       const p = await c.env.vfs.parent(dir) // checks that dir is a directory
       found = s === '.' || !p ? dir : p.node
     } else {
-      // the lookup's own lstat gives the attributes, and the directory's are read meanwhile
-      c.objAttrs = c.attrsOrNone(dir)
+      // the lookup's own lstat gives the object's attributes; on success the directory's go along
+      // only when the call has them already (the handle check's lstat): dir_attributes may be
+      // absent (RFC 1813 §3.3.3; Linux keeps its cached ones) and a stat per LOOKUP would cost a
+      // file-system call each time (twice per file in a create loop). A NOENT still carries them
+      // (the program stats the directory for the resfail), for the client's negative entries.
+      const known = c.known(dir)
+      if (known) c.objAttrs = Promise.resolve(statAttrs(known, dir.exp.index))
       const r = await c.env.vfs.lookup(dir, checkName(name))
       found = r.node
       attrs = statAttrs(r.stat, dir.exp.index)
+      dirAttrs = c.objAttrs ?? Promise.resolve(undefined)
     }
     res.opaque(c.fh(found))
     postOpAttr(res, attrs ?? await c.attrs(found))
-    postOpAttr(res, await (c.objAttrs ?? c.attrsOrNone(dir)))
+    postOpAttr(res, await (dirAttrs ?? c.attrsOrNone(dir)))
   }
 }

@@ -18,9 +18,10 @@ export const read: ProcDesc = {
     const count = Math.min(args.u32(), MAX_IO3)
     const n = c.obj = await c.node(raw)
     if (n.kind === 'pseudo') throw new NfsError(NfsStatus.ISDIR)
-    // the attributes and the data at once (one round trip to the file system, not two in a row);
-    // the vfs's read refuses what is not a regular file (ISDIR, INVAL)
-    const [st, got] = await Promise.all([c.env.vfs.stat(n), c.env.vfs.read(n, offset, count)])
+    // the attributes come with the data, from the descriptor (fstat beside the pread, or the stat
+    // that validated bytes read ahead); the vfs's read refuses what is not a regular file
+    const got = await c.env.vfs.read(n, offset, count, true)
+    const st = got.st ?? await c.stat(n)
     const data = got.data
     const eof = got.eof || offset + BigInt(data.length) >= st.size
     postOpAttr(res, statAttrs(st, n.exp.index))

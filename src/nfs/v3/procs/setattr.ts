@@ -17,10 +17,10 @@ export const setattr: ProcDesc = {
     const raw = readFh(args)
     const attrs = readSattr3(args)
     const guard = args.bool() ? BigInt(args.u32()) * 1_000_000_000n + BigInt(args.u32()) : undefined
-    c.obj = await c.node(raw)
-    const before = await c.attrs(c.obj)
+    const obj = c.obj = await c.node(raw)
+    const before = await c.attrs(obj)
     c.pre = wccAttr(before)
-    const n = c.writable(c.obj)
+    const n = c.writable(obj)
     if (guard !== undefined && guard !== before.ctime) throw notSync()
     // what would change nothing is not done (as knfsd: O_TRUNC of a new, empty file sends size 0);
     // chown clears set-id bits, so the mode stays whenever an owner is set
@@ -29,7 +29,8 @@ export const setattr: ProcDesc = {
     if (attrs.gid === before.gid) delete attrs.gid
     if (attrs.mode === before.mode && attrs.uid === undefined && attrs.gid === undefined) delete attrs.mode
     if (isEmpty(attrs)) { wccData(res, c.pre, before); return }
-    await c.env.vfs.setattr(n, attrs)
+    // the stat `before` came from is still this call's (no mutation since): the vfs need not take another
+    await c.env.vfs.setattr(n, attrs, await c.stat(n))
     wccData(res, c.pre, await c.attrs(n))
   }
 }

@@ -71,10 +71,13 @@ export const open: OpDesc = {
       }
       if (create) {
         const dir = ctx.writable(cur)
-        const made = await ctx.env.vfs.create(dir, name, create.how, create.attrs, ctx.creds)
+        // change_info4's before: the directory's stat in this compound (a LOOKUP's), else one now
+        const dirSt = await ctx.stat(dir)
+        const made = await ctx.env.vfs.create(dir, name, create.how, create.attrs, ctx.creds, dirSt)
         file = made.node
         fileStat = made.stat
-        before = made.dirBefore
+        before = dirSt.ctimeNs
+        after = made.dirAfter ? ctx.remember(dir, made.dirAfter).ctimeNs : (await ctx.fresh(dir)).ctimeNs
         const excl = create.how.mode === 'exclusive'
         if (made.created) attrset = excl ? bitmapOf([Attr.TIME_ACCESS, Attr.TIME_MODIFY, ...bits(create.set)]) : create.set
         else if (!excl && has(create.set, Attr.SIZE)) attrset = bitmapOf([Attr.SIZE])
@@ -83,8 +86,8 @@ export const open: OpDesc = {
         const found = await ctx.env.vfs.lookup(cur, name)
         file = found.node
         fileStat = found.stat
+        after = before
       }
-      after = create ? (await ctx.fresh(cur)).ctimeNs : before
     } else {
       if (cur.kind === 'pseudo') throw new NfsError(NfsStatus.ISDIR)
       file = cur

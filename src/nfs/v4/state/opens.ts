@@ -169,6 +169,11 @@ export class OpenTable {
     s.close()
   }
 
+  /** A SETATTR set the file's times: no open's EXCLUSIVE4 verifier sits in them any more. */
+  timesSet (fileKey: string): void {
+    for (const o of this.#opens.get(fileKey) ?? []) o.verifier = undefined
+  }
+
   /** Whether another client's open denies this access (for I/O with the special stateids). */
   denies (fileKey: string, access: number): boolean {
     for (const o of this.#opens.get(fileKey) ?? []) if ((o.deny & access) !== 0 && !o.client.expired(Date.now())) return true

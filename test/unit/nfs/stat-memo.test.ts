@@ -1,0 +1,110 @@
+import assert from 'node:assert/strict'
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { silentLogger } from '../../../src/log.js'
+import { StaticExportTable } from '../../../src/nfs/exports.js'
+import { LocalVfs } from '../../../src/nfs/vfs/local.js'
+import { MutationClock, StatMemo } from '../../../src/nfs/vfs/stat-memo.js'
+import type { Stat } from '../../../src/nfs/vfs/types.js'
+import { TestExport } from '../../helpers/nfs.js'
+
+const fake = (size: bigint): Stat => ({ size } as unknown as Stat)
+
+describe('nfs/vfs stat memo: a request\'s stats go stale with the first finished mutation', () => {
+  it('answers what was remembered while the clock stands still', () => {
+    const clock = new MutationClock()
+    const memo = new StatMemo(clock)
+    assert.equal(memo.get('1:5'), undefined)
+    memo.set('1:5', fake(3n))
+    assert.equal(memo.get('1:5')?.size, 3n)
+    assert.equal(memo.get('1:6'), undefined, 'keyed by file')
+  })
+
+  it('forgets everything once any mutation finished, whichever file it touched', () => {
+    const clock = new MutationClock()
+    const memo = new StatMemo(clock)
+    memo.set('1:5', fake(3n))
+    clock.tick()
+    assert.equal(memo.get('1:5'), undefined)
+    memo.set('1:5', fake(4n))
+    assert.equal(memo.get('1:5')?.size, 4n, 'a stat taken after the mutation is good again')
+  })
+
+  it('does not keep a stat asked for before a mutation that finished while it was on its way', () => {
+    const clock = new MutationClock()
+    const memo = new StatMemo(clock)
+    const askedAt = clock.now
+    clock.tick() // a write finished while the lstat was in the thread pool
+    memo.set('1:5', fake(3n), askedAt)
+    assert.equal(memo.get('1:5'), undefined)
+  })
+
+  it('clear() drops every entry', () => {
+    const memo = new StatMemo(new MutationClock())
+    memo.set('1:5', fake(3n))
+    memo.clear()
+    assert.equal(memo.get('1:5'), undefined)
+  })
+})
+
+describe('nfs/vfs local: the attributes mutations return, and the clock they tick', () => {
+  let root: string
+  let exp: TestExport
+  let vfs: LocalVfs
+  beforeEach(async () => {
+    root = await mkdtemp(join(tmpdir(), 'shoal-memo-'))
+    exp = new TestExport('data', 1, join(root, 'data'))
+    await mkdir(exp.path)
+    vfs = new LocalVfs(new StaticExportTable([exp]), join(root, '.state'), silentLogger)
+    await vfs.open()
+  })
+  afterEach(async () => { await vfs.close(); await rm(root, { recursive: true, force: true }) })
+  const creds = { uid: process.geteuid?.() ?? 0, gid: process.getegid?.() ?? 0 }
+
+  it('a create returns the directory after it (its new entry counted) and ticks the clock', async () => {
+    const { node: dir } = await vfs.root(exp)
+    const before = await vfs.stat(dir)
+    const t = vfs.clock.now
+    const made = await vfs.create(dir, 'f', { mode: 'unchecked' }, {}, creds, before)
+    assert.ok(vfs.clock.now > t)
+    assert.equal(made.created, true)
+    assert.equal(made.dirBefore, before, 'the stat it was given')
+    const now = await vfs.stat(dir)
+    assert.equal(made.dirAfter?.ino, now.ino)
+    assert.equal(made.dirAfter?.ctimeNs, now.ctimeNs)
+    assert.equal(made.dirAfter?.mtimeNs, now.mtimeNs)
+  })
+
+  it('a create given a stat of something that is not a directory is NOTDIR, as without one', async () => {
+    const { node: dir } = await vfs.root(exp)
+    await writeFile(join(exp.path, 'plain'), 'x')
+    const { node: file, stat } = await vfs.lookup(dir, 'plain')
+    await assert.rejects(vfs.create(file, 'f', { mode: 'unchecked' }, {}, creds, stat), (err: { status?: number }) => err.status === 20)
+  })
+
+  it('a write returns the attributes after it (size grown, mtime moved), from the descriptor', async () => {
+    const { node: dir } = await vfs.root(exp)
+    const made = await vfs.create(dir, 'f', { mode: 'unchecked' }, {}, creds)
+    const t = vfs.clock.now
+    const after = await vfs.write(made.node, 10n, Buffer.from('hello'), false, true)
+    assert.ok(vfs.clock.now > t)
+    assert.equal(after?.size, 15n)
+    const st = await vfs.stat(made.node)
+    assert.equal(after?.mtimeNs, st.mtimeNs)
+    assert.equal(after?.ctimeNs, st.ctimeNs)
+    assert.equal(await vfs.write(made.node, 0n, Buffer.from('x'), false), undefined, 'no attributes unless asked')
+  })
+
+  it('a setattr of the size a file already has changes nothing on disk', async () => {
+    const { node: dir } = await vfs.root(exp)
+    const made = await vfs.create(dir, 'f', { mode: 'unchecked' }, {}, creds)
+    await vfs.write(made.node, 0n, Buffer.from('abc'), false)
+    const st = await vfs.stat(made.node)
+    await new Promise((resolve) => setTimeout(resolve, 20))
+    await vfs.setattr(made.node, { size: 3n }, st)
+    assert.equal((await vfs.stat(made.node)).mtimeNs, st.mtimeNs)
+    await vfs.setattr(made.node, { size: 1n })
+    assert.equal((await vfs.stat(made.node)).size, 1n)
+  })
+})
