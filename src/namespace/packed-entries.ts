@@ -100,6 +100,14 @@ export class PackedEntries {
     }
   }
 
+  /** The paths at or below `prefix` ('' is everything), without decoding the others. */
+  * pathsUnder (prefix: string): IterableIterator<string> {
+    for (const slot of this.#paths.slotsUnder(prefix)) {
+      const path = this.#paths.pathOf(slot)
+      if (path !== null) yield path
+    }
+  }
+
   * entries (): IterableIterator<[string, IndexEntry]> {
     for (const slot of this.#paths.slots()) {
       const path = this.#paths.pathOf(slot)

@@ -105,6 +105,27 @@ export class PathTable {
     }
   }
 
+  /**
+   * Live slots whose path is `prefix` or below it (`prefix/…`; '' is every path), compared as bytes:
+   * no string is made for the paths that do not match.
+   */
+  * slotsUnder (prefix: string): IterableIterator<number> {
+    if (prefix === '') { yield * this.slots(); return }
+    const want = Buffer.from(prefix, 'utf8')
+    const n = want.length
+    for (let s = 0; s < this.#used; s++) {
+      const m = this.#metaOf(s)
+      const o = (s % SLOT_PAGE) * META
+      const len = m[o + 1] as number
+      if (len === DEAD || len < n) continue
+      const ref = m[o] as number
+      const page = this.#arena[ref >>> 16] as Buffer
+      const off = ref & 0xffff
+      if (len > n && page[off + n] !== 0x2f) continue // '/'
+      if (want.compare(page, off, off + n) === 0) yield s
+    }
+  }
+
   clear (): void {
     this.#meta = []
     this.#arena = []

@@ -79,3 +79,19 @@ describe('PathTable: path strings outside the heap, each with a slot', () => {
     assert.equal(t.pathOf(t.insert(longest).slot), longest)
   })
 })
+
+describe('PathTable.slotsUnder', () => {
+  it('finds a path and what is below it, not its namesakes', () => {
+    const t = new PathTable()
+    const all = ['a', 'a/b', 'a/b/c', 'ab', 'ab/c', 'b/a', 'a.txt', 'é', 'é/x', 'éx']
+    for (const p of all) t.insert(p)
+    const under = (prefix: string): string[] => [...t.slotsUnder(prefix)].map((s) => t.pathOf(s) ?? '')
+    assert.deepEqual(under('a'), ['a', 'a/b', 'a/b/c'])
+    assert.deepEqual(under('a/b'), ['a/b', 'a/b/c'])
+    assert.deepEqual(under('é'), ['é', 'é/x'])
+    assert.deepEqual(under(''), all)
+    assert.deepEqual(under('zz'), [])
+    t.remove('a/b')
+    assert.deepEqual(under('a'), ['a', 'a/b/c'])
+  })
+})
