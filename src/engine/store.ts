@@ -29,12 +29,13 @@ const STORAGE: StorageOptions = {
  * Without it each Hyperbee caches up to 65,536 of them, and a merge round's checkout of a 100,000
  * entry drive filled its own cache: tens of MB of heap at the sync's peak, kept committed after.
  */
-const BEE_CACHE_ENTRIES = 4096
+export const BEE_CACHE_ENTRIES = 4096
 
 export class Store extends Resource {
   readonly path: string
   readonly #log: Logger
   #corestore: Corestore | null = null
+  readonly #beeCache = new Rache({ maxSize: BEE_CACHE_ENTRIES })
 
   constructor (path: string, log: Logger) {
     super()
@@ -53,6 +54,9 @@ export class Store extends Resource {
     return this.corestore.namespace('ns:' + id)
   }
 
+  /** Entries in the Hyperbee cache all drives share (at most BEE_CACHE_ENTRIES). */
+  get cachedBeeEntries (): number { return this.#beeCache.globalSize }
+
   /** A key pair that survives restarts (the swarm identity). */
   async keyPair (name: string): Promise<{ publicKey: Buffer, secretKey: Buffer }> {
     return await this.corestore.createKeyPair(name)
@@ -60,7 +64,7 @@ export class Store extends Resource {
 
   protected async _open (): Promise<void> {
     await mkdir(this.path, { recursive: true })
-    const store = new Corestore(Hypercore.defaultStorage(this.path, STORAGE), { globalCache: new Rache({ maxSize: BEE_CACHE_ENTRIES }) })
+    const store = new Corestore(Hypercore.defaultStorage(this.path, STORAGE), { globalCache: this.#beeCache })
     try {
       await store.ready()
     } catch (err) {
