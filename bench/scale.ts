@@ -4,13 +4,17 @@
  *   - the initial publish on the writer and the initial sync on the receiver (seconds, files/s),
  *   - `ctl status` latency during both (control API calls every 100 ms, plus the `ctl` CLI every 2 s),
  *   - memory growth of each daemon per file (goal: under 256 bytes of RSS per file). Each daemon runs
- *     with --expose-gc; a checkpoint forces a full GC in the daemon, then reads its
- *     process.memoryUsage() (RSS, V8 heap used, external). Growth = (after − before) / files, where
+ *     with --expose-gc; a checkpoint forces a full GC in the daemon, waits GC_RELEASE_MS for what it
+ *     freed to be given back, then reads its process.memoryUsage() (RSS, V8 heap used, external)
+ *     and its anonymous resident memory (smaps). Growth = (after − before) / files, where
  *     "before" is taken just before the namespace is added to that daemon and "after" once the
  *     receiver has every file, `ctl wait` returned and both daemons were idle for SETTLE_MS. The
  *     peak RSS (VmHWM) during the run is reported beside it, not counted as growth.
  *   - the index file's size and how long one rewrite of it takes.
  * Saves bench/results/scale-<time>.json. The long test suite runs it with 10,000 files.
+ * Diagnosis: SCALE_SMAPS_DIR (each checkpoint's /proc/PID/smaps), SCALE_HEAPTRACK (native
+ * allocations by stack), SCALE_NODE_OPTIONS + SCALE_SNAPSHOT_MS (heap snapshots), SCALE_SETTLE_MS,
+ * SCALE_MALLOC_ARENA_MAX and SCALE_GLIBC_TUNABLES (allocator settings for the daemons).
  */
 import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -21,10 +25,22 @@ import { freeUdpPort } from '../test/helpers/ports.js'
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
 
-/** Idle time after the sync before the final checkpoint (index saves, RocksDB flushes). */
-const SETTLE_MS = 5000
+/** Idle time after the sync before the final checkpoint (index saves, RocksDB flushes); SCALE_SETTLE_MS. */
+const SETTLE_MS = Number(process.env.SCALE_SETTLE_MS ?? 5000)
+/** After a forced GC, how long before memory is read (the release runs in the background). */
+const GC_RELEASE_MS = 1000
 
-export interface MemoryPoint { rss: number, heapTotal: number, heapUsed: number, external: number, arrayBuffers: number, anonRss: number, spaces: Record<string, number> }
+export interface MemoryPoint {
+  rss: number
+  /** RSS read in the same request as the forced GC, before its memory was given back (for comparison). */
+  rssAtGc: number
+  heapTotal: number
+  heapUsed: number
+  external: number
+  arrayBuffers: number
+  anonRss: number
+  spaces: Record<string, number>
+}
 
 export interface DaemonMemory {
   before: MemoryPoint
@@ -33,6 +49,8 @@ export interface DaemonMemory {
   after: MemoryPoint
   peakRss: number
   bytesPerFile: number
+  /** The same with the RSS read right at the forced GC (the measure before GC_RELEASE_MS). */
+  rssAtGcBytesPerFile: number
   heapBytesPerFile: number
   externalBytesPerFile: number
 }
@@ -57,10 +75,24 @@ async function peakRss (pid: number): Promise<number> {
 }
 
 /** The daemon's memory; `gc`: after a forced full collection (refused if the daemon cannot). */
-async function memory (d: TestDaemon, gc: boolean): Promise<MemoryPoint> {
-  const m = await d.client.memory(gc)
+async function memory (d: TestDaemon, gc: boolean, label: string): Promise<MemoryPoint> {
+  let m = await d.client.memory(gc)
   if (gc && !m.gc) throw new Error('the daemon did not run a GC: is it started with --expose-gc?')
-  return { rss: m.rss, heapTotal: m.heapTotal, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers, anonRss: await anonResident(d.proc.pid as number), spaces: m.spaces }
+  const rssAtGc = m.rss
+  if (gc) {
+    // What the collection frees is given back on V8's and the allocator's background threads over
+    // the next moments (measured: up to 110 MB of RSS within 50 ms at 20,000 files): read again
+    // once that is done, so that the figures are what the daemon holds, not what it is releasing.
+    await sleep(GC_RELEASE_MS)
+    m = await d.client.memory(false)
+  }
+  const dir = process.env.SCALE_SMAPS_DIR
+  if (dir !== undefined) {
+    // Diagnosis: the daemon's /proc/PID/smaps at each checkpoint (which mappings hold the RSS).
+    const { readFile } = await import('node:fs/promises')
+    await writeFile(join(dir, `${label}.smaps`), await readFile(`/proc/${d.proc.pid as number}/smaps`))
+  }
+  return { rss: m.rss, rssAtGc, heapTotal: m.heapTotal, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers, anonRss: await anonResident(d.proc.pid as number), spaces: m.spaces }
 }
 
 /**
@@ -87,7 +119,7 @@ async function anonResident (pid: number): Promise<number> {
 
 function growth (before: MemoryPoint, done: MemoryPoint, after: MemoryPoint, peak: number, files: number): DaemonMemory {
   const per = (k: Exclude<keyof MemoryPoint, 'spaces'>): number => Math.round((after[k] - before[k]) / files)
-  return { before, done, after, peakRss: peak, bytesPerFile: per('rss'), heapBytesPerFile: per('heapUsed'), externalBytesPerFile: per('external') }
+  return { before, done, after, peakRss: peak, bytesPerFile: per('rss'), rssAtGcBytesPerFile: per('rssAtGc'), heapBytesPerFile: per('heapUsed'), externalBytesPerFile: per('external') }
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
@@ -122,9 +154,15 @@ export async function runScale (files: number, log: (s: string) => void = () => 
     const nodeOptions = `--expose-gc ${process.env.SCALE_NODE_OPTIONS ?? ''}`.trim()
     // SCALE_MALLOC_ARENA_MAX is passed to the daemons as MALLOC_ARENA_MAX (glibc), for diagnosis.
     const malloc: Record<string, string> = process.env.SCALE_MALLOC_ARENA_MAX !== undefined ? { MALLOC_ARENA_MAX: process.env.SCALE_MALLOC_ARENA_MAX } : {}
-    const a = await startDaemon({ dataPath: join(base, 'a'), env: { SHOAL_BOOTSTRAP: bootstrap, SHOAL_DHT_PORT: String(port), NODE_OPTIONS: nodeOptions, ...malloc } })
+    // SCALE_GLIBC_TUNABLES is passed as GLIBC_TUNABLES (e.g. glibc.malloc.mmap_threshold=131072), for diagnosis.
+    if (process.env.SCALE_GLIBC_TUNABLES !== undefined) malloc.GLIBC_TUNABLES = process.env.SCALE_GLIBC_TUNABLES
+    // SCALE_HEAPTRACK=DIR runs each daemon under heaptrack (native allocations by call stack; what
+    // is still allocated when the daemons are killed at the end is what they held), for diagnosis.
+    const ht = process.env.SCALE_HEAPTRACK
+    const prefix = (name: string): string[] | undefined => ht === undefined ? undefined : ['heaptrack', '-o', join(ht, name)]
+    const a = await startDaemon({ dataPath: join(base, 'a'), prefix: prefix('writer'), env: { SHOAL_BOOTSTRAP: bootstrap, SHOAL_DHT_PORT: String(port), NODE_OPTIONS: nodeOptions, ...malloc } })
     daemons.push(a)
-    const b = await startDaemon({ dataPath: join(base, 'b'), env: { SHOAL_BOOTSTRAP: bootstrap, NODE_OPTIONS: nodeOptions, ...malloc } })
+    const b = await startDaemon({ dataPath: join(base, 'b'), prefix: prefix('receiver'), env: { SHOAL_BOOTSTRAP: bootstrap, NODE_OPTIONS: nodeOptions, ...malloc } })
     daemons.push(b)
 
     // The folder exists before the namespace is added: the writer's initial scan publishes it all.
@@ -162,16 +200,16 @@ export async function runScale (files: number, log: (s: string) => void = () => 
       }
     })()
 
-    const aBefore = await memory(a, true)
+    const aBefore = await memory(a, true, 'writer-before')
     t0 = Date.now()
     const secret = (await a.ctl('add', 'scale')).stdout.trim()
     const files0 = async (d: TestDaemon): Promise<number> => ((await d.client.status('scale')) as { files: number }).files
     await waitFor('the writer to publish every file', timeoutMs, async () => (await files0(a)) >= files && ((await a.client.status('scale')) as { pending: number }).pending === 0)
     const publishS = (Date.now() - t0) / 1000
     log(`writer published ${files} files in ${publishS.toFixed(1)} s`)
-    const aDone = await memory(a, false)
+    const aDone = await memory(a, false, 'writer-done')
 
-    const bBefore = await memory(b, true)
+    const bBefore = await memory(b, true, 'receiver-before')
     t0 = Date.now()
     const add = await b.ctl('add', `--secret=${secret}`, 'scale')
     if (add.code !== 0) throw new Error(add.stderr)
@@ -185,13 +223,13 @@ export async function runScale (files: number, log: (s: string) => void = () => 
     if (w.code !== 0) throw new Error(`ctl wait: ${w.stderr}`)
     const syncS = (Date.now() - t0) / 1000
     log(`receiver synced ${files} files in ${syncS.toFixed(1)} s`)
-    const bDone = await memory(b, false)
+    const bDone = await memory(b, false, 'receiver-done')
     sampling = false
     await sampler
     // Let the index saves and the stores settle, then collect: what is left is what is held.
     await sleep(SETTLE_MS)
-    const aAfter = await memory(a, true)
-    const bAfter = await memory(b, true)
+    const aAfter = await memory(a, true, 'writer-after')
+    const bAfter = await memory(b, true, 'receiver-after')
     const aPeak = await peakRss(a.proc.pid as number)
     const bPeak = await peakRss(b.proc.pid as number)
     const mb = (n: number): string => `${(n / 1048576).toFixed(0)} MB`
@@ -224,6 +262,19 @@ export async function runScale (files: number, log: (s: string) => void = () => 
       indexBytes: await findIndexBytes(join(b.dataPath, '.shoal'))
     }
   } finally {
+    if (process.env.SCALE_HEAPTRACK !== undefined) {
+      // The daemon is heaptrack's child: kill it (by id) so that heaptrack records what it held.
+      const { readFile } = await import('node:fs/promises')
+      for (const d of daemons) {
+        const pid = d.proc.pid as number
+        const children = (await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8').catch(() => '')).trim().split(/\s+/).filter((x) => x !== '')
+        for (const c of children) {
+          const cmd = await readFile(`/proc/${c}/cmdline`, 'utf8').catch(() => '')
+          if (cmd.includes('main.js')) { try { process.kill(Number(c), 'SIGKILL') } catch { /* gone */ } }
+        }
+      }
+      await sleep(10_000)
+    }
     for (const d of daemons) await d.stop('SIGKILL')
     await rm(base, { recursive: true, force: true })
   }

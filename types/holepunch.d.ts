@@ -71,7 +71,20 @@ declare module 'protomux' {
 declare module 'hypercore' {
   import type { EventEmitter } from 'node:events'
   export interface Download { done (): Promise<void>, destroy (): void }
+  /** hypercore-storage's options (its RocksDB and tree-node cache), as passed by defaultStorage. */
+  export interface StorageOptions {
+    /** RocksDB memtable size per column family (default 64 MiB). */
+    writeBufferSize?: number
+    /** RocksDB's block cache (default on; its size is not settable). */
+    blockCache?: boolean
+    tableCacheIndexAndFilterBlocks?: boolean
+    /** Merkle tree nodes cached per store (default 8192, kept twice over by its cache). */
+    treeCache?: { maxSize: number }
+  }
+  /** A hypercore-storage instance (one RocksDB): opaque here. */
+  export interface CoreStorage { readonly path: string }
   export default class Hypercore extends EventEmitter {
+    static defaultStorage (storage: string, opts?: StorageOptions): CoreStorage
     readonly key: Buffer | null
     readonly discoveryKey: Buffer | null
     readonly length: number
@@ -91,9 +104,11 @@ declare module 'hypercore' {
 
 declare module 'corestore' {
   import type Hypercore from 'hypercore'
+  import type { CoreStorage } from 'hypercore'
+  import type Rache from 'rache'
   export interface ReplicationStream { readonly noiseStream: unknown, pipe<T> (dest: T): T, on (event: string, fn: (...args: unknown[]) => void): unknown, destroy (err?: Error): void }
   export default class Corestore {
-    constructor (storage: string, opts?: { writable?: boolean })
+    constructor (storage: string | CoreStorage, opts?: { writable?: boolean, globalCache?: Rache })
     readonly opened: boolean
     ready (): Promise<void>
     close (): Promise<void>
@@ -157,6 +172,8 @@ declare module 'hyperdrive' {
     getBlobs (): Promise<Hyperblobs | null>
     entry (path: string, opts?: { wait?: boolean, timeout?: number }): Promise<DriveNode | null>
     putEntry (path: string, value: Partial<DriveEntryValue>): Promise<void>
+    put (path: string, data: Buffer): Promise<void>
+    get (path: string, opts?: { wait?: boolean, timeout?: number }): Promise<Buffer | null>
     checkout (version: number): Hyperdrive
     batch (): Hyperdrive
     flush (): Promise<void>
@@ -229,4 +246,16 @@ declare module 'hyperdht/testnet.js' {
   import type HyperDHT from 'hyperdht'
   export interface Testnet { nodes: HyperDHT[], bootstrap: Array<{ host: string, port: number }>, destroy (): Promise<void> }
   export default function createTestnet (size?: number, opts?: { host?: string, port?: number }): Promise<Testnet>
+}
+
+declare module 'rache' {
+  /**
+   * Random-eviction cache. Given to Corestore as `globalCache`, every Hyperbee on its cores (drive
+   * checkouts included) takes its key and node caches from it: one bound for all of them.
+   */
+  export default class Rache {
+    constructor (opts?: { maxSize?: number })
+    readonly maxSize: number
+    readonly globalSize: number
+  }
 }

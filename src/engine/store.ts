@@ -2,14 +2,40 @@
 // descriptors). Each namespace gets `namespace(id)`, a session of its own that it closes itself.
 import { mkdir } from 'node:fs/promises'
 import Corestore from 'corestore'
+import Hypercore, { type StorageOptions } from 'hypercore'
+import Rache from 'rache'
 import { ShoalError } from '../errors.js'
 import type { Logger } from '../log.js'
 import { Resource } from '../resource.js'
+
+/**
+ * The drive store's memory, bounded instead of growing with the files synced (issue #7; measured
+ * with bench:scale, see docs/guarantees.md). hypercore-storage's RocksDB defaults keep up to two
+ * 64 MiB memtables per column family and a block cache, and fill them during a large sync; the
+ * data is on disk either way, and the kernel's page cache serves reads of recent files as well.
+ */
+const STORAGE: StorageOptions = {
+  /** Memtable size: flushed to disk past this (the default, 64 MiB, was held after a sync). */
+  writeBufferSize: 4 << 20,
+  /** No block cache; index and filter blocks then stay with each open table instead. */
+  blockCache: false,
+  tableCacheIndexAndFilterBlocks: false,
+  /** Merkle tree nodes cached (the default 8192 is kept twice over: ~4 MB of heap). */
+  treeCache: { maxSize: 1024 }
+}
+
+/**
+ * Decoded b-tree nodes and keys cached by all the drives' Hyperbees together, checkouts included.
+ * Without it each Hyperbee caches up to 65,536 of them, and a merge round's checkout of a 100,000
+ * entry drive filled its own cache: tens of MB of heap at the sync's peak, kept committed after.
+ */
+export const BEE_CACHE_ENTRIES = 4096
 
 export class Store extends Resource {
   readonly path: string
   readonly #log: Logger
   #corestore: Corestore | null = null
+  readonly #beeCache = new Rache({ maxSize: BEE_CACHE_ENTRIES })
 
   constructor (path: string, log: Logger) {
     super()
@@ -28,6 +54,9 @@ export class Store extends Resource {
     return this.corestore.namespace('ns:' + id)
   }
 
+  /** Entries in the Hyperbee cache all drives share (at most BEE_CACHE_ENTRIES). */
+  get cachedBeeEntries (): number { return this.#beeCache.globalSize }
+
   /** A key pair that survives restarts (the swarm identity). */
   async keyPair (name: string): Promise<{ publicKey: Buffer, secretKey: Buffer }> {
     return await this.corestore.createKeyPair(name)
@@ -35,7 +64,7 @@ export class Store extends Resource {
 
   protected async _open (): Promise<void> {
     await mkdir(this.path, { recursive: true })
-    const store = new Corestore(this.path)
+    const store = new Corestore(Hypercore.defaultStorage(this.path, STORAGE), { globalCache: this.#beeCache })
     try {
       await store.ready()
     } catch (err) {

@@ -103,7 +103,7 @@ export class FolderIndex {
 
   /** The paths at or below `prefix` ('' is everything). */
   * under (prefix: string): IterableIterator<string> {
-    for (const path of this.#entries.paths()) if (isUnder(path, prefix)) yield path
+    yield * this.#entries.pathsUnder(prefix)
   }
 
   /** Files only: what the mass-delete guard counts. */

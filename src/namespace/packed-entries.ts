@@ -1,9 +1,12 @@
-// The folder index's entries in memory, packed: one fixed-size binary record per path in a shared
-// buffer, and a Map from path to record number. A Map of IndexEntry objects (plus a 64-character
-// hash string each) cost ~390 heap bytes per path; this costs the path string, one Map slot with a
-// small integer, and RECORD bytes outside the heap. Entries are decoded on read (short-lived objects).
+// The folder index's entries in memory, packed: one fixed-size binary record per path in pages of
+// RECORDS_PER_PAGE records, and the paths themselves in a PathTable (path-table.ts), which gives
+// each path its record number. A Map of IndexEntry objects (plus a 64-character hash string each)
+// cost ~390 heap bytes per path; a Map from path string to record number plus one buffer grown by
+// copying cost ~240 (71 of them in the V8 heap). This costs RECORD bytes, the path's UTF-8 bytes
+// and ~18 bytes of table per path, none of it in the V8 heap. Entries are decoded on read.
 import { isConflictCopy } from './conflict.js'
 import type { IndexEntry } from './index.js'
+import { PathTable } from './path-table.js'
 
 /**
  * Record layout (little-endian):
@@ -18,7 +21,8 @@ const F_HEX = 2
 /** Any other non-empty hash (a link target): kept as a string in #odd. */
 const F_ODD = 4
 const HEX64 = /^[0-9a-f]{64}$/
-const MIN_CAPACITY = 64
+/** Records are allocated a page at a time and never moved: growing copies nothing. */
+const RECORDS_PER_PAGE = 1024
 
 export interface IndexTotals {
   /** Entries that are not directories. */
@@ -28,35 +32,30 @@ export interface IndexTotals {
 }
 
 export class PackedEntries {
-  readonly #slots = new Map<string, number>()
-  #buf = Buffer.alloc(MIN_CAPACITY * RECORD)
-  #used = 0
-  readonly #free: number[] = []
+  readonly #paths = new PathTable()
+  #pages: Buffer[] = []
   readonly #odd = new Map<number, string>()
   readonly #writers: string[] = []
   readonly #writerNo = new Map<string, number>()
   readonly #totals: IndexTotals = { files: 0, bytes: 0, conflicts: 0 }
 
-  get size (): number { return this.#slots.size }
+  get size (): number { return this.#paths.size }
   get totals (): Readonly<IndexTotals> { return this.#totals }
-  has (path: string): boolean { return this.#slots.has(path) }
+  has (path: string): boolean { return this.#paths.slotOf(path) >= 0 }
 
   get (path: string): IndexEntry | undefined {
-    const slot = this.#slots.get(path)
-    return slot === undefined ? undefined : this.#decode(slot)
+    const slot = this.#paths.slotOf(path)
+    return slot < 0 ? undefined : this.#decode(slot)
   }
 
   set (path: string, e: IndexEntry): void {
-    let slot = this.#slots.get(path)
-    if (slot === undefined) {
-      slot = this.#alloc()
-      this.#slots.set(path, slot)
-    } else {
+    const { slot, added } = this.#paths.insert(path)
+    if (!added) {
       this.#count(path, slot, -1)
       this.#odd.delete(slot)
     }
-    const b = this.#buf
-    const o = slot * RECORD
+    while (this.#pages.length * RECORDS_PER_PAGE <= slot) this.#pages.push(Buffer.alloc(RECORDS_PER_PAGE * RECORD))
+    const [b, o] = this.#at(slot)
     let flags = 0
     if (e.ver !== null) flags |= F_VER
     if (HEX64.test(e.hash)) {
@@ -78,33 +77,51 @@ export class PackedEntries {
   }
 
   delete (path: string): boolean {
-    const slot = this.#slots.get(path)
-    if (slot === undefined) return false
+    const slot = this.#paths.slotOf(path)
+    if (slot < 0) return false
     this.#count(path, slot, -1)
-    this.#slots.delete(path)
+    this.#paths.remove(path)
     this.#odd.delete(slot)
-    this.#free.push(slot)
     return true
   }
 
   clear (): void {
-    this.#slots.clear()
+    this.#paths.clear()
     this.#odd.clear()
-    this.#free.length = 0
-    this.#used = 0
-    this.#buf = Buffer.alloc(MIN_CAPACITY * RECORD)
+    this.#pages = []
     this.#totals.files = this.#totals.bytes = this.#totals.conflicts = 0
   }
 
-  paths (): IterableIterator<string> { return this.#slots.keys() }
+  /** Each path once (a path set or deleted meanwhile may or may not be seen, as with a Map). */
+  * paths (): IterableIterator<string> {
+    for (const slot of this.#paths.slots()) {
+      const path = this.#paths.pathOf(slot)
+      if (path !== null) yield path
+    }
+  }
+
+  /** The paths at or below `prefix` ('' is everything), without decoding the others. */
+  * pathsUnder (prefix: string): IterableIterator<string> {
+    for (const slot of this.#paths.slotsUnder(prefix)) {
+      const path = this.#paths.pathOf(slot)
+      if (path !== null) yield path
+    }
+  }
 
   * entries (): IterableIterator<[string, IndexEntry]> {
-    for (const [path, slot] of this.#slots) yield [path, this.#decode(slot)]
+    for (const slot of this.#paths.slots()) {
+      const path = this.#paths.pathOf(slot)
+      if (path !== null) yield [path, this.#decode(slot)]
+    }
+  }
+
+  /** The page holding `slot`'s record, and the record's offset in it. */
+  #at (slot: number): [Buffer, number] {
+    return [this.#pages[Math.floor(slot / RECORDS_PER_PAGE)] as Buffer, (slot % RECORDS_PER_PAGE) * RECORD]
   }
 
   #decode (slot: number): IndexEntry {
-    const b = this.#buf
-    const o = slot * RECORD
+    const [b, o] = this.#at(slot)
     const flags = b[o + 1] as number
     const hash = (flags & F_HEX) !== 0 ? b.toString('hex', o + 40, o + 72) : (flags & F_ODD) !== 0 ? this.#odd.get(slot) ?? '' : ''
     return {
@@ -120,22 +137,11 @@ export class PackedEntries {
 
   /** Adds (sign 1) or removes (-1) the record's share of the totals. */
   #count (path: string, slot: number, sign: 1 | -1): void {
-    const o = slot * RECORD
-    if (KINDS[this.#buf[o] as number] === 'dir') return
+    const [b, o] = this.#at(slot)
+    if (KINDS[b[o] as number] === 'dir') return
     this.#totals.files += sign
-    this.#totals.bytes += sign * this.#buf.readDoubleLE(o + 8)
+    this.#totals.bytes += sign * b.readDoubleLE(o + 8)
     if (isConflictCopy(path)) this.#totals.conflicts += sign
-  }
-
-  #alloc (): number {
-    const reused = this.#free.pop()
-    if (reused !== undefined) return reused
-    if ((this.#used + 1) * RECORD > this.#buf.length) {
-      const grown = Buffer.alloc(Math.ceil(this.#buf.length * 1.5 / RECORD) * RECORD)
-      this.#buf.copy(grown, 0, 0, this.#used * RECORD)
-      this.#buf = grown
-    }
-    return this.#used++
   }
 
   /** Writer ids are 64-character strings shared by most entries: one copy each, by number. */
