@@ -49,6 +49,8 @@ declare module 'protomux' {
   export interface Channel {
     readonly opened: boolean
     readonly closed: boolean
+    /** False while the underlying stream's write buffer is full (wait for `ondrain`). */
+    readonly drained: boolean
     open (handshake?: unknown): void
     close (): void
     addMessage<T> (opts: { encoding: Encoding<T>, onmessage: (value: T) => void }): Message<T>
@@ -60,6 +62,7 @@ declare module 'protomux' {
     handshake?: Encoding<H> | null
     onopen?: (handshake: H) => void
     onclose?: () => void
+    ondrain?: () => void
   }
   export default class Protomux {
     static from (stream: unknown): Protomux
@@ -229,4 +232,18 @@ declare module 'hyperdht/testnet.js' {
   import type HyperDHT from 'hyperdht'
   export interface Testnet { nodes: HyperDHT[], bootstrap: Array<{ host: string, port: number }>, destroy (): Promise<void> }
   export default function createTestnet (size?: number, opts?: { host?: string, port?: number }): Promise<Testnet>
+}
+
+declare module '@hyperswarm/secret-stream' {
+  import type { Duplex } from 'node:stream'
+  /** A Noise (XX, or IK when the initiator names the remote key) secret stream over any duplex. */
+  export default class NoiseSecretStream extends Duplex {
+    constructor (isInitiator: boolean, rawStream: Duplex | null, opts?: { keyPair?: { publicKey: Buffer, secretKey: Buffer }, remotePublicKey?: Buffer })
+    readonly isInitiator: boolean
+    readonly handshakeHash: Buffer | null
+    readonly publicKey: Buffer | null
+    readonly remotePublicKey: Buffer | null
+    readonly opened: Promise<boolean>
+    readonly rawStream: Duplex
+  }
 }
