@@ -21,6 +21,7 @@ import { LocalChanges } from './local-changes.js'
 import { Watcher } from './watcher.js'
 import { SyncProgress } from './progress.js'
 import { DiskSpaceWatch } from './disk-space.js'
+import { DirectContent } from './direct.js'
 import type { ReplicaInit, ReplicaOptions, ReplicaState, ReplicaStatus, SavedState } from './replica-types.js'
 
 export type { ReplicaInit, ReplicaOptions, ReplicaState, ReplicaStatus, ReplicaSwarm } from './replica-types.js'
@@ -58,6 +59,8 @@ export class Replica extends Resource {
   #rescanTimer: NodeJS.Timeout | null = null
   #discovered = false
   readonly #space: DiskSpaceWatch
+  /** Large files straight from a writer's folder over a side link; null without side links. */
+  readonly #direct: DirectContent | null
 
   constructor (init: ReplicaInit) {
     super()
@@ -94,6 +97,9 @@ export class Replica extends Resource {
     this.#remotes = new RemoteDrives(init.store, init.keys.encryptionKey, () => { this.#jobs.requestMerge() }, init.log)
     this.#watcher = new Watcher(init.folder, (p) => this.#onWatch(p), init.log)
     this.peers = new NamespacePeers(init.swarm, init.keys, init.log)
+    const side = init.swarm.side ?? null
+    this.#direct = side === null ? null : new DirectContent({ source: side, keys: init.keys, peers: this.peers, index: this.#index, writer: this.#writer, serve: !this.blind, log: init.log })
+    const content = this.#direct?.content
     this.#local = new LocalChanges({
       folder: init.folder,
       index: this.#index,
@@ -101,7 +107,9 @@ export class Replica extends Resource {
       hlc: this.#hlc,
       log: init.log,
       guard: { share: this.#o.massDeleteShare, min: this.#o.massDeleteMin, settleMs: this.#o.deleteSettleMs, maxHoldMs: 10_000 },
-      onDue: () => { this.#jobs.kickSoon() }
+      onDue: () => { this.#jobs.kickSoon() },
+      uploading: this.#direct?.uploading,
+      serving: content === undefined ? undefined : async () => { await content.idle() }
     })
   }
 
@@ -146,6 +154,7 @@ export class Replica extends Resource {
     this.peers.on('change', () => this.emit('progress'))
     this.peers.on('head', () => this.emit('progress'))
     this.peers.attach()
+    this.#direct?.content.attach()
     this.#announceHead()
     swarm.join(keys.topic)
     swarm.flushed(keys.topic).then(() => { this.#discovered = true; this.emit('progress') }, () => {})
@@ -167,6 +176,7 @@ export class Replica extends Resource {
     this.#watcher.stop()
     this.#local.stop()
     this.peers.detach()
+    this.#direct?.content.detach()
     await this.#init.swarm.leave(this.keys.topic).catch(() => {})
     await stopped
     await this.#saveState().catch(() => {})
@@ -315,7 +325,8 @@ export class Replica extends Resource {
       readOnly: this.readOnly,
       log: this.#log,
       blockTimeoutMs: this.#o.blockTimeoutMs,
-      onProgress: (p) => { this.#pending = p; this.#progress.update(p) }
+      onProgress: (p) => { this.#pending = p; this.#progress.update(p) },
+      direct: (key, path, hash, size) => this.#direct?.fetch(key, path, hash, size, this.#o.blockTimeoutMs) ?? null
     })
     const out = await merger.run(sources)
     this.#pending = { files: 0, bytes: 0 }
