@@ -244,6 +244,7 @@ declare module '@hyperswarm/secret-stream' {
     readonly publicKey: Buffer | null
     readonly remotePublicKey: Buffer | null
     readonly opened: Promise<boolean>
+    /** Without a raw stream (null), this one: pipe two of them together in tests. */
     readonly rawStream: Duplex
   }
 }
