@@ -20,6 +20,8 @@ export interface DirectInit {
   writer: FolderWriter
   /** Serve files from the folder (a node with a folder: not blind). */
   serve: boolean
+  /** Test hook: offer random bytes instead of the file (a lying peer). */
+  corrupt?: boolean
   log: Logger
 }
 
@@ -66,6 +68,6 @@ export class DirectContent {
       return now !== null && statMatches({ ...expect, hash, ver: null }, now)
     }
     if (!(await same())) return null
-    return { abs, size: expect.size, unchanged: same }
+    return { abs: this.#i.corrupt === true ? '/dev/urandom' : abs, size: expect.size, unchanged: same }
   }
 }

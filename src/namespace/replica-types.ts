@@ -34,6 +34,8 @@ export interface ReplicaOptions {
   deleteSettleMs?: number
   /** Test hook: milliseconds added to the wall clock the HLC reads (config.clockSkewMs). */
   clockSkewMs?: number
+  /** Test hook: serve random bytes on the content channel (config.corruptDirect). */
+  corruptDirect?: boolean
 }
 
 export interface ReplicaInit {

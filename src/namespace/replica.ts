@@ -26,7 +26,7 @@ import type { ReplicaInit, ReplicaOptions, ReplicaState, ReplicaStatus, SavedSta
 
 export type { ReplicaInit, ReplicaOptions, ReplicaState, ReplicaStatus, ReplicaSwarm } from './replica-types.js'
 
-const DEFAULTS = { massDeleteShare: 0.5, massDeleteMin: 100, rescanIntervalMs: 60_000, watch: true, owner: null, blockTimeoutMs: 30_000, deleteSettleMs: 300, clockSkewMs: 0 }
+const DEFAULTS = { massDeleteShare: 0.5, massDeleteMin: 100, rescanIntervalMs: 60_000, watch: true, owner: null, blockTimeoutMs: 30_000, deleteSettleMs: 300, clockSkewMs: 0, corruptDirect: false }
 const DEFER_BACKOFF_MS = 1000
 /** How long a core with no session and no peer takes to be closed by the store (4 GC cycles of 2 s). */
 const CORE_RELEASE_MS = 10_000
@@ -98,7 +98,7 @@ export class Replica extends Resource {
     this.#watcher = new Watcher(init.folder, (p) => this.#onWatch(p), init.log)
     this.peers = new NamespacePeers(init.swarm, init.keys, init.log)
     const side = init.swarm.side ?? null
-    this.#direct = side === null ? null : new DirectContent({ source: side, keys: init.keys, peers: this.peers, index: this.#index, writer: this.#writer, serve: !this.blind, log: init.log })
+    this.#direct = side === null ? null : new DirectContent({ source: side, keys: init.keys, peers: this.peers, index: this.#index, writer: this.#writer, serve: !this.blind, corrupt: this.#o.corruptDirect, log: init.log })
     const content = this.#direct?.content
     this.#local = new LocalChanges({
       folder: init.folder,
