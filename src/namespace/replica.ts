@@ -22,14 +22,13 @@ import { Watcher } from './watcher.js'
 import { SyncProgress } from './progress.js'
 import { DiskSpaceWatch } from './disk-space.js'
 import { DirectContent } from './direct.js'
+import { waitUntil } from './wait-until.js'
 import type { ReplicaInit, ReplicaOptions, ReplicaState, ReplicaStatus, SavedState } from './replica-types.js'
 
 export type { ReplicaInit, ReplicaOptions, ReplicaState, ReplicaStatus, ReplicaSwarm } from './replica-types.js'
 
 const DEFAULTS = { massDeleteShare: 0.5, massDeleteMin: 100, rescanIntervalMs: 60_000, watch: true, owner: null, blockTimeoutMs: 30_000, deleteSettleMs: 300, clockSkewMs: 0, corruptDirect: false }
 const DEFER_BACKOFF_MS = 1000
-/** How long a core with no session and no peer takes to be closed by the store (4 GC cycles of 2 s). */
-const CORE_RELEASE_MS = 10_000
 
 export class Replica extends Resource {
   readonly keys: NamespaceKeys
@@ -241,20 +240,13 @@ export class Replica extends Resource {
    */
   async waitSynced (timeoutMs: number): Promise<void> {
     if (!this.opened) await this.open()
-    const deadline = Date.now() + timeoutMs
-    while (!this.#isSynced()) {
-      if (this.closing) throw new ShoalError('CLOSED')
-      const left = deadline - Date.now()
-      if (left <= 0) {
-        throw new ShoalError('TIMEOUT', `not in sync after ${Math.round(timeoutMs / 1000)} s`,
-          { hint: this.#paused !== null ? 'the namespace is paused after a mass delete: `ctl resume NAME`' : 'see `ctl status NAME` and `ctl peers`' })
-      }
-      await new Promise<void>((resolve) => {
-        const done = (): void => { clearTimeout(t); this.off('progress', done); resolve() }
-        const t = setTimeout(done, Math.min(left, 250))
-        this.on('progress', done)
-      })
-    }
+    await waitUntil(this, () => this.#isSynced(), {
+      timeoutMs,
+      event: 'progress',
+      abort: () => this.closing ? new ShoalError('CLOSED') : null,
+      timeout: () => new ShoalError('TIMEOUT', `not in sync after ${Math.round(timeoutMs / 1000)} s`,
+        { hint: this.#paused !== null ? 'the namespace is paused after a mass delete: `ctl resume NAME`' : 'see `ctl status NAME` and `ctl peers`' })
+    })
   }
 
   #isSynced (): boolean {
@@ -267,7 +259,6 @@ export class Replica extends Resource {
       return this.#state.checkpoints[key] ?? 0
     })
   }
-
 
   async #follow (rec: DriveRecord): Promise<void> {
     const key = rec.key.toString('hex')
@@ -380,25 +371,12 @@ export class Replica extends Resource {
     }
     this.#error = null
     this.#log.info(`disk space is back (${Math.floor(free / 1024 / 1024)} MiB free): syncing again`)
-    void this.#renewDrives()
+    // The remote drives are closed and opened again from the store, on new connections.
+    void this.#remotes.renew(() => this.peers.reconnect(), () => this.closing).then((ok) => { if (ok) this.#jobs.requestMerge() })
     this.#jobs.wantMerge()
     if (!this.readOnly) this.#local.mark(null)
     this.#setState('syncing')
     this.#jobs.kick()
-  }
-
-  /**
-   * After a full disk, the remote drives are closed and opened again from the store, on new
-   * connections: hypercore does not ask again for what it failed to write (drives.ts, suspend).
-   */
-  async #renewDrives (): Promise<void> {
-    const records = await this.#remotes.suspend()
-    const renewed = this.peers.reconnect()
-    this.#log.info(`reopening ${records.length} drives from the store, ${renewed} peer connections renewed`)
-    await new Promise((resolve) => { setTimeout(resolve, CORE_RELEASE_MS).unref() })
-    if (this.closing) return
-    await this.#remotes.resume(records)
-    this.#jobs.requestMerge()
   }
 
   #setState (s: ReplicaState): void {
