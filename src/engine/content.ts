@@ -260,6 +260,8 @@ export class ContentPeers extends EventEmitter<{ idle: [] }> {
     if (offer === null || offer.size !== req.size) return EndStatus.UNAVAILABLE
     const fh = await open(offer.abs, 'r')
     const t0 = performance.now()
+    // One read buffer for the whole transfer: send() copies a chunk into its frame at once.
+    const buf = Buffer.allocUnsafe(Math.min(MAX_CHUNK, req.size))
     try {
       let sent = 0
       let checked = 0
@@ -273,11 +275,10 @@ export class ContentPeers extends EventEmitter<{ idle: [] }> {
         }
         if (o.cancelled) return EndStatus.FAILED
         const n = Math.min(MAX_CHUNK, req.size - sent, o.credit)
-        const buf = Buffer.allocUnsafe(n)
         const { bytesRead } = await fh.read(buf, 0, n, sent)
         if (bytesRead !== n) return EndStatus.CHANGED // shorter than offered
         if (o.cancelled) return EndStatus.FAILED
-        s.data.send({ id: req.id, bytes: buf })
+        s.data.send({ id: req.id, bytes: n === buf.length ? buf : buf.subarray(0, n) })
         sent += n
         o.credit -= n
         if (sent - checked >= CHECK_EVERY) {
