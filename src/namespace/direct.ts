@@ -58,9 +58,9 @@ export class DirectContent {
   async #offer (path: string, hash: string): Promise<Offer | null> {
     const known = this.#i.index.get(path)
     const up = this.uploading.get(path)
-    const expect: DiskEntry | null = known?.kind === 'file' && known.hash === hash
-      ? { kind: 'file', size: known.size, mtimeMs: known.mtimeMs, mode: known.mode, ino: known.ino }
-      : up?.hash === hash ? up.stat : null
+    const expect: DiskEntry | null = up?.hash === hash
+      ? up.stat
+      : known?.kind === 'file' && known.hash === hash ? { kind: 'file', size: known.size, mtimeMs: known.mtimeMs, mode: known.mode, ino: known.ino } : null
     if (expect === null) return null
     const abs = this.#i.writer.abs(path)
     const same = async (): Promise<boolean> => {

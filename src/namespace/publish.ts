@@ -146,6 +146,9 @@ export async function publish (ctx: PublishContext, scan: ScanResult, reuseFrom:
     for (const up of uploads) ctx.uploading?.delete(up.path)
     throw err
   }
+  // In the index at once, so that a delete during the upload becomes a tombstone; with a mode no
+  // file has, so that any scan before the upload is done (a crash, a change) publishes it again.
+  for (const up of uploads) await writer.record(up.path, up.hash, { w: ctx.w, c: up.c }, { ...up.stat, mode: UPLOADING_MODE })
   if (uploads.length > 0) ctx.onPublished?.()
   // Now the blobs those entries promised. A file that changed meanwhile (or an upload that did not
   // land where promised) leaves an entry whose content no peer will accept (the hash is checked):
@@ -193,6 +196,8 @@ export async function reusableBlobs (drive: Hyperdrive, index: FolderIndex, remo
 
 /** Blocks of a streamed upload: whole ones, so a blob's id is known from the file's size. */
 export const UPLOAD_BLOCK = 1 << 20
+/** The mode an early-published file has in the index until its blob is stored (see above). */
+const UPLOADING_MODE = 0xffff // stat modes here are permission bits (≤ 0o777); the index keeps 16 bits
 const NO_BLOB: BlobId = { blockOffset: 0, blockLength: 0, byteOffset: 0, byteLength: 0 }
 
 /**

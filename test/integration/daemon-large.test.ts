@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict'
 import { createHash, randomBytes } from 'node:crypto'
 import { createWriteStream } from 'node:fs'
-import { readdir, readFile } from 'node:fs/promises'
+import { readdir, readFile, rm } from 'node:fs/promises'
 import path from 'node:path'
 import { startDaemon, type TestDaemon } from '../helpers/daemon.js'
 import { freeUdpPort } from '../helpers/ports.js'
@@ -66,6 +66,15 @@ describe('large files between daemons', function () {
     await arrives(b, hash)
     assert.match(a.log, /served big\.bin: 48\.0 MiB/)
     assert.deepEqual((await readdir(path.join(b.dataPath, 'big'))).filter((n) => n.startsWith('.shoal.tmp.')), [])
+  })
+
+  it('a large file deleted while its writer still stores the blob: the delete travels too', async () => {
+    const { a, b } = await two()
+    await writeBig(a, 128)
+    // B has it long before A has stored its blob (the transfer goes first).
+    await until(async () => (await readdir(path.join(b.dataPath, 'big'))).includes('big.bin'), 'big.bin on B', 120_000, 10)
+    await rm(path.join(a.dataPath, 'big', 'big.bin'))
+    await until(async () => !(await readdir(path.join(b.dataPath, 'big'))).includes('big.bin'), 'the delete on B', 60_000)
   })
 
   it('wrong bytes from a peer never land: the file comes from the drive instead', async () => {
