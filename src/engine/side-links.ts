@@ -21,6 +21,7 @@ import type { Logger } from '../log.js'
 import type { Connection, ConnectionSource } from './peers.js'
 
 const PROTOCOL = 'shoal/side/v1'
+const HANDSHAKE_MS = 10_000
 
 export class SideLinks extends EventEmitter implements ConnectionSource {
   readonly #keyPair: { publicKey: Buffer, secretKey: Buffer }
@@ -109,7 +110,10 @@ export class SideLinks extends EventEmitter implements ConnectionSource {
     socket.setNoDelay(true)
     const stream = new SecretStream(false, socket, { keyPair: this.#keyPair })
     stream.on('error', (err: Error) => { this.#log.debug(`side link from ${socket.remoteAddress ?? '?'}: ${err.message}`) })
+    // Anyone can connect: one who does not finish the handshake does not keep the socket.
+    const timer = setTimeout(() => { stream.destroy() }, HANDSHAKE_MS)
     void stream.opened.then((ok) => {
+      clearTimeout(timer)
       const id = stream.remotePublicKey?.toString('hex')
       // Only peers we are connected to through the swarm: the link is theirs, nobody else's.
       if (!ok || id === undefined || !this.#swarmPeers.has(id)) { stream.destroy(); return }
