@@ -67,7 +67,7 @@ async function main (): Promise<void> {
     for (const [n, d] of [['A', a], ['B', b]] as const) {
       for (const line of d.log.split('\n')) {
         const ts = line.slice(0, 24)
-        if (ts >= since && /uploaded|applied|published|merged/.test(line)) console.log(`${n} ${line}`)
+        if (ts >= since && /uploaded|applied|published|merged|served|direct/.test(line)) console.log(`${n} ${line}`)
       }
     }
   } finally {

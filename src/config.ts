@@ -37,6 +37,11 @@ export interface Config {
    * hybrid logical clock reads, to simulate a node whose clock is off. 0 in production.
    */
   clockSkewMs: number
+  /**
+   * Test hook (SHOAL_TEST_CORRUPT_DIRECT=1): this node serves random bytes on the content channel,
+   * as a lying or broken peer would. Off in production.
+   */
+  corruptDirect: boolean
 }
 
 export const DEFAULT_NFS_ALLOW = ['127.0.0.0/8', '10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '169.254.0.0/16', '::1/128', 'fc00::/7', 'fe80::/10']
@@ -80,7 +85,8 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env, overrides: Par
     webPassword: pick('webPassword', env.SHOAL_WEB_PASSWORD, (v) => v, null),
     listenHost: pick('listenHost', env.SHOAL_LISTEN_HOST, (v) => v, '0.0.0.0'),
     inContainer,
-    clockSkewMs: pick('clockSkewMs', env.SHOAL_CLOCK_SKEW_MS, parseSkew, 0)
+    clockSkewMs: pick('clockSkewMs', env.SHOAL_CLOCK_SKEW_MS, parseSkew, 0),
+    corruptDirect: pick('corruptDirect', env.SHOAL_TEST_CORRUPT_DIRECT, (v) => v === '1', false)
   }
   return config
 }

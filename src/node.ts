@@ -52,7 +52,7 @@ export class Node extends Resource {
       // Every namespace replicates over the node's one store and swarm (opened before the manager).
       factory: (o) => new Namespace(this.swarm === null
         ? o
-        : { ...o, replication: { store: this.store, swarm: this.swarm, stateDir: this.config.stateDir, nodeId: this.id, options: { clockSkewMs: this.config.clockSkewMs } } })
+        : { ...o, replication: { store: this.store, swarm: this.swarm, stateDir: this.config.stateDir, nodeId: this.id, options: { clockSkewMs: this.config.clockSkewMs, corruptDirect: this.config.corruptDirect } } })
     })
   }
 

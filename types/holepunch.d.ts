@@ -49,6 +49,8 @@ declare module 'protomux' {
   export interface Channel {
     readonly opened: boolean
     readonly closed: boolean
+    /** False while the underlying stream's write buffer is full (wait for `ondrain`). */
+    readonly drained: boolean
     open (handshake?: unknown): void
     close (): void
     addMessage<T> (opts: { encoding: Encoding<T>, onmessage: (value: T) => void }): Message<T>
@@ -60,6 +62,7 @@ declare module 'protomux' {
     handshake?: Encoding<H> | null
     onopen?: (handshake: H) => void
     onclose?: () => void
+    ondrain?: () => void
   }
   export default class Protomux {
     static from (stream: unknown): Protomux
@@ -257,5 +260,20 @@ declare module 'rache' {
     constructor (opts?: { maxSize?: number })
     readonly maxSize: number
     readonly globalSize: number
+  }
+}
+
+declare module '@hyperswarm/secret-stream' {
+  import type { Duplex } from 'node:stream'
+  /** A Noise (XX, or IK when the initiator names the remote key) secret stream over any duplex. */
+  export default class NoiseSecretStream extends Duplex {
+    constructor (isInitiator: boolean, rawStream: Duplex | null, opts?: { keyPair?: { publicKey: Buffer, secretKey: Buffer }, remotePublicKey?: Buffer })
+    readonly isInitiator: boolean
+    readonly handshakeHash: Buffer | null
+    readonly publicKey: Buffer | null
+    readonly remotePublicKey: Buffer | null
+    readonly opened: Promise<boolean>
+    /** Without a raw stream (null), this one: pipe two of them together in tests. */
+    readonly rawStream: Duplex
   }
 }

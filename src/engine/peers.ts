@@ -181,6 +181,13 @@ export class NamespacePeers extends EventEmitter<NamespacePeersEvents> {
 
   peers (): PeerInfo[] { return [...this.#sessions.values()].map((s) => s.info) }
 
+  /** Connections of admitted peers that write the drive `key` (hex): where its files are on disk. */
+  writerConnections (key: string): Connection[] {
+    const out: Connection[] = []
+    for (const s of this.#sessions.values()) if (s.info.admitted && s.info.heads.has(key)) out.push(s.conn)
+    return out
+  }
+
   /** Connections whose channel is not open yet (still proving, or the remote lacks the namespace). */
   pendingCount (): number {
     let n = 0

@@ -12,6 +12,7 @@ import { ShoalError } from '../errors.js'
 import type { Logger } from '../log.js'
 import { Resource } from '../resource.js'
 import type { Connection } from './peers.js'
+import { SideLinks } from './side-links.js'
 import { networkInterfaces } from 'node:os'
 
 export interface SwarmOptions {
@@ -51,6 +52,7 @@ export class Swarm extends Resource {
   #refreshing = false
   #ramp = 0
   #wasOnline: boolean | null = null
+  #side: SideLinks | null = null
 
   constructor (store: Corestore, opts: SwarmOptions, log: Logger) {
     super()
@@ -70,6 +72,9 @@ export class Swarm extends Resource {
   }
 
   get publicKey (): Buffer | null { return this.#swarm?.keyPair.publicKey ?? null }
+
+  /** TCP links to the same peers, for bulk content (side-links.ts); null before open. */
+  get side (): SideLinks | null { return this.#side }
 
   connections (): Iterable<Connection> { return this.#conns.keys() }
   peerList (): SwarmPeer[] { return [...this.#conns.values()] }
@@ -118,6 +123,9 @@ export class Swarm extends Resource {
     })
     dht.on('error', (err: Error) => this.#log.debug(`DHT: ${err.message}`))
     const swarm = new Hyperswarm({ dht, ...(o.keyPair ? { keyPair: o.keyPair } : {}) })
+    const side = new SideLinks(swarm.keyPair, host, this.#log.extend('side'))
+    await side.listen()
+    this.#side = side
     swarm.on('connection', (conn, info) => { this.#onConnection(conn, info.publicKey) })
     this.#swarm = swarm
     this.#log.info(isPrivate ? `DHT bootstrap: ${bootstrap.join(', ')}` : 'DHT bootstrap: the public DHT')
@@ -133,6 +141,7 @@ export class Swarm extends Resource {
     if (this.#swarm !== null && !this.online) await this.#swarm.dht.destroy({ force: true }).catch(() => {})
     await this.#swarm?.destroy({ force: !this.online }).catch(() => {})
     await this.#bootstrapper?.destroy().catch(() => {})
+    await this.#side?.close()
   }
 
   #onConnection (conn: SwarmConnection, remoteKey: Buffer): void {
@@ -153,6 +162,7 @@ export class Swarm extends Resource {
       this.emit('peers')
     })
     this.#store.replicate(conn)
+    this.#side?.onSwarmConnection(c)
     this.#log.debug(`peer ${peer.id.slice(0, 8)} connected${peer.address ? ' from ' + peer.address : ''}`)
     this.emit('connection', c)
     this.emit('peers')

@@ -1,11 +1,13 @@
-// Remote content, as the merge reads it: a blob's blocks in order, fetched in bulk, checked
-// against the entry's content hash before the last byte is handed on.
+// Remote content, as the merge reads it: a file's bytes in order, checked against the entry's
+// content hash before the last byte is handed on.
 //
-// hyperblobs' read stream waits for one block at a time. Here the whole block range is asked for
-// at once (`core.download`, many requests in flight) and up to WINDOW block reads are outstanding,
-// so the file is written as blocks arrive rather than one round trip per block. The hash is
-// checked before the stream ends: a mismatch fails the stream, so the writer's temp file is
-// removed and never renamed into place (apply.ts).
+// A large file is asked first from the writer itself over the content channel (engine/content.ts),
+// straight from its folder; if that peer is not connected, stops or is slow, the rest comes from
+// the writer's blob core, from where the direct stream stopped. hyperblobs' read stream waits for
+// one block at a time: here the whole block range is asked for at once (`core.download`, many
+// requests in flight) and up to WINDOW block reads are outstanding. The hash is checked before the
+// stream ends: a mismatch fails the stream, so the writer's temp file is removed and never renamed
+// into place (apply.ts).
 import { createHash } from 'node:crypto'
 import type Hypercore from 'hypercore'
 import type { BlobId } from 'hyperblobs'
@@ -19,40 +21,82 @@ export class ContentMismatchError extends Error {
   }
 }
 
+/** A direct stream of the same bytes (content.ts), tried before the blob core. */
+export interface DirectFetch {
+  /** The bytes in order; null when no peer can serve them. */
+  open: () => AsyncIterable<Buffer> | null
+  /** The direct stream stopped after `bytes` (the rest comes from the blob core). */
+  stopped?: (bytes: number, err: unknown) => void
+  /** The bytes did not hash to the entry's content: do not ask that way again. */
+  mismatch?: () => void
+}
+
 export interface FetchOptions {
   /** sha256 hex the bytes must have; '' skips the check. */
   hash: string
   /** Per-block wait (ms) before giving up. */
   timeout: number
+  direct?: DirectFetch | null
 }
 
 /** A blob's bytes in order; throws ContentMismatchError at the end if they are not `hash`. */
 export async function * fetchBlob (core: Hypercore, id: BlobId, opts: FetchOptions): AsyncGenerator<Buffer> {
+  const h = opts.hash === '' ? null : createHash('sha256')
+  let bytes = 0
+  const direct = opts.direct?.open() ?? null
+  if (direct !== null) {
+    try {
+      for await (const chunk of direct) {
+        if (bytes + chunk.length > id.byteLength) throw new Error('direct stream longer than the blob')
+        h?.update(chunk)
+        bytes += chunk.length
+        yield chunk
+      }
+    } catch (err) {
+      opts.direct?.stopped?.(bytes, err)
+    }
+  }
+  if (bytes < id.byteLength) {
+    // The blob's bytes from `bytes` on: blocks before it are read and skipped.
+    let pos = 0
+    for await (const block of blobBlocks(core, id, opts.timeout)) {
+      const end = pos + block.length
+      const part = end <= bytes ? null : pos >= bytes ? block : block.subarray(bytes - pos)
+      pos = end
+      if (part === null) continue
+      h?.update(part)
+      bytes += part.length
+      yield part
+    }
+  }
+  if (bytes !== id.byteLength) throw new Error(`blob is ${bytes} bytes, its entry says ${id.byteLength}`)
+  if (h !== null) {
+    const actual = h.digest('hex')
+    if (actual !== opts.hash) {
+      if (direct !== null) opts.direct?.mismatch?.()
+      throw new ContentMismatchError(opts.hash, actual)
+    }
+  }
+}
+
+/** The blob's blocks in order, fetched in bulk. */
+async function * blobBlocks (core: Hypercore, id: BlobId, timeout: number): AsyncGenerator<Buffer> {
   const start = id.blockOffset
   const end = id.blockOffset + id.blockLength
-  const h = opts.hash === '' ? null : createHash('sha256')
   // Bounded range: done() resolves, and destroy() cancels what is left when we stop early.
   const range = core.contiguousLength >= end ? null : core.download({ start, end })
   const pending: Array<Promise<Buffer | null>> = []
   let next = start
-  let bytes = 0
   try {
     while (next < end || pending.length > 0) {
       while (next < end && pending.length < WINDOW) {
-        const p = core.get(next++, { timeout: opts.timeout })
+        const p = core.get(next++, { timeout })
         p.catch(() => {}) // read in order below; an early failure must not be unhandled meanwhile
         pending.push(p)
       }
       const block = await pending.shift()
       if (block === null || block === undefined) throw new Error(`blob block ${next - pending.length - 1} not available`)
-      h?.update(block)
-      bytes += block.length
       yield block
-    }
-    if (bytes !== id.byteLength) throw new Error(`blob is ${bytes} bytes, its entry says ${id.byteLength}`)
-    if (h !== null) {
-      const actual = h.digest('hex')
-      if (actual !== opts.hash) throw new ContentMismatchError(opts.hash, actual)
     }
   } finally {
     range?.destroy()

@@ -8,6 +8,9 @@ import type { Logger } from '../log.js'
 import type { DriveRecord } from '../engine/peers.js'
 import { writerId } from './entry.js'
 
+/** How long a core with no session and no peer takes to be closed by the store (4 GC cycles of 2 s). */
+const CORE_RELEASE_MS = 10_000
+
 export interface RemoteDrive {
   key: string
   w: string
@@ -87,6 +90,21 @@ export class RemoteDrives {
     const waiting = [...records, ...this.#waiting.values()]
     this.#waiting.clear()
     for (const rec of waiting) await this.add(rec)
+  }
+
+  /**
+   * After a full disk: every drive closed and opened again from the store, on new connections
+   * (`reconnect` renews them and says how many): hypercore does not ask again for what it failed
+   * to write (see suspend). False if `closing()` turned true meanwhile.
+   */
+  async renew (reconnect: () => number, closing: () => boolean): Promise<boolean> {
+    const records = await this.suspend()
+    const renewed = reconnect()
+    this.#log.info(`reopening ${records.length} drives from the store, ${renewed} peer connections renewed`)
+    await new Promise((resolve) => { setTimeout(resolve, CORE_RELEASE_MS).unref() })
+    if (closing()) return false
+    await this.resume(records)
+    return true
   }
 
   async close (): Promise<void> {

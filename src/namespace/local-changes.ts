@@ -25,6 +25,10 @@ export interface LocalChangesInit {
   guard: GuardOptions
   /** Held deletions are due: run the loop. */
   onDue: () => void
+  /** Large files being stored after their entries are out (path → hash, stat), for the content channel. */
+  uploading?: Map<string, { hash: string, stat: import('./scanner.js').DiskEntry }>
+  /** Awaited between the blocks of a large upload: resolves when no peer is being served directly. */
+  serving?: () => Promise<void>
 }
 
 export interface PublishOutcome {
@@ -107,7 +111,7 @@ export class LocalChanges {
     }
     this.#confirmed = false
     if (result.changed.length === 0 && removed.length === 0) return { published: 0, paused: null }
-    const ctx = { drive: own, writer: this.#i.writer, index, hlc: this.#i.hlc, w, seen: () => seen, log: this.#i.log }
+    const ctx = { drive: own, writer: this.#i.writer, index, hlc: this.#i.hlc, w, seen: () => seen, log: this.#i.log, onPublished: onSlice, uploading: this.#i.uploading, serving: this.#i.serving }
     const reuse = await reusableBlobs(own, index, [...removed, ...this.#guard.held()])
     // One drive batch per slice, not per scan: a batch holds all its entries in memory until it is
     // flushed (an initial scan of 100,000 files was one batch). Each slice is recorded in the index

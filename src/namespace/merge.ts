@@ -9,7 +9,7 @@
 import { Readable } from 'node:stream'
 import type Hyperdrive from 'hyperdrive'
 import type { Logger } from '../log.js'
-import { fetchBlob } from './blob-fetch.js'
+import { fetchBlob, type DirectFetch } from './blob-fetch.js'
 import { conflictPath, resolve } from './conflict.js'
 import { drivePath, folderPath, toCandidate, type Candidate } from './entry.js'
 import type { Hlc } from './hlc.js'
@@ -59,6 +59,8 @@ export interface MergerOptions {
   /** Per-block wait for remote content before the round gives up and retries later. */
   blockTimeoutMs?: number
   onProgress?: (p: MergeProgress) => void
+  /** A direct stream of a file's content from its writer (drive key hex, path, hash, size), if one can be had. */
+  direct?: (key: string, path: string, hash: string, size: number) => DirectFetch | null
 }
 
 /** How long a round waits for a drive's index blocks before leaving that drive for a later round. */
@@ -256,7 +258,7 @@ export class Merger {
       case 'file': {
         if (disk?.kind === 'dir' && !(await writer.remove(path, 'dir'))) return 'deferred'
         const t0 = performance.now()
-        await writer.writeFile(path, await this.#content(cand, src), cand.meta.m, cand.meta.t, cand.h, ver)
+        await writer.writeFile(path, await this.#content(path, cand, src), cand.meta.m, cand.meta.t, cand.h, ver)
         if (cand.meta.z >= 1 << 20) this.#o.log.debug(`applied ${path}: ${(cand.meta.z / 1048576).toFixed(1)} MiB in ${((performance.now() - t0) / 1000).toFixed(2)} s (fetch, verify, write)`)
         return 'applied'
       }
@@ -272,15 +274,16 @@ export class Merger {
     if (index.get(target) !== undefined) return false
     this.#o.log.info(`conflict on ${path}: keeping ${cand.w.slice(0, 7)}'s version as ${target}`)
     if (cand.k === 'link') await writer.writeLink(target, cand.linkname ?? '', null)
-    else await writer.writeFile(target, await this.#content(cand, src), cand.meta.m, cand.meta.t, cand.h, null)
+    else await writer.writeFile(target, await this.#content(path, cand, src), cand.meta.m, cand.meta.t, cand.h, null)
     return true
   }
 
-  async #content (cand: Candidate, src: MergeSource): Promise<Readable | null> {
+  /** `path`: where the writer's own folder holds the content (what a direct fetch asks for). */
+  async #content (path: string, cand: Candidate, src: MergeSource): Promise<Readable | null> {
     if (cand.blob === null || cand.meta.z === 0) return null
     const blobs = await src.drive.getBlobs()
     if (blobs === null) throw new Error(`no blob store for drive ${src.key.slice(0, 8)}`)
-    return Readable.from(fetchBlob(blobs.core, cand.blob, { hash: cand.h, timeout: this.#o.blockTimeoutMs ?? 30_000 }), { objectMode: false })
+    return Readable.from(fetchBlob(blobs.core, cand.blob, { hash: cand.h, timeout: this.#o.blockTimeoutMs ?? 30_000, direct: this.#o.direct?.(src.key, path, cand.h, cand.meta.z) }), { objectMode: false })
   }
 }
 

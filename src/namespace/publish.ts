@@ -24,7 +24,16 @@ export interface PublishContext {
   /** What we have applied so far (writer id → clock): every entry we write carries it. */
   seen: () => Record<string, number>
   log: Logger
+  /** The entries of large files are in the drive, their blobs not yet: announce the new head. */
+  onPublished?: () => void
+  /** Large files whose entries are out and whose blobs are being stored: the content channel serves them. */
+  uploading?: Map<string, { hash: string, stat: DiskEntry }>
+  /** Awaited between the blocks of an upload: a direct transfer to a peer goes first (it is what the peer waits for). */
+  serving?: () => Promise<void>
 }
+
+/** A large file whose entry is published before its blob is stored. */
+interface Upload { path: string, hash: string, stat: DiskEntry, blob: BlobId, c: number }
 
 export interface PublishResult {
   published: number
@@ -55,6 +64,7 @@ export async function publish (ctx: PublishContext, scan: ScanResult, reuseFrom:
   if (blobs === null) throw new Error('writer drive has no blob store')
   const batch = drive.batch()
   const done: Array<{ path: string, hash: string, c: number, stat: DiskEntry }> = []
+  const uploads: Upload[] = []
   const retry: string[] = []
   const later: string[] = []
   let bytes = 0
@@ -94,15 +104,13 @@ export async function publish (ctx: PublishContext, scan: ScanResult, reuseFrom:
           const reused = hash !== '' ? reuse.get(hash) : undefined
           if (reused !== undefined) blob = reused
           else {
-            // A streamed upload appends to the blob core itself: the batch's offsets must come first.
-            smallBytes = await flushSmall()
-            const t0 = performance.now()
-            const up = await upload(blobs.createWriteStream(), abs, d)
-            if (up === null) { later.push(path); continue }
-            ctx.log.debug(`uploaded ${path}: ${mib(up.size)} MiB in ${seconds(t0)} s (read, hash, encrypt, store)`)
-            hash = up.hash
-            blob = up.blob
-            bytes += up.size
+            // Published before its blob is stored (below, after the batch): peers start fetching
+            // while we upload. The hash comes first, as the entry carries it.
+            if (hash === '') hash = await hashFile(abs)
+            const after = await statEntry(abs)
+            if (after === null || !sameStat(after, d)) { retry.push(path); continue }
+            uploads.push({ path, hash, stat: d, blob: NO_BLOB, c: 0 })
+            continue
           }
         }
         const after = await statEntry(abs)
@@ -120,10 +128,48 @@ export async function publish (ctx: PublishContext, scan: ScanResult, reuseFrom:
       done.push({ path, hash: '', c, stat: TOMBSTONE_STAT })
     }
     await flushSmall()
+    // The large files' blobs will be appended one after another from the blob core's current end,
+    // in 1 MiB blocks: their ids are known now, and their entries go out with this batch.
+    let at = { block: blobs.core.length, byte: blobs.core.byteLength }
+    for (const up of uploads) {
+      up.blob = { blockOffset: at.block, blockLength: Math.ceil(up.stat.size / UPLOAD_BLOCK), byteOffset: at.byte, byteLength: up.stat.size }
+      at = { block: at.block + up.blob.blockLength, byte: at.byte + up.stat.size }
+      const c = ctx.hlc.tick()
+      const meta: EntryMeta = { v: 1, c, w: ctx.w, s: seen, k: 'file', h: up.hash, m: up.stat.mode, t: up.stat.mtimeMs, z: up.stat.size }
+      await batch.putEntry(drivePath(up.path), { executable: (up.stat.mode & 0o111) !== 0, linkname: null, blob: up.blob, metadata: meta })
+      up.c = c
+      ctx.uploading?.set(up.path, { hash: up.hash, stat: up.stat })
+    }
     await batch.flush()
   } catch (err) {
     await batch.close().catch(() => {})
+    for (const up of uploads) ctx.uploading?.delete(up.path)
     throw err
+  }
+  // In the index at once, so that a delete during the upload becomes a tombstone; with a mode no
+  // file has, so that any scan before the upload is done (a crash, a change) publishes it again.
+  for (const up of uploads) await writer.record(up.path, up.hash, { w: ctx.w, c: up.c }, { ...up.stat, mode: UPLOADING_MODE })
+  if (uploads.length > 0) ctx.onPublished?.()
+  // Now the blobs those entries promised. A file that changed meanwhile (or an upload that did not
+  // land where promised) leaves an entry whose content no peer will accept (the hash is checked):
+  // it is scanned again and republished, which supersedes it.
+  let broken = false
+  try {
+    for (const up of uploads) {
+      const t0 = performance.now()
+      const got = broken ? null : await upload(blobs.createWriteStream(), writer.abs(up.path), up.stat, ctx.serving)
+      ctx.uploading?.delete(up.path)
+      if (got === null || got.hash !== up.hash || !sameBlob(got.blob, up.blob)) {
+        broken = true // later blobs would not land where promised either
+        retry.push(up.path)
+        continue
+      }
+      ctx.log.debug(`uploaded ${up.path}: ${mib(got.size)} MiB in ${seconds(t0)} s (read, hash, encrypt, store)`)
+      bytes += got.size
+      done.push({ path: up.path, hash: up.hash, c: up.c, stat: up.stat })
+    }
+  } finally {
+    for (const up of uploads) ctx.uploading?.delete(up.path)
   }
   const removed = new Set(scan.removed)
   for (const { path, hash, c, stat } of done) {
@@ -148,23 +194,33 @@ export async function reusableBlobs (drive: Hyperdrive, index: FolderIndex, remo
   return out
 }
 
-/** Streams a file into the blob store, hashing it; null if it changed under us (checked every 16 MiB). */
-async function upload (ws: import('hyperblobs').BlobWriteStream, abs: string, before: DiskEntry): Promise<{ blob: BlobId, hash: string, size: number } | null> {
+/** Blocks of a streamed upload: whole ones, so a blob's id is known from the file's size. */
+export const UPLOAD_BLOCK = 1 << 20
+/** The mode an early-published file has in the index until its blob is stored (see above). */
+const UPLOADING_MODE = 0xffff // stat modes here are permission bits (≤ 0o777); the index keeps 16 bits
+const NO_BLOB: BlobId = { blockOffset: 0, blockLength: 0, byteOffset: 0, byteLength: 0 }
+
+/**
+ * Streams a file into the blob store in UPLOAD_BLOCK blocks, hashing it; null if it changed under
+ * us (checked every 16 MiB). `between` is awaited before each block.
+ */
+async function upload (ws: import('hyperblobs').BlobWriteStream, abs: string, before: DiskEntry, between?: () => Promise<void>): Promise<{ blob: BlobId, hash: string, size: number } | null> {
   const h = createHash('sha256')
   let size = 0
   let changed = false
   try {
-    await pipeline(createReadStream(abs, { highWaterMark: 1 << 20 }), async function * (src: AsyncIterable<Buffer>) {
+    await pipeline(createReadStream(abs, { highWaterMark: UPLOAD_BLOCK }), async function * (src: AsyncIterable<Buffer>) {
       let next = RECHECK_EVERY
-      for await (const chunk of src) {
-        h.update(chunk)
-        size += chunk.length
+      for await (const block of wholeBlocks(src, UPLOAD_BLOCK)) {
+        if (between !== undefined) await between()
+        h.update(block)
+        size += block.length
         if (size >= next) {
           next += RECHECK_EVERY
           const now = await statEntry(abs)
           if (now === null || !sameStat(now, before)) { changed = true; throw new Error('changed while uploading') }
         }
-        yield chunk
+        yield block
       }
     }, ws)
   } catch (err) {
@@ -172,6 +228,29 @@ async function upload (ws: import('hyperblobs').BlobWriteStream, abs: string, be
     throw err
   }
   return { blob: ws.id, hash: h.digest('hex'), size }
+}
+
+/** Re-cuts a byte stream into blocks of exactly `n` bytes (the last one shorter). */
+export async function * wholeBlocks (src: AsyncIterable<Buffer>, n: number): AsyncGenerator<Buffer> {
+  let parts: Buffer[] = []
+  let held = 0
+  for await (const chunk of src) {
+    let c = chunk
+    while (held + c.length >= n) {
+      const take = n - held
+      parts.push(c.subarray(0, take))
+      yield parts.length === 1 ? parts[0] as Buffer : Buffer.concat(parts, n)
+      c = c.subarray(take)
+      parts = []
+      held = 0
+    }
+    if (c.length > 0) { parts.push(c); held += c.length }
+  }
+  if (held > 0) yield Buffer.concat(parts, held)
+}
+
+function sameBlob (a: BlobId, b: BlobId): boolean {
+  return a.blockOffset === b.blockOffset && a.blockLength === b.blockLength && a.byteOffset === b.byteOffset && a.byteLength === b.byteLength
 }
 
 const mib = (n: number): string => (n / 1048576).toFixed(1)

@@ -13,6 +13,8 @@ export interface ReplicaSwarm extends ConnectionSource {
   /** Resolves once the first lookup of the topic is done (peers found so far are connecting). */
   flushed (topic: Buffer): Promise<void>
   readonly online: boolean
+  /** TCP links to the same peers for bulk content (engine/side-links.ts); none: content comes through the drives. */
+  readonly side?: ConnectionSource | null
 }
 
 export interface ReplicaOptions {
@@ -32,6 +34,8 @@ export interface ReplicaOptions {
   deleteSettleMs?: number
   /** Test hook: milliseconds added to the wall clock the HLC reads (config.clockSkewMs). */
   clockSkewMs?: number
+  /** Test hook: serve random bytes on the content channel (config.corruptDirect). */
+  corruptDirect?: boolean
 }
 
 export interface ReplicaInit {

@@ -21,14 +21,14 @@ import { LocalChanges } from './local-changes.js'
 import { Watcher } from './watcher.js'
 import { SyncProgress } from './progress.js'
 import { DiskSpaceWatch } from './disk-space.js'
+import { DirectContent } from './direct.js'
+import { waitUntil } from './wait-until.js'
 import type { ReplicaInit, ReplicaOptions, ReplicaState, ReplicaStatus, SavedState } from './replica-types.js'
 
 export type { ReplicaInit, ReplicaOptions, ReplicaState, ReplicaStatus, ReplicaSwarm } from './replica-types.js'
 
-const DEFAULTS = { massDeleteShare: 0.5, massDeleteMin: 100, rescanIntervalMs: 60_000, watch: true, owner: null, blockTimeoutMs: 30_000, deleteSettleMs: 300, clockSkewMs: 0 }
+const DEFAULTS = { massDeleteShare: 0.5, massDeleteMin: 100, rescanIntervalMs: 60_000, watch: true, owner: null, blockTimeoutMs: 30_000, deleteSettleMs: 300, clockSkewMs: 0, corruptDirect: false }
 const DEFER_BACKOFF_MS = 1000
-/** How long a core with no session and no peer takes to be closed by the store (4 GC cycles of 2 s). */
-const CORE_RELEASE_MS = 10_000
 
 export class Replica extends Resource {
   readonly keys: NamespaceKeys
@@ -58,6 +58,8 @@ export class Replica extends Resource {
   #rescanTimer: NodeJS.Timeout | null = null
   #discovered = false
   readonly #space: DiskSpaceWatch
+  /** Large files straight from a writer's folder over a side link; null without side links. */
+  readonly #direct: DirectContent | null
 
   constructor (init: ReplicaInit) {
     super()
@@ -94,6 +96,9 @@ export class Replica extends Resource {
     this.#remotes = new RemoteDrives(init.store, init.keys.encryptionKey, () => { this.#jobs.requestMerge() }, init.log)
     this.#watcher = new Watcher(init.folder, (p) => this.#onWatch(p), init.log)
     this.peers = new NamespacePeers(init.swarm, init.keys, init.log)
+    const side = init.swarm.side ?? null
+    this.#direct = side === null ? null : new DirectContent({ source: side, keys: init.keys, peers: this.peers, index: this.#index, writer: this.#writer, serve: !this.blind, corrupt: this.#o.corruptDirect, log: init.log })
+    const content = this.#direct?.content
     this.#local = new LocalChanges({
       folder: init.folder,
       index: this.#index,
@@ -101,7 +106,9 @@ export class Replica extends Resource {
       hlc: this.#hlc,
       log: init.log,
       guard: { share: this.#o.massDeleteShare, min: this.#o.massDeleteMin, settleMs: this.#o.deleteSettleMs, maxHoldMs: 10_000 },
-      onDue: () => { this.#jobs.kickSoon() }
+      onDue: () => { this.#jobs.kickSoon() },
+      uploading: this.#direct?.uploading,
+      serving: content === undefined ? undefined : async () => { await content.idle() }
     })
   }
 
@@ -146,6 +153,7 @@ export class Replica extends Resource {
     this.peers.on('change', () => this.emit('progress'))
     this.peers.on('head', () => this.emit('progress'))
     this.peers.attach()
+    this.#direct?.content.attach()
     this.#announceHead()
     swarm.join(keys.topic)
     swarm.flushed(keys.topic).then(() => { this.#discovered = true; this.emit('progress') }, () => {})
@@ -167,6 +175,7 @@ export class Replica extends Resource {
     this.#watcher.stop()
     this.#local.stop()
     this.peers.detach()
+    this.#direct?.content.detach()
     await this.#init.swarm.leave(this.keys.topic).catch(() => {})
     await stopped
     await this.#saveState().catch(() => {})
@@ -231,20 +240,13 @@ export class Replica extends Resource {
    */
   async waitSynced (timeoutMs: number): Promise<void> {
     if (!this.opened) await this.open()
-    const deadline = Date.now() + timeoutMs
-    while (!this.#isSynced()) {
-      if (this.closing) throw new ShoalError('CLOSED')
-      const left = deadline - Date.now()
-      if (left <= 0) {
-        throw new ShoalError('TIMEOUT', `not in sync after ${Math.round(timeoutMs / 1000)} s`,
-          { hint: this.#paused !== null ? 'the namespace is paused after a mass delete: `ctl resume NAME`' : 'see `ctl status NAME` and `ctl peers`' })
-      }
-      await new Promise<void>((resolve) => {
-        const done = (): void => { clearTimeout(t); this.off('progress', done); resolve() }
-        const t = setTimeout(done, Math.min(left, 250))
-        this.on('progress', done)
-      })
-    }
+    await waitUntil(this, () => this.#isSynced(), {
+      timeoutMs,
+      event: 'progress',
+      abort: () => this.closing ? new ShoalError('CLOSED') : null,
+      timeout: () => new ShoalError('TIMEOUT', `not in sync after ${Math.round(timeoutMs / 1000)} s`,
+        { hint: this.#paused !== null ? 'the namespace is paused after a mass delete: `ctl resume NAME`' : 'see `ctl status NAME` and `ctl peers`' })
+    })
   }
 
   #isSynced (): boolean {
@@ -257,7 +259,6 @@ export class Replica extends Resource {
       return this.#state.checkpoints[key] ?? 0
     })
   }
-
 
   async #follow (rec: DriveRecord): Promise<void> {
     const key = rec.key.toString('hex')
@@ -315,7 +316,8 @@ export class Replica extends Resource {
       readOnly: this.readOnly,
       log: this.#log,
       blockTimeoutMs: this.#o.blockTimeoutMs,
-      onProgress: (p) => { this.#pending = p; this.#progress.update(p) }
+      onProgress: (p) => { this.#pending = p; this.#progress.update(p) },
+      direct: (key, path, hash, size) => this.#direct?.fetch(key, path, hash, size, this.#o.blockTimeoutMs) ?? null
     })
     const out = await merger.run(sources)
     this.#pending = { files: 0, bytes: 0 }
@@ -369,25 +371,12 @@ export class Replica extends Resource {
     }
     this.#error = null
     this.#log.info(`disk space is back (${Math.floor(free / 1024 / 1024)} MiB free): syncing again`)
-    void this.#renewDrives()
+    // The remote drives are closed and opened again from the store, on new connections.
+    void this.#remotes.renew(() => this.peers.reconnect(), () => this.closing).then((ok) => { if (ok) this.#jobs.requestMerge() })
     this.#jobs.wantMerge()
     if (!this.readOnly) this.#local.mark(null)
     this.#setState('syncing')
     this.#jobs.kick()
-  }
-
-  /**
-   * After a full disk, the remote drives are closed and opened again from the store, on new
-   * connections: hypercore does not ask again for what it failed to write (drives.ts, suspend).
-   */
-  async #renewDrives (): Promise<void> {
-    const records = await this.#remotes.suspend()
-    const renewed = this.peers.reconnect()
-    this.#log.info(`reopening ${records.length} drives from the store, ${renewed} peer connections renewed`)
-    await new Promise((resolve) => { setTimeout(resolve, CORE_RELEASE_MS).unref() })
-    if (this.closing) return
-    await this.#remotes.resume(records)
-    this.#jobs.requestMerge()
   }
 
   #setState (s: ReplicaState): void {
