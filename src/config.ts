@@ -25,6 +25,8 @@ export interface Config {
   bootstrap: string[]
   /** Run a DHT bootstrapper on this port (LAN-only clusters). */
   dhtPort: number | null
+  /** TCP port of the side links that carry large files (null: any free port, 0: off). */
+  contentPort: number | null
   nfsPort: number
   nfsAllow: string[]
   webPort: number
@@ -47,7 +49,7 @@ export interface Config {
 export const DEFAULT_NFS_ALLOW = ['127.0.0.0/8', '10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16', '169.254.0.0/16', '::1/128', 'fc00::/7', 'fe80::/10']
 
 /** Settings the config file may carry under `settings` (the environment wins over them). */
-const FILE_SETTINGS = ['hostDataPath', 'uid', 'gid', 'uname', 'bootstrap', 'dhtPort', 'nfsPort', 'nfsAllow', 'webPort', 'listenHost'] as const
+const FILE_SETTINGS = ['hostDataPath', 'uid', 'gid', 'uname', 'bootstrap', 'dhtPort', 'contentPort', 'nfsPort', 'nfsAllow', 'webPort', 'listenHost'] as const
 
 export function detectContainer (): boolean {
   return existsSync('/.dockerenv') || existsSync('/run/.containerenv') || process.env.container !== undefined
@@ -79,6 +81,7 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env, overrides: Par
     namespaces: pick('namespaces', env.SHOAL_NAMESPACES, parseNamespaceList, []),
     bootstrap: pick('bootstrap', env.SHOAL_BOOTSTRAP, parseHostList, []),
     dhtPort: pick('dhtPort', env.SHOAL_DHT_PORT, (v) => int('SHOAL_DHT_PORT', v, 1, 65535), null),
+    contentPort: pick('contentPort', env.SHOAL_CONTENT_PORT, (v) => int('SHOAL_CONTENT_PORT', v, 0, 65535), null),
     nfsPort: pick('nfsPort', env.SHOAL_NFS_PORT, (v) => int('SHOAL_NFS_PORT', v, 0, 65535), 2049),
     nfsAllow: pick('nfsAllow', env.SHOAL_NFS_ALLOW, (v) => v.split(',').map((s) => s.trim()).filter(Boolean), DEFAULT_NFS_ALLOW),
     webPort: pick('webPort', env.SHOAL_WEB_PORT, (v) => int('SHOAL_WEB_PORT', v, 0, 65535), 8888),

@@ -69,6 +69,7 @@ export class Node extends Resource {
       const swarm = new Swarm(this.store.corestore, {
         bootstrap: c.bootstrap,
         dhtPort: c.dhtPort,
+        contentPort: c.contentPort,
         keyPair: await this.store.keyPair('shoal/swarm')
       }, this.log.extend('swarm'))
       await swarm.open()

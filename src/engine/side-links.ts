@@ -47,12 +47,16 @@ export class SideLinks extends EventEmitter implements ConnectionSource {
 
   connections (): Iterable<Connection> { return [...this.#links.values()] as unknown as Connection[] }
 
-  /** Listens on `host`, any free port; a failure leaves the node without side links. */
-  async listen (): Promise<void> {
+  /**
+   * Listens on `host` at `port` (0: any free port); a failure leaves the node without side links.
+   * Never called (SHOAL_CONTENT_PORT=0): the node dials none and accepts none, content comes
+   * through hypercore.
+   */
+  async listen (port = 0): Promise<void> {
     const server = net.createServer((socket) => { this.#accept(socket) })
     await new Promise<void>((resolve) => {
       server.once('error', (err) => { this.#log.warn(`no side links (TCP listen on ${this.#host}: ${err.message})`); resolve() })
-      server.listen(0, this.#host, () => {
+      server.listen(port, this.#host, () => {
         const a = server.address()
         this.#port = typeof a === 'object' && a !== null ? a.port : 0
         resolve()
@@ -79,7 +83,7 @@ export class SideLinks extends EventEmitter implements ConnectionSource {
       handshake: c.uint,
       onopen: (port: number) => {
         const host = conn.rawStream?.remoteHost
-        if (conn.isInitiator && port > 0 && host !== undefined && !this.#links.has(id)) this.#dial(host, port, conn)
+        if (conn.isInitiator && port > 0 && this.#port > 0 && host !== undefined && !this.#links.has(id)) this.#dial(host, port, conn)
       }
     })
     channel?.open(this.#port)

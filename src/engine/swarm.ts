@@ -25,6 +25,8 @@ export interface SwarmOptions {
    * loopback (all nodes share one host), else the first non-internal interface address.
    */
   host?: string
+  /** TCP port for side links (side-links.ts): null or undefined: any free port; 0: none. */
+  contentPort?: number | null
   /** Topic refresh period. */
   refreshMs?: number
   keyPair?: { publicKey: Buffer, secretKey: Buffer }
@@ -124,7 +126,7 @@ export class Swarm extends Resource {
     dht.on('error', (err: Error) => this.#log.debug(`DHT: ${err.message}`))
     const swarm = new Hyperswarm({ dht, ...(o.keyPair ? { keyPair: o.keyPair } : {}) })
     const side = new SideLinks(swarm.keyPair, host, this.#log.extend('side'))
-    await side.listen()
+    if (o.contentPort !== 0) await side.listen(o.contentPort ?? 0)
     this.#side = side
     swarm.on('connection', (conn, info) => { this.#onConnection(conn, info.publicKey) })
     this.#swarm = swarm

@@ -26,7 +26,7 @@ describe('config', () => {
     const c = loadConfig({
       DATA_PATH: '/srv/d', HOST_DATA_PATH: '/h', UID: '33', GID: '44', SHOAL_NFS_PORT: '0', SHOAL_WEB_PORT: '9000',
       SHOAL_BOOTSTRAP: '10.0.0.1:49737,[::1]:5', SHOAL_DHT_PORT: '49737', SHOAL_NAMESPACES: 'a:' + 'p'.repeat(16) + ',b:x:y',
-      SHOAL_NFS_ALLOW: '10.0.0.0/8, 127.0.0.1/32', SHOAL_CONTROL_SOCKET: '/run/s.sock'
+      SHOAL_NFS_ALLOW: '10.0.0.0/8, 127.0.0.1/32', SHOAL_CONTROL_SOCKET: '/run/s.sock', SHOAL_CONTENT_PORT: '0'
     })
     assert.equal(c.dataPath, '/srv/d')
     assert.equal(c.hostDataPath, '/h')
@@ -35,11 +35,14 @@ describe('config', () => {
     assert.deepEqual(c.namespaces, [{ name: 'a', secret: 'p'.repeat(16) }, { name: 'b', secret: 'x:y' }])
     assert.deepEqual(c.nfsAllow, ['10.0.0.0/8', '127.0.0.1/32'])
     assert.equal(c.controlSocket, '/run/s.sock')
+    assert.equal(c.contentPort, 0)
+    assert.equal(loadConfig({ SHOAL_CONTENT_PORT: '4040' }).contentPort, 4040)
+    assert.equal(loadConfig({}).contentPort, null, 'unset: any free port')
   })
 
   it('refuses bad values with BAD_CONFIG', () => {
     const bad: Array<Record<string, string>> = [
-      { SHOAL_NFS_PORT: 'x' }, { SHOAL_WEB_PORT: '70000' }, { UID: '-1' }, { SHOAL_DHT_PORT: '0' },
+      { SHOAL_NFS_PORT: 'x' }, { SHOAL_WEB_PORT: '70000' }, { UID: '-1' }, { SHOAL_DHT_PORT: '0' }, { SHOAL_CONTENT_PORT: '65536' },
       { SHOAL_BOOTSTRAP: 'nohost' }, { SHOAL_NAMESPACES: 'justaname' }, { SHOAL_NAMESPACES: ':secret' }
     ]
     for (const env of bad) assert.throws(() => loadConfig(env, { inContainer: false }), (e: unknown) => isShoalError(e, 'BAD_CONFIG'), JSON.stringify(env))
