@@ -89,6 +89,7 @@ export class LocalChanges {
     const paths = full ? [''] : topmost([...this.#dirty].map((p) => unknownAncestor(index, p)))
     this.#full = false
     this.#dirty.clear()
+    const t0 = performance.now()
     const result: ScanResult = { changed: [], removed: [], folderMissing: false }
     for (const p of paths) {
       const r = await scan(folder, index, p)
@@ -96,6 +97,7 @@ export class LocalChanges {
       result.removed.push(...r.removed)
       result.folderMissing ||= r.folderMissing
     }
+    const scanned = performance.now()
     if (result.folderMissing && !this.#confirmed) return { published: 0, paused: 'the namespace folder is gone' }
     let removed = result.removed
     if (!this.#confirmed) {
@@ -125,6 +127,7 @@ export class LocalChanges {
       published += r.published
       if (r.published > 0) onSlice?.()
     }
+    this.#i.log.debug(`scan (${full ? 'full' : `${paths.length} paths`}) ${(scanned - t0).toFixed(0)} ms, publish of ${published} ${(performance.now() - scanned).toFixed(0)} ms`)
     return { published, paused: null }
   }
 
