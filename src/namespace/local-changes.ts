@@ -8,12 +8,15 @@ import { DeleteGuard, type GuardOptions } from './guard.js'
 import type { Hlc } from './hlc.js'
 import type { FolderIndex } from './index.js'
 import { publish, QUIET_MS, reusableBlobs } from './publish.js'
-import { isUnder, scan, statEntry, type ScanResult } from './scanner.js'
+import { isUnder, scanPaths, statEntry, type ScanResult } from './scanner.js'
 
 /** How many changed paths go into one drive batch. */
 const PUBLISH_SLICE = 2000
 
-/** Above this many dirty paths, one full scan is cheaper than many scoped ones. */
+/**
+ * Above this many dirty paths (and above the number of paths known), one full scan is cheaper
+ * than a scan of each (scanPaths: one stat each, one pass over the index).
+ */
 const FULL_SCAN_ABOVE = 256
 
 export interface LocalChangesInit {
@@ -85,18 +88,12 @@ export class LocalChanges {
   /** `onSlice`: a slice of the changes is in the drive (announce the new head). */
   async publish (own: Hyperdrive, w: string, seen: Record<string, number>, onSlice?: () => void): Promise<PublishOutcome> {
     const { index, folder } = this.#i
-    const full = this.#full || this.#dirty.size > FULL_SCAN_ABOVE
+    const full = this.#full || this.#dirty.size > Math.max(FULL_SCAN_ABOVE, index.size)
     const paths = full ? [''] : topmost([...this.#dirty].map((p) => unknownAncestor(index, p)))
     this.#full = false
     this.#dirty.clear()
     const t0 = performance.now()
-    const result: ScanResult = { changed: [], removed: [], folderMissing: false }
-    for (const p of paths) {
-      const r = await scan(folder, index, p)
-      result.changed.push(...r.changed)
-      result.removed.push(...r.removed)
-      result.folderMissing ||= r.folderMissing
-    }
+    const result: ScanResult = await scanPaths(folder, index, paths)
     const scanned = performance.now()
     if (result.folderMissing && !this.#confirmed) return { published: 0, paused: 'the namespace folder is gone' }
     let removed = result.removed

@@ -17,6 +17,7 @@ import { drivePath, toCandidate, type Candidate } from './entry.js'
 import type { Hlc } from './hlc.js'
 import type { FolderIndex } from './index.js'
 import type { FolderWriter } from './apply.js'
+import { inParallel } from './parallel.js'
 import { hashFile, statEntry, statMatches, type DiskEntry } from './scanner.js'
 
 export interface MergeSource {
@@ -326,17 +327,6 @@ async function sameOnDisk (abs: string, disk: DiskEntry, cand: Candidate): Promi
   return disk.size === cand.meta.z && (await hashFile(abs).catch(() => '')) === cand.h
 }
 
-/** Runs `fn` over `items`, at most `limit` at a time. */
-async function inParallel<T> (items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const item = items[next++] as T
-      await fn(item)
-    }
-  }
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))
-}
 
 /** Where a round's time went, for the debug log: milliseconds per named stage. */
 class StageClock {
