@@ -217,10 +217,12 @@ export class Merger {
     const tombs = winners.filter((w) => w.cand.k === 'tomb')
     for (const win of dirs) await applyOne(win)
     await inParallel(files, PARALLEL, applyOne)
-    for (const win of tombs) {
-      if (this.#o.index.get(win.path)?.kind === 'dir') { dirTombs.set(win.path, win); pending.files--; continue }
-      await applyOne(win)
-    }
+    // Removals of what the index knows as a file or link are independent of each other: in
+    // parallel. Anything else (unknown here, maybe a local directory) children first, one by one.
+    const kinds = tombs.map((w) => this.#o.index.get(w.path)?.kind)
+    tombs.forEach((w, i) => { if (kinds[i] === 'dir') { dirTombs.set(w.path, w); pending.files-- } })
+    await inParallel(tombs.filter((_, i) => kinds[i] === 'file' || kinds[i] === 'link'), PARALLEL, applyOne)
+    for (const [i, win] of tombs.entries()) if (kinds[i] === undefined) await applyOne(win)
   }
 
   async #applyOne (win: Winner, outcome: MergeOutcome): Promise<void> {
