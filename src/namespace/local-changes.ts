@@ -2,6 +2,7 @@
 // just those (or everything), the mass-delete guard, and the publish into our writer drive.
 import { join } from 'node:path'
 import type Hyperdrive from 'hyperdrive'
+import type { BlobId } from 'hyperblobs'
 import type { Logger } from '../log.js'
 import type { FolderWriter } from './apply.js'
 import { DeleteGuard, type GuardOptions } from './guard.js'
@@ -107,7 +108,12 @@ export class LocalChanges {
     this.#confirmed = false
     if (result.changed.length === 0 && removed.length === 0) return { published: 0, paused: null }
     const ctx = { drive: own, writer: this.#i.writer, index, hlc: this.#i.hlc, w, seen: () => seen, log: this.#i.log }
-    const reuse = await reusableBlobs(own, index, [...removed, ...this.#guard.held()])
+    // A rename shows as a removal and a new file with the same content: look up the removed
+    // paths' blobs (one drive read each) only when some file is new or changed. Deletions alone
+    // (W6: 1,000 reads) reuse nothing.
+    const reuse = result.changed.some(([, d]) => d.kind === 'file')
+      ? await reusableBlobs(own, index, [...removed, ...this.#guard.held()])
+      : new Map<string, BlobId>()
     // One drive batch per slice, not per scan: a batch holds all its entries in memory until it is
     // flushed (an initial scan of 100,000 files was one batch). Each slice is recorded in the index
     // when flushed, and announced, so peers start fetching while the rest is published.
