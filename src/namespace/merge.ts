@@ -78,7 +78,7 @@ const PARALLEL = 16
 
 interface Winner { path: string, cand: Candidate, src: MergeSource, conflicts: Array<{ cand: Candidate, src: MergeSource }> }
 
-interface Snap { src: MergeSource, version: number, from: number, snap: Hyperdrive }
+interface Snap { src: MergeSource, version: number, from: number, snap: Hyperdrive, at: number }
 
 export class Merger {
   readonly #o: MergerOptions
@@ -106,7 +106,7 @@ export class Merger {
       const version = src.drive.version
       const from = state.checkpoints[src.key] ?? 0
       const at = Math.max(1, Math.min(version, Math.max(src.drive.core.contiguousLength, from)))
-      return { src, version, from, snap: src.drive.checkout(at) }
+      return { src, version, from, snap: src.drive.checkout(at), at }
     })
     const clock = new StageClock()
     try {
@@ -179,9 +179,10 @@ export class Merger {
     const winners: Winner[] = []
     await inParallel(changes, PARALLEL, async ({ path, node }) => {
       const found: Array<{ cand: Candidate, src: MergeSource }> = []
-      for (const { src, snap } of snaps) {
+      for (const { src, snap, at } of snaps) {
         // A block without a node is a deletion: that drive has no entry for the path any more.
-        const entry = src === from ? node : await snap.entry(drivePath(path), { timeout: this.#o.blockTimeoutMs ?? 30_000 })
+        // Version 1 is an empty drive (its header only): nothing to read.
+        const entry = src === from ? node : at <= 1 ? null : await snap.entry(drivePath(path), { timeout: this.#o.blockTimeoutMs ?? 30_000 })
         const cand = toCandidate(entry)
         // An entry must be written by the drive it is in: a writer cannot speak for another.
         if (cand !== null && cand.w === src.w) found.push({ cand, src })
