@@ -127,6 +127,11 @@ declare module 'hyperbee' {
   export interface BeeNode<V> { seq: number, key: string, value: V }
 }
 
+declare module 'hyperbee/lib/messages.js' {
+  /** A hyperbee block: the key and value written, and the tree index (protobuf). */
+  export const Node: { decode (buf: Buffer): { index: Buffer, key: Buffer, value: Buffer | null } }
+}
+
 declare module 'hyperblobs' {
   import type Hypercore from 'hypercore'
   import type { Readable, Writable } from 'node:stream'

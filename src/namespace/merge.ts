@@ -1,6 +1,7 @@
 // Drive → folder: merges every writer's drive into the folder. Each round reads only what changed
-// since the last round (drive.diff from a per-drive checkpoint), resolves each changed path across
-// all writers (conflict.ts), and applies winners and conflict copies through the FolderWriter.
+// since the last round (each drive's blocks after a per-drive checkpoint, drive-blocks.ts),
+// resolves each changed path across all writers (conflict.ts), and applies winners and conflict
+// copies through the FolderWriter.
 //
 // Local edits always come first: if the disk differs from what the index recorded, the path is
 // deferred and the round is not committed; the replica publishes the edit (its clock is past
@@ -11,10 +12,12 @@ import type Hyperdrive from 'hyperdrive'
 import type { Logger } from '../log.js'
 import { fetchBlob, type DirectFetch } from './blob-fetch.js'
 import { conflictPath, resolve } from './conflict.js'
-import { drivePath, folderPath, toCandidate, type Candidate } from './entry.js'
+import { DriveBlocks, GAP, type ChangedEntry } from './drive-blocks.js'
+import { drivePath, toCandidate, type Candidate } from './entry.js'
 import type { Hlc } from './hlc.js'
 import type { FolderIndex } from './index.js'
 import type { FolderWriter } from './apply.js'
+import { inParallel } from './parallel.js'
 import { hashFile, statEntry, statMatches, type DiskEntry } from './scanner.js'
 
 export interface MergeSource {
@@ -63,16 +66,21 @@ export interface MergerOptions {
   direct?: (key: string, path: string, hash: string, size: number) => DirectFetch | null
 }
 
-/** How long a round waits for a drive's index blocks before leaving that drive for a later round. */
+/** How long a round waits for a drive's next block before leaving the rest for a later round. */
 const FETCH_WAIT_MS = 5000
 
-/** How many changed paths a round resolves and applies together (bounds a round's memory). */
+/** How many changed paths a round resolves and applies together at most (bounds a round's memory). */
 const MERGE_SLICE = 2000
+
+/** Content up to this size is fetched whole and written in one call rather than streamed. */
+const SMALL_CONTENT = 256 << 10
 
 /** How many paths are resolved or applied at once (file system and storage latency, not CPU). */
 const PARALLEL = 16
 
 interface Winner { path: string, cand: Candidate, src: MergeSource, conflicts: Array<{ cand: Candidate, src: MergeSource }> }
+
+interface Snap { src: MergeSource, version: number, from: number, snap: Hyperdrive, at: number }
 
 export class Merger {
   readonly #o: MergerOptions
@@ -82,78 +90,79 @@ export class Merger {
   }
 
   /**
-   * One round over all sources. Snapshots each drive first, so a round sees one consistent version.
-   * The changed paths are resolved and applied a slice of MERGE_SLICE at a time while the diffs are
-   * read, so a round's memory does not grow with the number of changes (100,000 paths in one round
-   * used to hold every path, candidate and winner at once). Directory removals wait for the end of
-   * the round (children first): a directory's children may come in a later slice.
+   * One round over all sources. Each drive's changes since its checkpoint are read from its blocks
+   * in order (drive-blocks.ts) up to the version it had when the round began, and resolved and
+   * applied a slice at a time: a slice ends when MERGE_SLICE paths are waiting or when the next
+   * block has not arrived yet, so the first files land while the rest of a large batch is still on
+   * the way, and a round's memory does not grow with the number of changes. Entries of the other
+   * drives are read from snapshots at what each held when the round began (a block not held would
+   * make the read wait); a change they make later is in their own blocks, read in this round or the
+   * next. A drive whose next block does not come within FETCH_WAIT_MS is merged up to there (a
+   * prefix of a drive is a version of it) and again in a later round. Directory removals wait for
+   * the end of the round (children first): a directory's children may come in a later slice.
    */
   async run (sources: MergeSource[]): Promise<MergeOutcome> {
     const { state, hlc } = this.#o
     const outcome: MergeOutcome = { applied: 0, conflicts: 0, deferred: [], created: [], committed: false, incomplete: false }
-    const snaps = sources.map((src) => ({ src, version: src.drive.version, snap: src.drive.checkout(src.drive.version) }))
+    const snaps: Snap[] = sources.map((src) => {
+      const version = src.drive.version
+      const from = state.checkpoints[src.key] ?? 0
+      const at = Math.max(1, Math.min(version, Math.max(src.drive.core.contiguousLength, from)))
+      return { src, version, from, snap: src.drive.checkout(at), at }
+    })
+    const clock = new StageClock()
     try {
-      const skipped = new Set<string>()
       const maxClock: Record<string, number> = {}
-      // Progress: the entries still to read from the diffs (one per block: an estimate) plus what the
-      // current slice has not applied yet; bytes are known only for the current slice.
-      let unread = 0
-      for (const { src, version } of snaps) unread += Math.max(0, version - (state.checkpoints[src.key] ?? 0))
+      const reached = new Map<string, number>()
+      // Progress: blocks still to read (about one change each) plus what the current slice has not
+      // applied yet; bytes are known only for the current slice.
+      let later = 0
+      for (const s of snaps) later += Math.max(0, s.version - Math.max(1, s.from))
       const pending = { files: 0, bytes: 0 }
-      const report = (): void => this.#o.onProgress?.({ files: unread + pending.files, bytes: pending.bytes })
-      const dirTombs: Winner[] = []
-      const slice = new Set<string>()
-      const flush = async (): Promise<void> => {
-        const winners = await this.#resolve([...slice], snaps)
-        slice.clear()
-        await this.#applySlice(winners, dirTombs, outcome, pending, report)
-      }
-      // Fetch each drive's index blocks in bulk (the diff would fetch them one round trip at a time)
-      // before reading any: a diff or an entry read waits for missing blocks. A drive not held up
-      // to its version yet is merged up to the prefix held (a hyperbee version is a core length,
-      // and a prefix is what the writer had written then), and merged again in a later round: a
-      // new node applies while the rest of a large drive arrives instead of after all of it.
+      let reading: DriveBlocks | null = null
+      let readingTo = 0
+      const report = (): void => this.#o.onProgress?.({ files: later + (reading === null ? 0 : readingTo - reading.next) + pending.files, bytes: pending.bytes })
+      const dirTombs = new Map<string, Winner>()
       for (const s of snaps) {
-        const from = state.checkpoints[s.src.key] ?? 0
-        if (s.version <= from) continue
-        const core = s.src.drive.core
-        const length = Math.min(s.version, core.length)
-        if (core.contiguousLength >= length) continue
-        const dl = core.download({ start: 0, end: length })
-        await Promise.race([dl.done().catch(() => {}), sleep(FETCH_WAIT_MS)])
-        if (core.contiguousLength >= length) continue
-        dl.destroy()
-        outcome.incomplete = true
-        const held = core.contiguousLength
-        unread -= s.version - Math.max(from, held)
-        if (held <= from) { skipped.add(s.src.key); continue } // nothing new held: later
-        await s.snap.close()
-        s.version = held
-        s.snap = s.src.drive.checkout(held)
-      }
-      for (const { src, version, snap } of snaps) {
-        const from = state.checkpoints[src.key] ?? 0
-        if (version <= from || skipped.has(src.key)) continue
-        for await (const { left, right } of snap.diff(from)) {
-          unread = Math.max(0, unread - 1)
-          const node = left ?? right
-          if (node === null) continue
-          // A path changed in several drives may be resolved once per drive: resolving reads every
-          // drive and applying the same winner again is a no-op ('same').
-          slice.add(folderPath(node.key))
-          const cand = toCandidate(left)
+        if (s.version <= s.from) continue
+        const blocks = new DriveBlocks(s.src.drive.core, s.from, s.version, { waitMs: FETCH_WAIT_MS })
+        later -= s.version - blocks.next
+        reading = blocks
+        readingTo = s.version
+        const slice = new Map<string, ChangedEntry>()
+        const flush = async (): Promise<void> => {
+          if (slice.size === 0) return
+          clock.lap('read')
+          const winners = await this.#resolve([...slice.values()], s.src, snaps)
+          clock.lap('resolve')
+          clock.count += slice.size
+          slice.clear()
+          await this.#applySlice(winners, dirTombs, outcome, pending, report)
+          clock.lap('apply')
+        }
+        for await (const e of blocks.changes()) {
+          if (e === GAP) { await flush(); continue }
+          // A path written again later in the slice is resolved once, at its latest entry.
+          slice.delete(e.path)
+          slice.set(e.path, e)
+          const cand = toCandidate(e.node)
           if (cand !== null && cand.w !== this.#o.own) {
             hlc.observe(cand.c)
             if (cand.c > (maxClock[cand.w] ?? 0)) maxClock[cand.w] = cand.c
           }
           if (slice.size >= MERGE_SLICE) await flush()
         }
+        await flush()
+        reading = null
+        if (!blocks.done) outcome.incomplete = true
+        reached.set(s.src.key, blocks.next)
       }
-      await flush()
-      dirTombs.sort(applyOrder)
-      for (const win of dirTombs) await this.#applyOne(win, outcome)
+      const tombs = [...dirTombs.values()].sort(applyOrder)
+      for (const win of tombs) await this.#applyOne(win, outcome)
+      clock.lap('apply')
+      if (clock.count > 0) this.#o.log.debug(`merge round: ${clock.count} paths, ${clock.summary()}`)
       if (outcome.deferred.length === 0) {
-        for (const { src, version } of snaps) if (!skipped.has(src.key)) state.checkpoints[src.key] = version
+        for (const [key, v] of reached) if (v > (state.checkpoints[key] ?? 0)) state.checkpoints[key] = v
         for (const [w, c] of Object.entries(maxClock)) if (c > (state.seen[w] ?? 0)) state.seen[w] = c
         outcome.committed = true
       }
@@ -163,14 +172,20 @@ export class Merger {
     }
   }
 
-  /** The winner (and the conflicting losers) of each path across all snapshots. */
-  async #resolve (paths: string[], snaps: Array<{ src: MergeSource, snap: Hyperdrive }>): Promise<Winner[]> {
-    // Resolving reads one entry per drive per path: done a few paths at a time.
+  /**
+   * The winner (and the conflicting losers) of each changed path across all drives: `from`'s entry
+   * is the one its block holds, the others' come from the round's snapshots.
+   */
+  async #resolve (changes: ChangedEntry[], from: MergeSource, snaps: Snap[]): Promise<Winner[]> {
+    // Resolving reads one entry per other drive per path: done a few paths at a time.
     const winners: Winner[] = []
-    await inParallel(paths, PARALLEL, async (path) => {
+    await inParallel(changes, PARALLEL, async ({ path, node }) => {
       const found: Array<{ cand: Candidate, src: MergeSource }> = []
-      for (const { src, snap } of snaps) {
-        const cand = toCandidate(await snap.entry(drivePath(path), { timeout: this.#o.blockTimeoutMs ?? 30_000 }))
+      for (const { src, snap, at } of snaps) {
+        // A block without a node is a deletion: that drive has no entry for the path any more.
+        // Version 1 is an empty drive (its header only): nothing to read.
+        const entry = src === from ? node : at <= 1 ? null : await snap.entry(drivePath(path), { timeout: this.#o.blockTimeoutMs ?? 30_000 })
+        const cand = toCandidate(entry)
         // An entry must be written by the drive it is in: a writer cannot speak for another.
         if (cand !== null && cand.w === src.w) found.push({ cand, src })
       }
@@ -186,9 +201,9 @@ export class Merger {
   /**
    * Directories parents first, then files and links (independent of each other: in parallel), then
    * removals children first; removals of directories the index knows go to `dirTombs` for the end
-   * of the round.
+   * of the round, unless a later slice resolves the path again.
    */
-  async #applySlice (winners: Winner[], dirTombs: Winner[], outcome: MergeOutcome, pending: MergeProgress, report: () => void): Promise<void> {
+  async #applySlice (winners: Winner[], dirTombs: Map<string, Winner>, outcome: MergeOutcome, pending: MergeProgress, report: () => void): Promise<void> {
     winners.sort(applyOrder)
     pending.files = winners.length
     pending.bytes = winners.reduce((n, x) => n + (x.cand.k === 'file' ? x.cand.meta.z : 0), 0)
@@ -199,15 +214,18 @@ export class Merger {
       if (win.cand.k === 'file') pending.bytes -= win.cand.meta.z
       report()
     }
+    for (const w of winners) dirTombs.delete(w.path)
     const dirs = winners.filter((w) => w.cand.k === 'dir')
     const files = winners.filter((w) => w.cand.k === 'file' || w.cand.k === 'link')
     const tombs = winners.filter((w) => w.cand.k === 'tomb')
     for (const win of dirs) await applyOne(win)
     await inParallel(files, PARALLEL, applyOne)
-    for (const win of tombs) {
-      if (this.#o.index.get(win.path)?.kind === 'dir') { dirTombs.push(win); pending.files--; continue }
-      await applyOne(win)
-    }
+    // Removals of what the index knows as a file or link are independent of each other: in
+    // parallel. Anything else (unknown here, maybe a local directory) children first, one by one.
+    const kinds = tombs.map((w) => this.#o.index.get(w.path)?.kind)
+    tombs.forEach((w, i) => { if (kinds[i] === 'dir') { dirTombs.set(w.path, w); pending.files-- } })
+    await inParallel(tombs.filter((_, i) => kinds[i] === 'file' || kinds[i] === 'link'), PARALLEL, applyOne)
+    for (const [i, win] of tombs.entries()) if (kinds[i] === undefined) await applyOne(win)
   }
 
   async #applyOne (win: Winner, outcome: MergeOutcome): Promise<void> {
@@ -258,7 +276,8 @@ export class Merger {
       case 'file': {
         if (disk?.kind === 'dir' && !(await writer.remove(path, 'dir'))) return 'deferred'
         const t0 = performance.now()
-        await writer.writeFile(path, await this.#content(path, cand, src), cand.meta.m, cand.meta.t, cand.h, ver)
+        if (cand.meta.z <= SMALL_CONTENT) await writer.writeBytes(path, await this.#bytes(cand, src), cand.meta.m, cand.meta.t, cand.h, ver)
+        else await writer.writeFile(path, await this.#content(path, cand, src), cand.meta.m, cand.meta.t, cand.h, ver)
         if (cand.meta.z >= 1 << 20) this.#o.log.debug(`applied ${path}: ${(cand.meta.z / 1048576).toFixed(1)} MiB in ${((performance.now() - t0) / 1000).toFixed(2)} s (fetch, verify, write)`)
         return 'applied'
       }
@@ -276,6 +295,16 @@ export class Merger {
     if (cand.k === 'link') await writer.writeLink(target, cand.linkname ?? '', null)
     else await writer.writeFile(target, await this.#content(path, cand, src), cand.meta.m, cand.meta.t, cand.h, null)
     return true
+  }
+
+  /** Small content whole, checked against its hash (fetchBlob's blocks gathered: no streams). */
+  async #bytes (cand: Candidate, src: MergeSource): Promise<Buffer> {
+    if (cand.blob === null || cand.meta.z === 0) return Buffer.alloc(0)
+    const blobs = await src.drive.getBlobs()
+    if (blobs === null) throw new Error(`no blob store for drive ${src.key.slice(0, 8)}`)
+    const parts: Buffer[] = []
+    for await (const b of fetchBlob(blobs.core, cand.blob, { hash: cand.h, timeout: this.#o.blockTimeoutMs ?? 30_000 })) parts.push(b)
+    return parts.length === 1 ? parts[0] as Buffer : Buffer.concat(parts)
   }
 
   /** `path`: where the writer's own folder holds the content (what a direct fetch asks for). */
@@ -304,18 +333,17 @@ async function sameOnDisk (abs: string, disk: DiskEntry, cand: Candidate): Promi
   return disk.size === cand.meta.z && (await hashFile(abs).catch(() => '')) === cand.h
 }
 
-/** Runs `fn` over `items`, at most `limit` at a time. */
-async function inParallel<T> (items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const item = items[next++] as T
-      await fn(item)
-    }
-  }
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))
-}
 
-function sleep (ms: number): Promise<void> {
-  return new Promise((resolve) => { setTimeout(resolve, ms).unref() })
+/** Where a round's time went, for the debug log: milliseconds per named stage. */
+class StageClock {
+  count = 0
+  #t = performance.now()
+  readonly #ms = new Map<string, number>()
+  lap (stage: string): void {
+    const now = performance.now()
+    this.#ms.set(stage, (this.#ms.get(stage) ?? 0) + now - this.#t)
+    this.#t = now
+  }
+
+  summary (): string { return [...this.#ms].map(([k, v]) => `${k} ${v.toFixed(0)} ms`).join(', ') }
 }

@@ -73,8 +73,11 @@ export async function publish (ctx: PublishContext, scan: ScanResult, reuseFrom:
   const small = blobs.batch()
   let smallBytes = 0
   const flushSmall = async (): Promise<number> => { await small.flush(); return 0 }
+  // Small files are read (and stat'ed again) a window ahead of the loop: one file at a time, the
+  // loop waited on each file system call in turn (measured: 1.5 ms a file on the busy 2-core box).
+  const ahead = new ReadAhead(scan.changed, (d) => d.kind === 'file' && d.size > 0 && d.size <= SMALL_FILE && reuse.size === 0, writer)
   try {
-    for (const [path, d] of scan.changed) {
+    for (const [i, [path, d]] of scan.changed.entries()) {
       const known = index.get(path)
       let hash = d.kind === 'link' ? (d.target ?? '') : ''
       let blob: BlobId | null = null
@@ -83,14 +86,27 @@ export async function publish (ctx: PublishContext, scan: ScanResult, reuseFrom:
         // Uploading a large file that is still being written wastes the upload (and appends it to
         // the drive for good): wait until it has been quiet for a moment.
         if (d.size >= LARGE_FILE && Date.now() - d.mtimeMs < QUIET_MS) { later.push(path); continue }
-        if (known !== undefined && known.ver !== null && known.kind === 'file' && known.size === d.size && known.mode === d.mode) {
+        const read = ahead.take(i)
+        if (read !== null) {
+          const { buf, after } = await read
+          hash = createHash('sha256').update(buf).digest('hex')
+          if (known !== undefined && known.ver !== null && known.kind === 'file' && known.size === d.size && known.mode === d.mode && hash === known.hash) {
+            await writer.record(path, hash, known.ver, d) // touched, not changed
+            continue
+          }
+          if (after === null || !sameStat(after, d) || buf.length !== d.size) { retry.push(path); continue }
+          blob = await small.put(buf)
+          bytes += buf.length
+          smallBytes += buf.length
+          if (smallBytes >= BLOB_BATCH_BYTES) smallBytes = await flushSmall()
+        } else if (known !== undefined && known.ver !== null && known.kind === 'file' && known.size === d.size && known.mode === d.mode) {
           hash = await hashFile(abs)
           if (hash === known.hash) { // touched, not changed: remember the new stat, publish nothing
             await writer.record(path, hash, known.ver, d)
             continue
           }
         }
-        if (d.size === 0) hash = EMPTY_HASH
+        if (read !== null) { /* read ahead, checked and stored above */ } else if (d.size === 0) hash = EMPTY_HASH
         else if (d.size <= SMALL_FILE && reuse.size === 0) {
           // Small files go through one blob batch: one append for many files, not one each.
           const buf = await readFile(abs)
@@ -113,8 +129,10 @@ export async function publish (ctx: PublishContext, scan: ScanResult, reuseFrom:
             continue
           }
         }
-        const after = await statEntry(abs)
-        if (after === null || !sameStat(after, d)) { retry.push(path); continue }
+        if (read === null) {
+          const after = await statEntry(abs)
+          if (after === null || !sameStat(after, d)) { retry.push(path); continue }
+        }
       }
       const c = ctx.hlc.tick()
       const meta: EntryMeta = { v: 1, c, w: ctx.w, s: seen, k: d.kind, h: hash, m: d.mode, t: d.mtimeMs, z: d.size }
@@ -142,6 +160,7 @@ export async function publish (ctx: PublishContext, scan: ScanResult, reuseFrom:
     }
     await batch.flush()
   } catch (err) {
+    await ahead.drain()
     await batch.close().catch(() => {})
     for (const up of uploads) ctx.uploading?.delete(up.path)
     throw err
@@ -251,6 +270,55 @@ export async function * wholeBlocks (src: AsyncIterable<Buffer>, n: number): Asy
 
 function sameBlob (a: BlobId, b: BlobId): boolean {
   return a.blockOffset === b.blockOffset && a.blockLength === b.blockLength && a.byteOffset === b.byteOffset && a.byteLength === b.byteLength
+}
+
+/** Reads ahead of the publish loop, at most READ_AHEAD files at once, in the loop's order. */
+const READ_AHEAD = 16
+
+type SmallRead = Promise<{ buf: Buffer, after: DiskEntry | null }>
+
+class ReadAhead {
+  readonly #items: Array<[string, DiskEntry]>
+  readonly #wanted: (d: DiskEntry) => boolean
+  readonly #writer: FolderWriter
+  readonly #reads = new Map<number, SmallRead>()
+  #next = 0
+
+  constructor (items: Array<[string, DiskEntry]>, wanted: (d: DiskEntry) => boolean, writer: FolderWriter) {
+    this.#items = items
+    this.#wanted = wanted
+    this.#writer = writer
+    this.#fill(0)
+  }
+
+  /** The read of item `i` if it is one read ahead (null: the caller reads it its own way). */
+  take (i: number): SmallRead | null {
+    const r = this.#reads.get(i) ?? null
+    this.#reads.delete(i)
+    this.#fill(i + 1)
+    return r
+  }
+
+  /** Waits for reads still in flight (after a failure: no read outlives the publish). */
+  async drain (): Promise<void> {
+    this.#next = this.#items.length
+    await Promise.allSettled(this.#reads.values())
+    this.#reads.clear()
+  }
+
+  #fill (from: number): void {
+    this.#next = Math.max(this.#next, from)
+    while (this.#next < this.#items.length && this.#reads.size < READ_AHEAD) {
+      const i = this.#next++
+      const [path, d] = this.#items[i] as [string, DiskEntry]
+      if (!this.#wanted(d)) continue
+      const abs = this.#writer.abs(path)
+      // The stat after the read: unchanged since the scan means the bytes read are the scanned file's.
+      // Gone or unreadable since the scan: `after` null, so the path is scanned again.
+      const p = readFile(abs).then(async (buf) => ({ buf, after: await statEntry(abs) }), () => ({ buf: Buffer.alloc(0), after: null }))
+      this.#reads.set(i, p)
+    }
+  }
 }
 
 const mib = (n: number): string => (n / 1048576).toFixed(1)

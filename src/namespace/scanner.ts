@@ -6,6 +6,10 @@ import { lstat, readdir, readlink, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import { isErrno } from '../errors.js'
 import { isUnder, type FolderIndex, type IndexEntry } from './index.js'
+import { inParallel } from './parallel.js'
+
+/** lstat calls in flight at once during a scan. */
+const STAT_PARALLEL = 16
 
 export interface DiskEntry {
   kind: IndexEntry['kind']
@@ -50,16 +54,58 @@ export async function scan (folder: string, index: FolderIndex, prefix = ''): Pr
       if (top.kind === 'dir') await walk(folder, prefix, disk)
     }
   }
-  const changed: Array<[string, DiskEntry]> = []
-  for (const [path, d] of disk) {
-    const known = index.get(path)
-    if (known === undefined || known.ver === null || !statMatches(known, d)) changed.push([path, d]) // ver null: never published
-  }
+  const changed = compare(disk, index)
   const removed: string[] = []
   for (const path of index.under(prefix)) if (!disk.has(path)) removed.push(path)
   changed.sort((a, b) => depth(a[0]) - depth(b[0]))
   removed.sort((a, b) => depth(b) - depth(a))
   return { changed, removed, folderMissing: false }
+}
+
+/**
+ * Scans several paths at once ('' among them: everything) with one pass over the index at most,
+ * where scanning them one by one went over the whole index once per path (so past a few hundred
+ * dirty paths, the whole folder was walked instead). A path is stat'ed; a directory is walked.
+ */
+export async function scanPaths (folder: string, index: FolderIndex, paths: readonly string[]): Promise<ScanResult> {
+  if (paths.includes('')) return await scan(folder, index, '')
+  const root = await statEntry(folder)
+  if (root === null || root.kind !== 'dir') return { changed: [], removed: [], folderMissing: true }
+  const disk = new Map<string, DiskEntry>()
+  const gone: string[] = []
+  const dirs: string[] = []
+  await inParallel(paths, STAT_PARALLEL, async (p) => {
+    const d = await statEntry(join(folder, p))
+    if (d === null) { gone.push(p); return }
+    disk.set(p, d)
+    if (d.kind === 'dir') dirs.push(p)
+  })
+  for (const dir of dirs) await walk(folder, dir, disk)
+  const changed = compare(disk, index)
+  // At or below a directory (on disk, or in the index: gone, or replaced by a file), whatever the
+  // index has and the disk has not is removed: one pass over the index. Files and links alone
+  // need none.
+  const removed = new Set(gone.filter((p) => index.get(p) !== undefined))
+  const prefixes = new Set([...dirs, ...paths.filter((p) => index.get(p)?.kind === 'dir')])
+  if (prefixes.size > 0) for (const path of index.paths()) if (!disk.has(path) && underAny(path, prefixes)) removed.add(path)
+  changed.sort((a, b) => depth(a[0]) - depth(b[0]))
+  return { changed, removed: [...removed].sort((a, b) => depth(b) - depth(a)), folderMissing: false }
+}
+
+/** Is `path` one of `prefixes` or below one of them? */
+function underAny (path: string, prefixes: ReadonlySet<string>): boolean {
+  if (prefixes.has(path)) return true
+  for (let i = path.indexOf('/'); i > 0; i = path.indexOf('/', i + 1)) if (prefixes.has(path.slice(0, i))) return true
+  return false
+}
+
+function compare (disk: Map<string, DiskEntry>, index: FolderIndex): Array<[string, DiskEntry]> {
+  const changed: Array<[string, DiskEntry]> = []
+  for (const [path, d] of disk) {
+    const known = index.get(path)
+    if (known === undefined || known.ver === null || !statMatches(known, d)) changed.push([path, d]) // ver null: never published
+  }
+  return changed
 }
 
 /** Unchanged on disk since the index recorded it? Directory mtimes move with their children: ignored. */
@@ -79,18 +125,25 @@ async function walk (folder: string, rel: string, out: Map<string, DiskEntry>): 
     throw err
   }
   const dirs: string[] = []
-  for (const name of names) {
+  // A directory's entries are stat'ed a few at a time (each is a trip to the thread pool), and
+  // kept in readdir order.
+  const found: Array<DiskEntry | null> = new Array(names.length).fill(null)
+  await inParallel([...names.keys()], STAT_PARALLEL, async (i) => {
+    const name = names[i] as string
     if (name.startsWith(TEMP_PREFIX)) {
       // Scans run in the replica's serial loop, never while a remote file is being applied, so a
       // temp file of ours seen here was left by a crash (SIGKILL, power loss) mid-apply: remove
       // it, or a killed download would hold its disk space for ever. Only our exact pattern: a
       // user's own file that merely starts with the prefix is left alone (and, as before, not synced).
       if (OUR_TEMP.test(name)) await unlink(join(folder, rel, name)).catch(() => {})
-      continue
+      return
     }
+    found[i] = await statEntry(join(folder, rel === '' ? name : `${rel}/${name}`))
+  })
+  for (const [i, name] of names.entries()) {
+    const d = found[i]
+    if (d === null || d === undefined) continue
     const path = rel === '' ? name : `${rel}/${name}`
-    const d = await statEntry(join(folder, path))
-    if (d === null) continue
     out.set(path, d)
     if (d.kind === 'dir') dirs.push(path)
   }

@@ -17,6 +17,7 @@ export class Watcher {
   readonly #onPath: (path: string | null) => void
   readonly #log: Logger
   readonly #dirs = new Map<string, FSWatcher>()
+  readonly #appeared = new Map<string, Set<string>>()
   #active = false
 
   /** `onPath(null)`: something changed, path unknown (rescan everything). */
@@ -58,7 +59,7 @@ export class Watcher {
         // Only names appearing or going away ('rename') can be one; content changes cannot.
         if (!this.#active || event !== 'rename') return
         if (this.#dirs.has(child)) this.#unwatch(child)
-        void this.#watchTree(child)
+        this.#named(rel, name.toString())
       })
       w.on('error', () => { this.#unwatch(rel) })
       this.#dirs.set(rel, w)
@@ -66,6 +67,34 @@ export class Watcher {
     } catch (err) {
       if (rel === '') this.#log.debug(`cannot watch the folder (${(err as Error).message}); polling`)
       return false
+    }
+  }
+
+  /**
+   * Names that appeared or went away, looked at together on the next turn: one readdir of their
+   * directory tells which are directories to watch. One readdir per name (ENOTDIR for every new
+   * file) cost more than the rest of the watcher when thousands of files arrive at once.
+   */
+  #named (dir: string, name: string): void {
+    const names = this.#appeared.get(dir)
+    if (names !== undefined) { names.add(name); return }
+    this.#appeared.set(dir, new Set([name]))
+    if (this.#appeared.size === 1) setImmediate(() => { void this.#watchAppeared() })
+  }
+
+  async #watchAppeared (): Promise<void> {
+    const all = [...this.#appeared]
+    this.#appeared.clear()
+    for (const [dir, names] of all) {
+      let entries
+      try {
+        entries = await readdir(join(this.#folder, dir), { withFileTypes: true })
+      } catch {
+        continue // gone too: its parent's event covers it
+      }
+      for (const e of entries) {
+        if (e.isDirectory() && names.has(e.name) && !isTempName(e.name)) await this.#watchTree(dir === '' ? e.name : `${dir}/${e.name}`)
+      }
     }
   }
 

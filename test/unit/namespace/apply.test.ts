@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { readFile, utimes, writeFile } from 'node:fs/promises'
+import { readdir, readFile, utimes, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import { FolderWriter } from '../../../src/namespace/apply.js'
@@ -33,5 +33,25 @@ describe('folder writer', () => {
     const r = await scan(dir, index, 'a/b.txt')
     assert.deepEqual(r.changed, [])
     assert.deepEqual((await scan(dir, index, 'a/l')).changed, [])
+  })
+
+  it('writes small content from memory with its mode and mtime, recorded as written, no temp file left', async () => {
+    const dir = await tmpDir()
+    const index = new FolderIndex(join(await tmpDir(), 'index.json'))
+    const writer = new FolderWriter(dir, index, null)
+    const mtime = Date.now() - 60_000
+    await writer.writeBytes('x/exec.sh', Buffer.from('#!/bin/sh\n'), 0o777, mtime, 'h1', { w: 'peer', c: 1 }) // beyond the umask: chmod
+    await writer.writeBytes('x/plain.txt', Buffer.from('plain'), 0o640, mtime, 'h2', { w: 'peer', c: 2 })
+    await writer.writeBytes('x/empty', Buffer.alloc(0), 0o644, mtime, EMPTY_HASH, { w: 'peer', c: 3 })
+    assert.equal(await readFile(join(dir, 'x/plain.txt'), 'utf8'), 'plain')
+    for (const [p, mode] of [['x/exec.sh', 0o777], ['x/plain.txt', 0o640], ['x/empty', 0o644]] as const) {
+      const d = await statEntry(join(dir, p))
+      assert.equal(d?.mode, mode, p)
+      assert.ok(Math.abs((d?.mtimeMs ?? 0) - mtime) <= 1, p) // utimes goes through a double of seconds
+      assert.deepEqual({ ...index.get(p), hash: '', ver: null }, { kind: 'file', size: d?.size, mtimeMs: d?.mtimeMs, mode, ino: d?.ino, hash: '', ver: null }, p)
+    }
+    assert.deepEqual((await readdir(join(dir, 'x'))).sort(), ['empty', 'exec.sh', 'plain.txt'])
+    const r = await scan(dir, index)
+    assert.deepEqual(r.changed.map(([p]) => p), ['x'], 'only the parent it made (not published yet) is a local change')
   })
 })

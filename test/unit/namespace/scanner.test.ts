@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { chmod, mkdir, rm, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { FolderIndex } from '../../../src/namespace/index.js'
-import { EMPTY_HASH, hashFile, scan, statEntry, TEMP_PREFIX } from '../../../src/namespace/scanner.js'
+import { EMPTY_HASH, hashFile, scan, scanPaths, statEntry, TEMP_PREFIX } from '../../../src/namespace/scanner.js'
 import { tmpDir } from '../../helpers/tmp.js'
 
 async function record (folder: string, index: FolderIndex): Promise<void> {
@@ -61,6 +61,38 @@ describe('scanner', () => {
     await record(dir, index)
     await rm(join(dir, 'x'), { recursive: true })
     assert.deepEqual((await scan(dir, index, 'x')).removed, ['x/1', 'x'])
+  })
+
+  it('scans many paths at once as it scans each alone', async () => {
+    const dir = await tmpDir()
+    const index = new FolderIndex(join(await tmpDir(), 'index.json'))
+    await mkdir(join(dir, 'gone/sub'), { recursive: true })
+    await mkdir(join(dir, 'becomes-file'))
+    await mkdir(join(dir, 'keep'))
+    for (const f of ['gone/sub/a', 'gone/b', 'becomes-file/c', 'keep/x', 'keep/y', 'top']) await writeFile(join(dir, f), f)
+    await record(dir, index)
+    await rm(join(dir, 'gone'), { recursive: true })
+    await rm(join(dir, 'becomes-file'), { recursive: true })
+    await writeFile(join(dir, 'becomes-file'), 'now a file')
+    await writeFile(join(dir, 'keep/x'), 'changed, longer')
+    await rm(join(dir, 'keep/y'))
+    await rm(join(dir, 'top'))
+    await mkdir(join(dir, 'new/deep'), { recursive: true })
+    await writeFile(join(dir, 'new/deep/z'), 'z')
+    const paths = ['gone', 'becomes-file', 'keep/x', 'keep/y', 'top', 'new', 'never-was']
+    const one = { changed: [] as string[], removed: [] as string[] }
+    for (const p of paths) {
+      const r = await scan(dir, index, p)
+      one.changed.push(...r.changed.map(([x]) => x))
+      one.removed.push(...r.removed)
+    }
+    const all = await scanPaths(dir, index, paths)
+    assert.deepEqual(all.changed.map(([x]) => x).sort(), one.changed.sort())
+    assert.deepEqual([...all.removed].sort(), one.removed.sort())
+    assert.deepEqual([...all.removed].sort(), ['becomes-file/c', 'gone', 'gone/b', 'gone/sub', 'gone/sub/a', 'keep/y', 'top'])
+    assert.ok(all.removed.indexOf('gone/sub/a') < all.removed.indexOf('gone/sub'), 'children before parents')
+    assert.ok(all.changed.findIndex(([x]) => x === 'new') < all.changed.findIndex(([x]) => x === 'new/deep/z'), 'parents first')
+    assert.deepEqual(await scanPaths(dir, index, ['', 'keep']), await scan(dir, index), "'' is everything")
   })
 
   it('reports a missing folder', async () => {
