@@ -7,29 +7,13 @@
 // `flock /tmp/shoal-bench.lock node dist/bench/small-stages.js`. STAGE_SIGNAL (e.g. SIGUSR2) is
 // sent to both daemons before each write and after convergence (for a diagnostic preload).
 import { randomBytes } from 'node:crypto'
-import { readdirSync, readFileSync } from 'node:fs'
 import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { startDaemon, type TestDaemon } from '../test/helpers/daemon.js'
 import { freeUdpPort } from '../test/helpers/ports.js'
+import { cpu, threads } from './proc-cpu.js'
 import { until } from './sync-peers.js'
-
-function cpu (pid: number | undefined): number {
-  const parts = readFileSync(`/proc/${pid ?? 0}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? []
-  return (Number(parts[11]) + Number(parts[12])) / 100
-}
-
-function threads (pid: number | undefined): string {
-  const by = new Map<string, number>()
-  for (const t of readdirSync(`/proc/${pid ?? 0}/task`)) {
-    const st = readFileSync(`/proc/${pid ?? 0}/task/${t}/stat`, 'utf8')
-    const name = /\((.*)\)/.exec(st)?.[1] ?? '?'
-    const parts = st.split(') ')[1]?.split(' ') ?? []
-    by.set(name, (by.get(name) ?? 0) + (Number(parts[11]) + Number(parts[12])) / 100)
-  }
-  return [...by].sort((x, y) => y[1] - x[1]).map(([n, c]) => `${n}=${c.toFixed(1)}`).join(' ')
-}
 
 /** Files below `dir` with size `size`, counted by a readdir walk. */
 async function count (dir: string, size: number): Promise<number> {

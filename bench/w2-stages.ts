@@ -4,34 +4,19 @@
 // each daemon's CPU seconds by thread, and the daemons' upload/apply timings from the write on.
 // Run it under the bench lock: `flock /tmp/shoal-bench.lock node dist/bench/w2-stages.js`.
 import { createHash, randomBytes } from 'node:crypto'
-import { createReadStream, createWriteStream, readdirSync, readFileSync } from 'node:fs'
+import { createReadStream, createWriteStream } from 'node:fs'
 import { mkdtemp, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { startDaemon } from '../test/helpers/daemon.js'
 import { freeUdpPort } from '../test/helpers/ports.js'
+import { cpu, threads } from './proc-cpu.js'
 import { until } from './sync-peers.js'
 
 async function sha (file: string): Promise<string> {
   const h = createHash('sha256')
   for await (const c of createReadStream(file, { highWaterMark: 1 << 20 })) h.update(c as Buffer)
   return h.digest('hex')
-}
-
-function cpu (pid: number | undefined): number {
-  const parts = readFileSync(`/proc/${pid ?? 0}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? []
-  return (Number(parts[11]) + Number(parts[12])) / 100
-}
-
-function threads (pid: number | undefined): string {
-  const by = new Map<string, number>()
-  for (const t of readdirSync(`/proc/${pid ?? 0}/task`)) {
-    const st = readFileSync(`/proc/${pid ?? 0}/task/${t}/stat`, 'utf8')
-    const name = /\((.*)\)/.exec(st)?.[1] ?? '?'
-    const parts = st.split(') ')[1]?.split(' ') ?? []
-    by.set(name, (by.get(name) ?? 0) + (Number(parts[11]) + Number(parts[12])) / 100)
-  }
-  return [...by].sort((x, y) => y[1] - x[1]).map(([n, c]) => `${n}=${c.toFixed(1)}`).join(' ')
 }
 
 async function main (): Promise<void> {

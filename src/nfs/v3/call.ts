@@ -67,11 +67,7 @@ export class Call3 {
 
   /** A stat from earlier in this call (no mutation since), else a fresh one, remembered. */
   async stat (n: FsNode): Promise<Stat> {
-    const key = this.env.vfs.key(n)
-    const known = this.#memo.get(key)
-    if (known !== undefined) return known
-    const at = this.env.vfs.clock.now
-    return this.#memo.set(key, await this.env.vfs.stat(n), at)
+    return await this.#memo.through(this.env.vfs.key(n), async () => await this.env.vfs.stat(n))
   }
 
   /** A stat this call has without asking the file system (remembered, or the handle check's), or undefined. */

@@ -75,11 +75,7 @@ export class Ctx {
 
   /** A stat from earlier in this compound, else a fresh one. */
   async stat (n: FsNode): Promise<Stat> {
-    const key = this.env.vfs.key(n)
-    const known = this.#memo.get(key)
-    if (known !== undefined) return known
-    const at = this.env.vfs.clock.now
-    return this.#memo.set(key, await this.env.vfs.stat(n), at)
+    return await this.#memo.through(this.env.vfs.key(n), async () => await this.env.vfs.stat(n))
   }
 
   /** A fresh stat (after a change), remembered for the rest of the compound. */

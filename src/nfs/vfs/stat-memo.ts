@@ -38,5 +38,13 @@ export class StatMemo {
     return st
   }
 
+  /** The remembered stat of `key`, else `load()`'s, remembered unless a mutation finished meanwhile. */
+  async through (key: string, load: () => Promise<Stat>): Promise<Stat> {
+    const known = this.get(key)
+    if (known !== undefined) return known
+    const at = this.clock.now
+    return this.set(key, await load(), at)
+  }
+
   clear (): void { this.#entries.clear() }
 }

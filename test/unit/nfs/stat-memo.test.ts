@@ -40,6 +40,19 @@ describe('nfs/vfs stat memo: a request\'s stats go stale with the first finished
     assert.equal(memo.get('1:5'), undefined)
   })
 
+  it('through() loads once while nothing changes, and does not keep a load a mutation overtook', async () => {
+    const clock = new MutationClock()
+    const memo = new StatMemo(clock)
+    let loads = 0
+    const load = async (): Promise<ReturnType<typeof fake>> => { loads++; return fake(BigInt(loads)) }
+    assert.equal((await memo.through('1:5', load)).size, 1n)
+    assert.equal((await memo.through('1:5', load)).size, 1n, 'remembered')
+    assert.equal(loads, 1)
+    const overtaken = memo.through('1:7', async () => { clock.tick(); return fake(9n) })
+    assert.equal((await overtaken).size, 9n, 'the caller still gets its stat')
+    assert.equal(memo.get('1:7'), undefined, 'but it is not remembered')
+  })
+
   it('clear() drops every entry', () => {
     const memo = new StatMemo(new MutationClock())
     memo.set('1:5', fake(3n))
