@@ -99,6 +99,7 @@ declare module 'hypercore' {
     close (): Promise<void>
     update (opts?: { wait?: boolean }): Promise<boolean>
     download (range?: { start?: number, end?: number, linear?: boolean }): Download
+    append (block: Buffer | Buffer[]): Promise<{ length: number, byteLength: number }>
     get (index: number, opts?: { wait?: boolean, timeout?: number }): Promise<Buffer | null>
     on (event: 'append' | 'close', fn: () => void): this
     off (event: 'append' | 'close', fn: () => void): this

@@ -6,6 +6,7 @@ import type Hypercore from 'hypercore'
 import Hyperdrive from 'hyperdrive'
 import type { Logger } from '../log.js'
 import type { DriveRecord } from '../engine/peers.js'
+import { Backfill } from './backfill.js'
 import { writerId } from './entry.js'
 
 /** How long a core with no session and no peer takes to be closed by the store (4 GC cycles of 2 s). */
@@ -19,6 +20,8 @@ export interface RemoteDrive {
   drive: Hyperdrive | null
   db: Hypercore
   blobs: Hypercore
+  /** The blob core's copy, a window at a time (backfill.ts). */
+  backfill: Backfill
 }
 
 export class RemoteDrives {
@@ -57,13 +60,14 @@ export class RemoteDrives {
     } else {
       db = this.#store.get({ key: record.key })
     }
-    const d: RemoteDrive = { key, w: writerId(record.key), record, drive, db, blobs }
+    const d: RemoteDrive = { key, w: writerId(record.key), record, drive, db, blobs, backfill: new Backfill(blobs) }
     this.#drives.set(key, d)
     await Promise.all([drive !== null ? drive.ready() : db.ready(), blobs.ready()])
-    // Live ranges: everything there is and everything appended later. (Never awaited: with
-    // end -1 the download does not resolve.)
+    // The entries: a live range, everything there is and everything appended later (never
+    // awaited: with end -1 the download does not resolve). The blobs: in the background, a window
+    // at a time, so that a bulk copy never queues ahead of the next change (backfill.ts).
     db.download({ start: 0, end: -1 })
-    blobs.download({ start: 0, end: -1 })
+    d.backfill.start()
     db.on('append', () => this.#onAppend(d))
     this.#log.debug(`following writer ${d.w.slice(0, 8)}`)
     if (db.length > 0) this.#onAppend(d)
@@ -116,6 +120,7 @@ export class RemoteDrives {
 }
 
 async function closeDrive (d: RemoteDrive): Promise<void> {
+  d.backfill.stop()
   await d.blobs.close()
   if (d.drive !== null) await d.drive.close()
   else await d.db.close()

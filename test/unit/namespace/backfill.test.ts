@@ -1,0 +1,68 @@
+import assert from 'node:assert/strict'
+import { randomBytes } from 'node:crypto'
+import Corestore from 'corestore'
+import type Hypercore from 'hypercore'
+import { Backfill } from '../../../src/namespace/backfill.js'
+import { onTeardown, tmpDir } from '../../helpers/tmp.js'
+
+/** A writer core and a replica of it (empty until asked), linked by a pipe. */
+async function pair (): Promise<{ local: Hypercore, remote: Hypercore }> {
+  const sa = new Corestore(await tmpDir())
+  const sb = new Corestore(await tmpDir())
+  onTeardown(async () => { await sa.close(); await sb.close() })
+  const local = sa.get({ name: 'blobs' })
+  await local.ready()
+  const remote = sb.get({ key: local.key ?? undefined })
+  await remote.ready()
+  const s1 = sa.replicate(true)
+  const s2 = sb.replicate(false)
+  s1.pipe(s2).pipe(s1)
+  s1.on('error', () => {})
+  s2.on('error', () => {})
+  onTeardown(() => { s1.destroy(); s2.destroy() })
+  return { local, remote }
+}
+
+async function until (cond: () => boolean, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('timed out')
+    await new Promise((resolve) => setTimeout(resolve, 10))
+  }
+}
+
+describe('blob core backfill: the whole core, a window at a time', function () {
+  this.timeout(30_000)
+
+  it('copies what the writer has and what it appends later, never asking for more than a window at once', async () => {
+    const { local, remote } = await pair()
+    for (let i = 0; i < 20; i++) await local.append(randomBytes(64 << 10))
+    await until(() => remote.length === 20) // the length is known, no block is held
+    const asked: number[] = []
+    const download = remote.download.bind(remote)
+    remote.download = (range) => { asked.push((range?.end ?? 0) - (range?.start ?? 0)); return download(range) }
+    const backfill = new Backfill(remote, 256 << 10) // four 64 KiB blocks per window
+    onTeardown(() => { backfill.stop() })
+    assert.equal(backfill.window(), 4)
+    backfill.start()
+    await until(() => remote.contiguousLength === 20)
+    assert.ok(asked.length >= 5 && asked.every((n) => n >= 1 && n <= 4), `windows asked: ${asked.join(',')}`)
+    for (let i = 0; i < 6; i++) await local.append(randomBytes(64 << 10))
+    await until(() => remote.contiguousLength === 26)
+    assert.ok(asked.every((n) => n <= 4), `windows asked: ${asked.join(',')}`)
+  })
+
+  it('stops: nothing more is asked for, even when the writer appends', async () => {
+    const { local, remote } = await pair()
+    await local.append(randomBytes(1024))
+    await until(() => remote.length === 1)
+    const backfill = new Backfill(remote)
+    backfill.start()
+    await until(() => remote.contiguousLength === 1)
+    backfill.stop()
+    await local.append(randomBytes(1024))
+    await until(() => remote.length === 2)
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    assert.equal(remote.contiguousLength, 1)
+  })
+})
