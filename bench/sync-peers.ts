@@ -2,7 +2,7 @@
 // bootstrap, and Syncthing nodes on loopback (discovery, relays, NAT and usage reporting off; its
 // watcher delay at 1 s, because the 10 s default would flatter shoal).
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { startDaemon, type TestDaemon } from '../test/helpers/daemon.js'
@@ -80,10 +80,16 @@ export async function startSyncthing (root: string, basePort: number): Promise<S
  */
 function servingPid (pid: number | undefined): number | undefined {
   if (pid === undefined) return undefined
-  try {
-    const child = Number(readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(' ')[0])
-    return Number.isInteger(child) && child > 0 ? child : pid
-  } catch { return pid }
+  // Not /proc/PID/task/PID/children: Go forks from whichever thread it likes, so that list is
+  // empty here. The child is the process whose parent is the monitor.
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue
+    try {
+      const ppid = Number(readFileSync(`/proc/${name}/stat`, 'utf8').split(') ')[1]?.split(' ')[1])
+      if (ppid === pid) return Number(name)
+    } catch {}
+  }
+  return pid
 }
 
 export async function until (check: () => Promise<boolean>, timeoutMs = 30_000, everyMs = 25): Promise<void> {

@@ -59,6 +59,25 @@ function procStats (pid: number | undefined): { cpu: number, hwmMiB: number } {
   } catch { return { cpu: 0, hwmMiB: 0 } }
 }
 
+/**
+ * Waits until both nodes are idle (under 0.1 CPU-s each in a 1 s window; at most 120 s) and says
+ * how long that took. After W2 both systems keep working once B's file is complete (shoal: A
+ * stores the blob in its drive and B copies the blob core; Syncthing: its index and database), and
+ * W3 measures a change on idle nodes: W3 right after W2 is printed as its own row.
+ */
+async function quiet (sys: System): Promise<number> {
+  const t0 = performance.now()
+  let last = { a: procStats(sys.a.pid()).cpu, b: procStats(sys.b.pid()).cpu }
+  while (performance.now() - t0 < 120_000) {
+    await new Promise((resolve) => setTimeout(resolve, 1000))
+    const now = { a: procStats(sys.a.pid()).cpu, b: procStats(sys.b.pid()).cpu }
+    const idle = now.a - last.a < 0.1 && now.b - last.b < 0.1
+    last = now
+    if (idle) break
+  }
+  return (performance.now() - t0) / 1000
+}
+
 /** `settle` resolves when B has converged, or with the moment it had (see identical()). */
 async function measure (sys: System, workload: string, write: () => Promise<void>, settle: () => Promise<number | undefined> = async () => await identical(sys.a, sys.b)): Promise<Result> {
   const before = { a: procStats(sys.a.pid()), b: procStats(sys.b.pid()) }
@@ -95,16 +114,21 @@ async function workloads (sys: System): Promise<Result[]> {
   // would be most of what W3–W6 measure (W6 read 13 s for both systems with it, 2.6 s without).
   await rm(path.join(a.folder, 'w2.bin'))
   await identical(a, b)
-  const lat: number[] = []
   const w3 = path.join(a.folder, 'w3.txt')
-  for (let i = 0; i < 20; i++) {
-    const body = randomBytes(512).toString('hex')
-    const r = await measure(sys, 'W3', async () => { await writeFile(w3, body) },
-      async () => { await until(async () => (await readFile(path.join(b.folder, 'w3.txt'), 'utf8').catch(() => '')) === body, 60_000, 5); return undefined })
-    lat.push(r.seconds)
+  const changes = async (workload: string): Promise<void> => {
+    const lat: number[] = []
+    for (let i = 0; i < 20; i++) {
+      const body = randomBytes(512).toString('hex')
+      const r = await measure(sys, 'W3', async () => { await writeFile(w3, body) },
+        async () => { await until(async () => (await readFile(path.join(b.folder, 'w3.txt'), 'utf8').catch(() => '')) === body, 60_000, 5); return undefined })
+      lat.push(r.seconds)
+    }
+    lat.sort((x, y) => x - y)
+    out.push({ workload, system: sys.name, seconds: lat.reduce((s, x) => s + x, 0), p50: lat[9] ?? 0, p95: lat[18] ?? 0, cpu: { a: 0, b: 0 }, peakRssMiB: { a: 0, b: 0 } })
   }
-  lat.sort((x, y) => x - y)
-  out.push({ workload: 'W3 1 KiB change x20', system: sys.name, seconds: lat.reduce((s, x) => s + x, 0), p50: lat[9] ?? 0, p95: lat[18] ?? 0, cpu: { a: 0, b: 0 }, peakRssMiB: { a: 0, b: 0 } })
+  await changes('W3 right after W2 (not idle)')
+  console.log(`${sys.name}: idle ${(await quiet(sys)).toFixed(1)} s after W3 right after W2`)
+  await changes('W3 1 KiB change x20')
   out.push(await measure(sys, 'W4 both write 500 files', async () => {
     await mkdir(path.join(a.folder, 'w4a'), { recursive: true })
     await mkdir(path.join(b.folder, 'w4b'), { recursive: true })

@@ -5,7 +5,7 @@
 // Run it under the bench lock: `flock /tmp/shoal-bench.lock node dist/bench/w2-stages.js`.
 import { createHash, randomBytes } from 'node:crypto'
 import { createReadStream, createWriteStream } from 'node:fs'
-import { mkdtemp, rm, stat } from 'node:fs/promises'
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { startDaemon } from '../test/helpers/daemon.js'
@@ -48,6 +48,21 @@ async function main (): Promise<void> {
     console.log(`threads A: ${threads(a.proc.pid)}\nthreads B: ${threads(b.proc.pid)}`)
     const same = (await sha(src)) === (await sha(dst))
     console.log(`${new Date(t1).toISOString()} B has it: ${((t1 - t0) / 1000).toFixed(2)} s, identical ${String(same)}`)
+    // W2_THEN_SMALL=N: then N one-KiB changes on A, each timed until B has it (how long the large
+    // file's after-work, A's upload and B's copy of the blob core, slows the next small change).
+    const small = Number(process.env.W2_THEN_SMALL ?? 0)
+    if (small > 0) {
+      await rm(src)
+      const f = path.join(a.dataPath, 'bench', 'w3.txt')
+      const g = path.join(b.dataPath, 'bench', 'w3.txt')
+      for (let i = 0; i < small; i++) {
+        const body = randomBytes(512).toString('hex')
+        const s0 = Date.now()
+        await writeFile(f, body)
+        await until(async () => (await readFile(g, 'utf8').catch(() => '')) === body, 60_000, 5)
+        console.log(`small change ${i}: ${Date.now() - s0} ms (${((Date.now() - t1) / 1000).toFixed(1)} s after B had the large file)`)
+      }
+    }
     const since = new Date(tw).toISOString()
     for (const [n, d] of [['A', a], ['B', b]] as const) {
       for (const line of d.log.split('\n')) {
