@@ -5,7 +5,6 @@ import { readdir, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import c from 'compact-encoding'
-import Corestore from 'corestore'
 import Hyperblobs from 'hyperblobs'
 import SecretStream from '@hyperswarm/secret-stream'
 import { ContentPeers, TransferError, type OfferFn } from '../../src/engine/content.js'
@@ -18,6 +17,7 @@ import { wholeBlocks } from '../../src/namespace/publish.js'
 import { silentLogger as log } from '../../src/log.js'
 import { deriveFromReadWrite, parseSecret, readOnlySecret, type NamespaceKeys } from '../../src/secrets.js'
 import { onTeardown, tmpDir } from '../helpers/tmp.js'
+import { link, twoStores } from '../helpers/stores.js'
 
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex')
 
@@ -153,9 +153,7 @@ describe('engine/content (direct file transfer)', function () {
 /** `data` as a blob in a core, and a replica of that core linked by a pipe (the fallback path). */
 async function blobCore (data: Buffer): Promise<{ id: import('hyperblobs').BlobId, remote: import('hypercore').default }> {
   const encryptionKey = randomBytes(32)
-  const s1 = new Corestore(await tmpDir())
-  const s2 = new Corestore(await tmpDir())
-  onTeardown(async () => { await s1.close(); await s2.close() })
+  const [s1, s2] = await twoStores()
   const core = s1.get({ name: 'blobs', encryptionKey })
   await core.ready()
   const ws = new Hyperblobs(core).createWriteStream()
@@ -163,11 +161,6 @@ async function blobCore (data: Buffer): Promise<{ id: import('hyperblobs').BlobI
   await new Promise<void>((resolve, reject) => { ws.once('error', reject); ws.once('close', resolve); ws.end() })
   const remote = s2.get({ key: core.key ?? undefined, encryptionKey })
   await remote.ready()
-  const r1 = s1.replicate(true)
-  const r2 = s2.replicate(false)
-  r1.pipe(r2).pipe(r1)
-  r1.on('error', () => {})
-  r2.on('error', () => {})
-  onTeardown(() => { r1.destroy(); r2.destroy() })
+  link(s1, s2)
   return { id: ws.id, remote }
 }

@@ -1,25 +1,18 @@
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
-import Corestore from 'corestore'
 import type Hypercore from 'hypercore'
 import { Backfill } from '../../../src/namespace/backfill.js'
-import { onTeardown, tmpDir } from '../../helpers/tmp.js'
+import { onTeardown } from '../../helpers/tmp.js'
+import { link, twoStores } from '../../helpers/stores.js'
 
 /** A writer core and a replica of it (empty until asked), linked by a pipe. */
 async function pair (): Promise<{ local: Hypercore, remote: Hypercore }> {
-  const sa = new Corestore(await tmpDir())
-  const sb = new Corestore(await tmpDir())
-  onTeardown(async () => { await sa.close(); await sb.close() })
+  const [sa, sb] = await twoStores()
   const local = sa.get({ name: 'blobs' })
   await local.ready()
   const remote = sb.get({ key: local.key ?? undefined })
   await remote.ready()
-  const s1 = sa.replicate(true)
-  const s2 = sb.replicate(false)
-  s1.pipe(s2).pipe(s1)
-  s1.on('error', () => {})
-  s2.on('error', () => {})
-  onTeardown(() => { s1.destroy(); s2.destroy() })
+  link(sa, sb)
   return { local, remote }
 }
 

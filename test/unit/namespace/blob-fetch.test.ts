@@ -3,21 +3,19 @@ import { createHash, randomBytes } from 'node:crypto'
 import { readdir, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
-import Corestore from 'corestore'
 import Hyperblobs from 'hyperblobs'
 import { ContentMismatchError, fetchBlob } from '../../../src/namespace/blob-fetch.js'
 import { FolderWriter } from '../../../src/namespace/apply.js'
 import { FolderIndex } from '../../../src/namespace/index.js'
-import { onTeardown, tmpDir } from '../../helpers/tmp.js'
+import { tmpDir } from '../../helpers/tmp.js'
+import { link, twoStores } from '../../helpers/stores.js'
 
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex')
 
 /** A writer core holding one blob of `data` in `blockSize` blocks, and a replica of it linked by a pipe. */
 async function replicated (data: Buffer, blockSize: number): Promise<{ id: import('hyperblobs').BlobId, remote: import('hypercore').default }> {
   const encryptionKey = randomBytes(32)
-  const sa = new Corestore(await tmpDir())
-  const sb = new Corestore(await tmpDir())
-  onTeardown(async () => { await sa.close(); await sb.close() })
+  const [sa, sb] = await twoStores()
   const core = sa.get({ name: 'blobs', encryptionKey })
   await core.ready()
   const blobs = new Hyperblobs(core)
@@ -26,12 +24,7 @@ async function replicated (data: Buffer, blockSize: number): Promise<{ id: impor
   await new Promise<void>((resolve, reject) => { ws.once('error', reject); ws.once('close', resolve); ws.end() })
   const remote = sb.get({ key: core.key ?? undefined, encryptionKey })
   await remote.ready()
-  const s1 = sa.replicate(true)
-  const s2 = sb.replicate(false)
-  s1.pipe(s2).pipe(s1)
-  s1.on('error', () => {})
-  s2.on('error', () => {})
-  onTeardown(() => { s1.destroy(); s2.destroy() })
+  link(sa, sb)
   return { id: ws.id, remote }
 }
 

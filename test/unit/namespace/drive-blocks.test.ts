@@ -4,6 +4,7 @@ import Corestore from 'corestore'
 import Hyperdrive from 'hyperdrive'
 import { DriveBlocks, GAP, type ChangedEntry } from '../../../src/namespace/drive-blocks.js'
 import { onTeardown, tmpDir } from '../../helpers/tmp.js'
+import { link } from '../../helpers/stores.js'
 
 async function writerDrive (): Promise<{ store: Corestore, drive: Hyperdrive, encryptionKey: Buffer }> {
   const encryptionKey = randomBytes(32)
@@ -50,11 +51,7 @@ describe('drive blocks', function () {
     onTeardown(async () => { await other.close() })
     const remote = new Hyperdrive(other.session(), drive.key, { encryptionKey })
     await remote.ready()
-    const s1 = store.replicate(true)
-    const s2 = other.replicate(false)
-    s1.pipe(s2).pipe(s1)
-    s1.on('error', () => {})
-    s2.on('error', () => {})
+    const cut = link(store, other)
     await remote.core.update({ wait: true })
     await remote.core.download({ start: 0, end: 3 }).done() // header, f0, f1
     const blocks = new DriveBlocks(remote.core, 0, remote.version, { waitMs: 10_000 })
@@ -66,8 +63,7 @@ describe('drive blocks', function () {
     // The writer goes away: the read stops where the blocks stop, without an error.
     await drive.putEntry('/late', { metadata: {} })
     await remote.core.update({ wait: true })
-    s1.destroy()
-    s2.destroy()
+    cut()
     const stuck = new DriveBlocks(remote.core, 5, remote.version, { waitMs: 200 })
     assert.deepEqual(await read(stuck), ['gap'])
     assert.equal(stuck.done, false)
