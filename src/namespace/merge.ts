@@ -8,6 +8,7 @@
 // everything observed, its seen map does not include what was deferred) and merges again, so the
 // local edit wins and the remote version becomes a conflict copy, or the reverse. Nothing is lost.
 import { Readable } from 'node:stream'
+import type Hypercore from 'hypercore'
 import type Hyperdrive from 'hyperdrive'
 import type { Logger } from '../log.js'
 import { fetchBlob, type DirectFetch } from './blob-fetch.js'
@@ -300,19 +301,15 @@ export class Merger {
   /** Small content whole, checked against its hash (fetchBlob's blocks gathered: no streams). */
   async #bytes (cand: Candidate, src: MergeSource): Promise<Buffer> {
     if (cand.blob === null || cand.meta.z === 0) return Buffer.alloc(0)
-    const blobs = await src.drive.getBlobs()
-    if (blobs === null) throw new Error(`no blob store for drive ${src.key.slice(0, 8)}`)
     const parts: Buffer[] = []
-    for await (const b of fetchBlob(blobs.core, cand.blob, { hash: cand.h, timeout: this.#o.blockTimeoutMs ?? 30_000 })) parts.push(b)
+    for await (const b of fetchBlob(await blobCore(src), cand.blob, { hash: cand.h, timeout: this.#o.blockTimeoutMs ?? 30_000 })) parts.push(b)
     return parts.length === 1 ? parts[0] as Buffer : Buffer.concat(parts)
   }
 
   /** `path`: where the writer's own folder holds the content (what a direct fetch asks for). */
   async #content (path: string, cand: Candidate, src: MergeSource): Promise<Readable | null> {
     if (cand.blob === null || cand.meta.z === 0) return null
-    const blobs = await src.drive.getBlobs()
-    if (blobs === null) throw new Error(`no blob store for drive ${src.key.slice(0, 8)}`)
-    return Readable.from(fetchBlob(blobs.core, cand.blob, { hash: cand.h, timeout: this.#o.blockTimeoutMs ?? 30_000, direct: this.#o.direct?.(src.key, path, cand.h, cand.meta.z) }), { objectMode: false })
+    return Readable.from(fetchBlob(await blobCore(src), cand.blob, { hash: cand.h, timeout: this.#o.blockTimeoutMs ?? 30_000, direct: this.#o.direct?.(src.key, path, cand.h, cand.meta.z) }), { objectMode: false })
   }
 }
 
@@ -333,6 +330,12 @@ async function sameOnDisk (abs: string, disk: DiskEntry, cand: Candidate): Promi
   return disk.size === cand.meta.z && (await hashFile(abs).catch(() => '')) === cand.h
 }
 
+/** The core a source's content is read from. */
+async function blobCore (src: MergeSource): Promise<Hypercore> {
+  const blobs = await src.drive.getBlobs()
+  if (blobs === null) throw new Error(`no blob store for drive ${src.key.slice(0, 8)}`)
+  return blobs.core
+}
 
 /** Where a round's time went, for the debug log: milliseconds per named stage. */
 class StageClock {

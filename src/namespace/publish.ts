@@ -75,7 +75,7 @@ export async function publish (ctx: PublishContext, scan: ScanResult, reuseFrom:
   const flushSmall = async (): Promise<number> => { await small.flush(); return 0 }
   // Small files are read (and stat'ed again) a window ahead of the loop: one file at a time, the
   // loop waited on each file system call in turn (measured: 1.5 ms a file on the busy 2-core box).
-  const ahead = new ReadAhead(scan.changed, (d) => d.kind === 'file' && d.size > 0 && d.size <= SMALL_FILE && reuse.size === 0, writer)
+  const ahead = new ReadAhead(scan.changed, (d) => d.kind === 'file' && d.size > 0 && d.size <= SMALL_FILE, writer)
   try {
     for (const [i, [path, d]] of scan.changed.entries()) {
       const known = index.get(path)
@@ -95,10 +95,15 @@ export async function publish (ctx: PublishContext, scan: ScanResult, reuseFrom:
             continue
           }
           if (after === null || !sameStat(after, d) || buf.length !== d.size) { retry.push(path); continue }
-          blob = await small.put(buf)
-          bytes += buf.length
-          smallBytes += buf.length
-          if (smallBytes >= BLOB_BATCH_BYTES) smallBytes = await flushSmall()
+          // A rename takes over the removed path's blob; anything else goes into the blob batch:
+          // one append for many files, not one each.
+          blob = reuse.get(hash) ?? null
+          if (blob === null) {
+            blob = await small.put(buf)
+            bytes += buf.length
+            smallBytes += buf.length
+            if (smallBytes >= BLOB_BATCH_BYTES) smallBytes = await flushSmall()
+          }
         } else if (known !== undefined && known.ver !== null && known.kind === 'file' && known.size === d.size && known.mode === d.mode) {
           hash = await hashFile(abs)
           if (hash === known.hash) { // touched, not changed: remember the new stat, publish nothing
@@ -107,15 +112,8 @@ export async function publish (ctx: PublishContext, scan: ScanResult, reuseFrom:
           }
         }
         if (read !== null) { /* read ahead, checked and stored above */ } else if (d.size === 0) hash = EMPTY_HASH
-        else if (d.size <= SMALL_FILE && reuse.size === 0) {
-          // Small files go through one blob batch: one append for many files, not one each.
-          const buf = await readFile(abs)
-          hash = createHash('sha256').update(buf).digest('hex')
-          blob = await small.put(buf)
-          bytes += buf.length
-          smallBytes += buf.length
-          if (smallBytes >= BLOB_BATCH_BYTES) smallBytes = await flushSmall()
-        } else {
+        else {
+          // Larger than SMALL_FILE: a rename reuses the blob, anything else is uploaded.
           if (hash === '' && reuse.size > 0) hash = await hashFile(abs) // maybe a rename: look for the blob
           const reused = hash !== '' ? reuse.get(hash) : undefined
           if (reused !== undefined) blob = reused
@@ -291,9 +289,9 @@ class ReadAhead {
     this.#fill(0)
   }
 
-  /** The read of item `i` if it is one read ahead (null: the caller reads it its own way). */
+  /** The read of item `i`, null if it is not one to read (not a small file). */
   take (i: number): SmallRead | null {
-    const r = this.#reads.get(i) ?? null
+    const r = this.#reads.get(i) ?? this.#read(i)
     this.#reads.delete(i)
     this.#fill(i + 1)
     return r
@@ -310,14 +308,18 @@ class ReadAhead {
     this.#next = Math.max(this.#next, from)
     while (this.#next < this.#items.length && this.#reads.size < READ_AHEAD) {
       const i = this.#next++
-      const [path, d] = this.#items[i] as [string, DiskEntry]
-      if (!this.#wanted(d)) continue
-      const abs = this.#writer.abs(path)
-      // The stat after the read: unchanged since the scan means the bytes read are the scanned file's.
-      // Gone or unreadable since the scan: `after` null, so the path is scanned again.
-      const p = readFile(abs).then(async (buf) => ({ buf, after: await statEntry(abs) }), () => ({ buf: Buffer.alloc(0), after: null }))
-      this.#reads.set(i, p)
+      const p = this.#read(i)
+      if (p !== null) this.#reads.set(i, p)
     }
+  }
+
+  #read (i: number): SmallRead | null {
+    const item = this.#items[i]
+    if (item === undefined || !this.#wanted(item[1])) return null
+    const abs = this.#writer.abs(item[0])
+    // The stat after the read: unchanged since the scan means the bytes read are the scanned file's.
+    // Gone or unreadable since the scan: `after` null, so the path is scanned again.
+    return readFile(abs).then(async (buf) => ({ buf, after: await statEntry(abs) }), () => ({ buf: Buffer.alloc(0), after: null }))
   }
 }
 
