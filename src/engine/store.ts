@@ -14,9 +14,11 @@ import { Resource } from '../resource.js'
  * 64 MiB memtables per column family and a block cache, and fill them during a large sync; the
  * data is on disk either way, and the kernel's page cache serves reads of recent files as well.
  */
+/** Memtable size: flushed to disk past this (the default, 64 MiB, was held after a sync). */
+export const STORE_WRITE_BUFFER = 4 << 20
+
 const STORAGE: StorageOptions = {
-  /** Memtable size: flushed to disk past this (the default, 64 MiB, was held after a sync). */
-  writeBufferSize: 4 << 20,
+  writeBufferSize: STORE_WRITE_BUFFER,
   /** No block cache; index and filter blocks then stay with each open table instead. */
   blockCache: false,
   tableCacheIndexAndFilterBlocks: false,

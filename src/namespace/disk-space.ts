@@ -2,9 +2,16 @@
 // (RocksDB) swallows its own write errors during replication, so without this a full disk looks
 // 'idle' while nothing arrives any more (measured: a 24 MiB tmpfs at 100 %, status idle, no log line).
 import { statfs } from 'node:fs/promises'
+import { STORE_WRITE_BUFFER } from '../engine/store.js'
 
-/** Below this much free space the namespace reports ENOSPC. */
-const LOW_SPACE_BYTES = 1 << 20
+/**
+ * Below this much free space the namespace reports ENOSPC. RocksDB stops for good well before the
+ * disk is at 0: flushing a memtable writes a table and opens a new log, each up to a memtable's
+ * size, and once that fails it drops writes until reopened (seen in CI: stuck with 2.9 MB of a
+ * 24 MiB tmpfs free, status idle, while a 1 MiB threshold waited). Reporting is all this decides;
+ * nothing is refused while above 0.
+ */
+export const LOW_SPACE_BYTES = 4 * STORE_WRITE_BUFFER
 const CHECK_MS = 1000
 
 export class DiskSpaceWatch {
@@ -45,7 +52,7 @@ export class DiskSpaceWatch {
     const free = fs.bavail * fs.bsize
     if (free < LOW_SPACE_BYTES) {
       if (this.#full !== null) return
-      this.#full = `ENOSPC: disk full (${Math.floor(free / 1024)} KiB free where shoal keeps ${this.#what}); nothing more can be received until space is freed`
+      this.#full = `ENOSPC: disk full (${Math.floor(free / 1024)} KiB free where shoal keeps ${this.#what}, under the ${LOW_SPACE_BYTES >> 20} MiB its drive store needs to go on); nothing more can be received until space is freed`
       this.#onChange(this.#full, free)
     } else if (this.#full !== null) {
       this.#full = null
