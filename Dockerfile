@@ -34,19 +34,22 @@ LABEL org.opencontainers.image.title="shoal" \
       org.opencontainers.image.description="Peer-to-peer storage node: replicated namespaces under /data, exported over NFS"
 ENV NODE_ENV=production \
     DATA_PATH=/data
-# rocksdb-native's prebuilt addon needs libatomic.so.1, which slim Debian images lack (the local base
-# has it, so this only reaches the mirror with other bases).
-RUN ldconfig -p | grep -q 'libatomic\.so\.1 ' || { apt-get update \
-      && apt-get install -y --no-install-recommends libatomic1 \
+# rocksdb-native's prebuilt addon needs libatomic.so.1, which slim Debian images lack; the daemon
+# runs on jemalloc (bin/with-jemalloc: half the memory glibc's malloc keeps per synced file). The local
+# base has both, so this only reaches the mirror with other bases.
+RUN { ldconfig -p | grep -q 'libatomic\.so\.1 ' && ldconfig -p | grep -q 'libjemalloc\.so\.2 '; } || { apt-get update \
+      && apt-get install -y --no-install-recommends libatomic1 libjemalloc2 \
       && apt-get clean && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/log/apt /var/log/dpkg.log; }
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /out/ ./
 COPY docker/entrypoint.sh /usr/local/bin/shoal-entrypoint
 COPY docker/healthcheck.mjs /app/healthcheck.mjs
-# `shoal` and `ctl` on PATH as small wrappers (the compiled files are not executable, and a symlink
-# would make node resolve imports from /usr/local/bin).
-RUN printf '#!/bin/sh\nexec node /app/dist/src/main.js "$@"\n' > /usr/local/bin/shoal \
+COPY bin/shoal bin/with-jemalloc /app/bin/
+# `shoal` (the daemon through bin/shoal: jemalloc, V8 settings) and `ctl` on PATH as small wrappers
+# (the compiled files are not executable, and a symlink would make node resolve imports from
+# /usr/local/bin).
+RUN printf '#!/bin/sh\nexec /app/bin/shoal "$@"\n' > /usr/local/bin/shoal \
  && printf '#!/bin/sh\nexec node /app/dist/cli/ctl.js "$@"\n' > /usr/local/bin/ctl \
  && chmod 0755 /usr/local/bin/shoal /usr/local/bin/ctl /usr/local/bin/shoal-entrypoint \
  && mkdir -p /data

@@ -18,7 +18,7 @@ build: $(NODE_MODULES)
 # root, since ports below 1024 need root). Any SHOAL_* variable in the environment wins.
 run: build
 	DATA_PATH=$${DATA_PATH:-./data} SHOAL_NFS_PORT=$${SHOAL_NFS_PORT:-$$([ "$$(id -u)" = 0 ] && echo 2049 || echo 12049)} \
-	  node dist/src/main.js daemon
+	  bin/shoal daemon
 
 test: build
 	node scripts/test.mjs

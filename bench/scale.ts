@@ -14,7 +14,7 @@
  * Saves bench/results/scale-<time>.json. The long test suite runs it with 10,000 files.
  * Diagnosis: SCALE_SMAPS_DIR (each checkpoint's /proc/PID/smaps), SCALE_HEAPTRACK (native
  * allocations by stack), SCALE_NODE_OPTIONS + SCALE_SNAPSHOT_MS (heap snapshots), SCALE_SETTLE_MS,
- * SCALE_MALLOC_ARENA_MAX and SCALE_GLIBC_TUNABLES (allocator settings for the daemons).
+ * SCALE_MALLOC_ARENA_MAX and SCALE_GLIBC_TUNABLES (glibc settings, with SCALE_START=node), SCALE_START.
  */
 import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -27,6 +27,16 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
 
 /** Idle time after the sync before the final checkpoint (index saves, RocksDB flushes); SCALE_SETTLE_MS. */
 const SETTLE_MS = Number(process.env.SCALE_SETTLE_MS ?? 5000)
+/**
+ * SCALE_START: 'bin/shoal' (default: jemalloc where installed and the V8 settings the image and
+ * `make run` use) or 'node' (node dist/src/main.js: the system malloc, V8's defaults), to compare.
+ */
+const START = process.env.SCALE_START === 'node' ? 'node' : 'bin/shoal'
+
+function allocatorOf (d: TestDaemon): string {
+  return /memory allocator: (jemalloc|the system malloc)/.exec(d.log)?.[1] ?? 'unknown'
+}
+
 /** After a forced GC, how long before memory is read (the release runs in the background). */
 const GC_RELEASE_MS = 1000
 
@@ -57,6 +67,10 @@ export interface DaemonMemory {
 
 export interface ScaleResult {
   files: number
+  /** How the daemons were started: bin/shoal (as the image and `make run`) or plain node. */
+  start: string
+  /** What the writer's log says it runs on (jemalloc or the system malloc). */
+  allocator: string
   writeFolderS: number
   publishS: number
   syncS: number
@@ -156,13 +170,16 @@ export async function runScale (files: number, log: (s: string) => void = () => 
     const malloc: Record<string, string> = process.env.SCALE_MALLOC_ARENA_MAX !== undefined ? { MALLOC_ARENA_MAX: process.env.SCALE_MALLOC_ARENA_MAX } : {}
     // SCALE_GLIBC_TUNABLES is passed as GLIBC_TUNABLES (e.g. glibc.malloc.mmap_threshold=131072), for diagnosis.
     if (process.env.SCALE_GLIBC_TUNABLES !== undefined) malloc.GLIBC_TUNABLES = process.env.SCALE_GLIBC_TUNABLES
+    // SHOAL_MALLOC=glibc and MALLOC_CONF reach bin/with-jemalloc (the allocator under bin/shoal).
+    for (const k of ['SHOAL_MALLOC', 'MALLOC_CONF']) { const v = process.env[k]; if (v !== undefined) malloc[k] = v }
     // SCALE_HEAPTRACK=DIR runs each daemon under heaptrack (native allocations by call stack; what
     // is still allocated when the daemons are killed at the end is what they held), for diagnosis.
     const ht = process.env.SCALE_HEAPTRACK
     const prefix = (name: string): string[] | undefined => ht === undefined ? undefined : ['heaptrack', '-o', join(ht, name)]
-    const a = await startDaemon({ dataPath: join(base, 'a'), prefix: prefix('writer'), env: { SHOAL_BOOTSTRAP: bootstrap, SHOAL_DHT_PORT: String(port), NODE_OPTIONS: nodeOptions, ...malloc } })
+    const launcher = START === 'bin/shoal'
+    const a = await startDaemon({ dataPath: join(base, 'a'), launcher, prefix: prefix('writer'), env: { SHOAL_BOOTSTRAP: bootstrap, SHOAL_DHT_PORT: String(port), NODE_OPTIONS: nodeOptions, ...malloc } })
     daemons.push(a)
-    const b = await startDaemon({ dataPath: join(base, 'b'), prefix: prefix('receiver'), env: { SHOAL_BOOTSTRAP: bootstrap, NODE_OPTIONS: nodeOptions, ...malloc } })
+    const b = await startDaemon({ dataPath: join(base, 'b'), launcher, prefix: prefix('receiver'), env: { SHOAL_BOOTSTRAP: bootstrap, NODE_OPTIONS: nodeOptions, ...malloc } })
     daemons.push(b)
 
     // The folder exists before the namespace is added: the writer's initial scan publishes it all.
@@ -251,6 +268,8 @@ export async function runScale (files: number, log: (s: string) => void = () => 
     const q = (arr: number[], p: number): number => Math.round(arr[Math.min(arr.length - 1, Math.floor(arr.length * p))] ?? 0)
     return {
       files,
+      start: START,
+      allocator: allocatorOf(a),
       writeFolderS,
       publishS,
       syncS,
@@ -284,6 +303,12 @@ if (process.argv[1]?.endsWith('bench/scale.js')) {
   const files = Number(process.env.SCALE_FILES ?? 100_000)
   const r = await runScale(files, (s) => { console.log(s) })
   console.log(JSON.stringify(r, null, 2))
+  const mb = (n: number): string => (n / 1048576).toFixed(0).padStart(6)
+  console.log(`\n${r.files} files, daemons started with ${r.start} (${r.allocator}); publish ${r.publishS.toFixed(0)} s, sync ${r.syncS.toFixed(0)} s (${r.syncFilesPerS} files/s); ctl status p99 ${r.statusApiMs.p99} ms`)
+  console.log('           RSS MB before  after   peak   growth B/file (goal 256)   V8 heap B/file   external B/file')
+  for (const [name, m] of [['writer', r.writer], ['receiver', r.receiver]] as const) {
+    console.log(`${name.padEnd(10)} ${mb(m.before.rss)}     ${mb(m.after.rss)} ${mb(m.peakRss)}   ${String(m.bytesPerFile).padStart(13)}              ${String(m.heapBytesPerFile).padStart(8)}           ${String(m.externalBytesPerFile).padStart(8)}`)
+  }
   const out = join(ROOT, 'bench', 'results', `scale-${new Date().toISOString().replace(/[:.]/g, '-')}.json`)
   await mkdir(dirname(out), { recursive: true })
   await writeFile(out, JSON.stringify({ date: new Date().toISOString(), ...r }, null, 2) + '\n')

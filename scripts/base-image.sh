@@ -74,8 +74,8 @@ command -v debootstrap >/dev/null || die "debootstrap is not installed (apt-get 
 
 mkdir -p "$cache_dir/debs"
 # ca-certificates: for npm ci in a build stage. libatomic1: rocksdb-native's prebuilt addon links it.
-# Nothing else beyond minbase: node is copied in.
-include=ca-certificates,libatomic1
+# libjemalloc2: the daemon's allocator (bin/with-jemalloc). Nothing else beyond minbase: node is copied in.
+include=ca-certificates,libatomic1,libjemalloc2
 rootfs_tar="$cache_dir/debootstrap-$suite-$(echo "$mirror $include" | sha256sum | cut -c1-8).tar"
 work="$(mktemp -d /var/tmp/shoal-base.XXXXXX)"
 trap 'rm -rf "$work"' EXIT

@@ -4,6 +4,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { randomBytes } from 'node:crypto'
 import path from 'node:path'
 import { Resource } from './resource.js'
+import { currentAllocator, describeAllocator } from './allocator.js'
 import type { Config } from './config.js'
 import { createLogger, type Logger } from './log.js'
 import { EventLog } from './events.js'
@@ -131,6 +132,7 @@ export class Node extends Resource {
       ? `nfs: port ${this.#nfs.port} (mount -t nfs4 -o port=${this.#nfs.port} HOST:/NAME /mnt)`
       : 'nfs: off (SHOAL_NFS_PORT=0)')
     this.log.info(this.#dashboard !== null ? `dashboard: ${this.#dashboard.url}` : 'dashboard: off (SHOAL_WEB_PORT=0)')
+    this.log.info(describeAllocator(await currentAllocator()))
   }
 
   protected async _close (): Promise<void> {

@@ -96,6 +96,8 @@ describe('cluster: three containers (podman)', function () {
   it('each node passes the image HEALTHCHECK', async () => {
     for (const name of NODES) {
       await waitFor(`${name} healthy`, async () => (await podman(['healthcheck', 'run', run.container(name)])).code === 0, 30_000, 1000)
+      // The daemon runs on jemalloc (bin/with-jemalloc): the library is in the image and preloaded.
+      assert.match(await run.logs(name), /memory allocator: jemalloc/, `${name}'s startup log`)
     }
   })
 

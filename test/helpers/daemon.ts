@@ -7,6 +7,7 @@ import { ControlClient } from '../../src/control/client.js'
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..')
 export const SHOAL_BIN = path.join(ROOT, 'dist/src/main.js')
 export const CTL_BIN = path.join(ROOT, 'dist/cli/ctl.js')
+export const LAUNCHER = path.join(ROOT, 'bin/shoal')
 /** A DHT bootstrap address on loopback where nothing listens (the discard port). */
 export const NO_BOOTSTRAP = '127.0.0.1:9'
 
@@ -20,6 +21,8 @@ export interface DaemonOptions {
   expectExit?: boolean
   /** A command the daemon runs under, e.g. ['ip', 'netns', 'exec', 'ns1'] (it must exec, keeping the pid). */
   prefix?: string[]
+  /** Start it through bin/shoal (jemalloc, V8 settings: what the image and `make run` do) instead of node. */
+  launcher?: boolean
 }
 
 export class TestDaemon {
@@ -44,7 +47,8 @@ export class TestDaemon {
       SHOAL_BOOTSTRAP: NO_BOOTSTRAP,
       ...opts.env
     }
-    const argv = [...(opts.prefix ?? []), process.execPath, SHOAL_BIN, ...(opts.args ?? ['daemon'])]
+    const start = opts.launcher === true ? [LAUNCHER] : [process.execPath, SHOAL_BIN]
+    const argv = [...(opts.prefix ?? []), ...start, ...(opts.args ?? ['daemon'])]
     this.proc = spawn(argv[0] as string, argv.slice(1), { env: this.env, stdio: ['ignore', 'pipe', 'pipe'] })
     this.proc.stdout?.on('data', (b: Buffer) => { this.#log += b.toString() })
     this.proc.stderr?.on('data', (b: Buffer) => { this.#log += b.toString() })
