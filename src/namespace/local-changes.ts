@@ -2,7 +2,7 @@
 // just those (or everything), the mass-delete guard, and the publish into our writer drive.
 import { join } from 'node:path'
 import type Hyperdrive from 'hyperdrive'
-import type { BlobId } from 'hyperblobs'
+import type { BlobRef } from './blob-pack.js'
 import type { Logger } from '../log.js'
 import type { FolderWriter } from './apply.js'
 import { DeleteGuard, type GuardOptions } from './guard.js'
@@ -118,7 +118,7 @@ export class LocalChanges {
     // (W6: 1,000 reads) reuse nothing.
     const reuse = result.changed.some(([, d]) => d.kind === 'file')
       ? await reusableBlobs(own, index, [...removed, ...this.#guard.held()])
-      : new Map<string, BlobId>()
+      : new Map<string, BlobRef>()
     // One drive batch per slice, not per scan: a batch holds all its entries in memory until it is
     // flushed (an initial scan of 100,000 files was one batch). Each slice is recorded in the index
     // when flushed, and announced, so peers start fetching while the rest is published.
