@@ -20,7 +20,7 @@ import type { Hlc } from './hlc.js'
 import type { FolderIndex } from './index.js'
 import type { FolderWriter } from './apply.js'
 import { inParallel } from './parallel.js'
-import { hashFile, statEntry, statEntrySync, statMatches, type DiskEntry } from './scanner.js'
+import { hashFile, statEntry, statMatches, type DiskEntry } from './scanner.js'
 
 export interface MergeSource {
   /** Writer id. */
@@ -249,7 +249,7 @@ export class Merger {
   async #apply ({ path, cand, src }: Winner): Promise<'applied' | 'same' | 'deferred'> {
     const { writer, index } = this.#o
     const known = index.get(path)
-    const disk = statEntrySync(writer.abs(path)) // one lstat: not worth a trip through the libuv pool
+    const disk = await statEntry(writer.abs(path))
     const ver = { w: cand.w, c: cand.c }
     if (known?.ver?.w === ver.w && known.ver.c === ver.c && disk !== null && statMatches(known, disk)) return 'same'
     const dirty = disk === null ? known !== undefined : known === undefined || !statMatches(known, disk)
@@ -282,11 +282,8 @@ export class Merger {
       case 'file': {
         if (disk?.kind === 'dir' && !(await writer.remove(path, 'dir'))) return 'deferred'
         const t0 = performance.now()
-        if (cand.meta.z <= SMALL_CONTENT) {
-          // Written only if the path is still what was checked above (a directory removed: nothing).
-          const expect = disk?.kind === 'dir' ? null : disk
-          if (!(await writer.writeBytes(path, await this.#bytes(cand, src), cand.meta.m, cand.meta.t, cand.h, ver, expect))) return 'deferred'
-        } else await writer.writeFile(path, await this.#content(path, cand, src), cand.meta.m, cand.meta.t, cand.h, ver)
+        if (cand.meta.z <= SMALL_CONTENT) await writer.writeBytes(path, await this.#bytes(cand, src), cand.meta.m, cand.meta.t, cand.h, ver)
+        else await writer.writeFile(path, await this.#content(path, cand, src), cand.meta.m, cand.meta.t, cand.h, ver)
         if (cand.meta.z >= 1 << 20) this.#o.log.debug(`applied ${path}: ${(cand.meta.z / 1048576).toFixed(1)} MiB in ${((performance.now() - t0) / 1000).toFixed(2)} s (fetch, verify, write)`)
         return 'applied'
       }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { readdir, readFile, rename, utimes, writeFile } from 'node:fs/promises'
+import { readdir, readFile, utimes, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import { FolderWriter } from '../../../src/namespace/apply.js'
@@ -53,26 +53,5 @@ describe('folder writer', () => {
     assert.deepEqual((await readdir(join(dir, 'x'))).sort(), ['empty', 'exec.sh', 'plain.txt'])
     const r = await scan(dir, index)
     assert.deepEqual(r.changed.map(([p]) => p), ['x'], 'only the parent it made (not published yet) is a local change')
-  })
-
-  it('writes nothing when the path is no longer what the merge checked (a local write came in), and leaves no temp file', async () => {
-    const dir = await tmpDir()
-    const index = new FolderIndex(join(await tmpDir(), 'index.json'))
-    const writer = new FolderWriter(dir, index, null)
-    // Checked: nothing there; then a local file appears before the write.
-    await writeFile(join(dir, 'new.txt'), 'local')
-    assert.equal(await writer.writeBytes('new.txt', Buffer.from('remote'), 0o644, Date.now(), 'h', { w: 'peer', c: 1 }, null), false)
-    // Checked: the local file; then it is written again (another inode, size).
-    const seen = await statEntry(join(dir, 'new.txt'))
-    await writeFile(join(dir, 'new.tmp'), 'local, longer')
-    await rename(join(dir, 'new.tmp'), join(dir, 'new.txt'))
-    assert.equal(await writer.writeBytes('new.txt', Buffer.from('remote'), 0o644, Date.now(), 'h', { w: 'peer', c: 1 }, seen), false)
-    assert.equal(await readFile(join(dir, 'new.txt'), 'utf8'), 'local, longer')
-    assert.deepEqual(await readdir(dir), ['new.txt'])
-    assert.equal(index.get('new.txt'), undefined)
-    // Still what was checked: written.
-    const now = await statEntry(join(dir, 'new.txt'))
-    assert.equal(await writer.writeBytes('new.txt', Buffer.from('remote'), 0o644, Date.now(), 'h', { w: 'peer', c: 1 }, now), true)
-    assert.equal(await readFile(join(dir, 'new.txt'), 'utf8'), 'remote')
   })
 })
