@@ -249,7 +249,7 @@ export class Merger {
   async #apply ({ path, cand, src }: Winner): Promise<'applied' | 'same' | 'deferred'> {
     const { writer, index } = this.#o
     const known = index.get(path)
-    const disk = await statEntry(writer.abs(path))
+    const disk = await writer.stat(path)
     const ver = { w: cand.w, c: cand.c }
     if (known?.ver?.w === ver.w && known.ver.c === ver.c && disk !== null && statMatches(known, disk)) return 'same'
     const dirty = disk === null ? known !== undefined : known === undefined || !statMatches(known, disk)

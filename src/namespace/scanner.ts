@@ -1,7 +1,7 @@
 // The scanner: walks the folder (or part of it) and compares it with the index. It only reports
 // what differs; hashing, publishing and the mass-delete guard are the replica's business.
 import { createHash } from 'node:crypto'
-import { createReadStream } from 'node:fs'
+import { createReadStream, type Stats } from 'node:fs'
 import { lstat, readdir, readlink, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import { isErrno } from '../errors.js'
@@ -152,16 +152,22 @@ async function walk (folder: string, rel: string, out: Map<string, DiskEntry>): 
 
 export async function statEntry (abs: string): Promise<DiskEntry | null> {
   try {
-    const st = await lstat(abs)
-    const kind = st.isDirectory() ? 'dir' : st.isSymbolicLink() ? 'link' : st.isFile() ? 'file' : null
-    if (kind === null) return null // sockets, fifos, devices: not replicated
-    const d: DiskEntry = { kind, size: kind === 'file' ? st.size : 0, mtimeMs: Math.floor(st.mtimeMs), mode: st.mode & 0o777, ino: st.ino }
-    if (kind === 'link') d.target = await readlink(abs)
+    const d = toDiskEntry(await lstat(abs), () => '')
+    if (d?.kind === 'link') d.target = await readlink(abs)
     return d
   } catch (err) {
     if (isErrno(err, 'ENOENT') || isErrno(err, 'ENOTDIR')) return null
     throw err
   }
+}
+
+/** An lstat as a DiskEntry; null for what is not replicated. `target` reads a link's target. */
+export function toDiskEntry (st: Stats, target: () => string): DiskEntry | null {
+  const kind = st.isDirectory() ? 'dir' : st.isSymbolicLink() ? 'link' : st.isFile() ? 'file' : null
+  if (kind === null) return null // sockets, fifos, devices: not replicated
+  const d: DiskEntry = { kind, size: kind === 'file' ? st.size : 0, mtimeMs: Math.floor(st.mtimeMs), mode: st.mode & 0o777, ino: st.ino }
+  if (kind === 'link') d.target = target()
+  return d
 }
 
 /** sha256 of a file, streamed (never buffers a whole large file). */
