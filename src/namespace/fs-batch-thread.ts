@@ -2,8 +2,8 @@
 // one after the other, and answers with one message per batch.
 import { closeSync, fchmodSync, fchownSync, fstatSync, futimesSync, lstatSync, openSync, readlinkSync, renameSync, unlinkSync, writeSync } from 'node:fs'
 import { parentPort } from 'node:worker_threads'
-import type { FsBatchReply, FsBatchRequest, FsOp, FsResult } from './fs-batch.js'
-import { toDiskEntry, type DiskEntry } from './scanner.js'
+import { toDiskEntry, type FsBatchReply, type FsBatchRequest, type FsOp, type FsResult } from './fs-batch.js'
+import type { DiskEntry } from './scanner.js'
 
 function run (op: FsOp): FsResult {
   try {

@@ -10,6 +10,7 @@
 //
 // One worker per process (like libuv's pool), started on first use; it does not keep the process
 // alive while idle.
+import type { Stats } from 'node:fs'
 import { Worker } from 'node:worker_threads'
 import type { DiskEntry } from './scanner.js'
 
@@ -97,6 +98,15 @@ export class FsBatch {
       else w.reject(Object.assign(new Error(r.message), { code: r.code }))
     }
   }
+}
+
+/** An lstat as a DiskEntry; null for what is not replicated. `target` reads a link's target. */
+export function toDiskEntry (st: Stats, target: () => string): DiskEntry | null {
+  const kind = st.isDirectory() ? 'dir' : st.isSymbolicLink() ? 'link' : st.isFile() ? 'file' : null
+  if (kind === null) return null // sockets, fifos, devices: not replicated
+  const d: DiskEntry = { kind, size: kind === 'file' ? st.size : 0, mtimeMs: Math.floor(st.mtimeMs), mode: st.mode & 0o777, ino: st.ino }
+  if (kind === 'link') d.target = target()
+  return d
 }
 
 /** The process's one batch worker. */

@@ -14,6 +14,7 @@ import { drivePath, toCandidate, type EntryMeta } from './entry.js'
 import { EMPTY_HASH, hashFile, statEntry, statMatches, type DiskEntry, type ScanResult } from './scanner.js'
 import type { FolderWriter } from './apply.js'
 import { BlobBatch, type BlobRef } from './blob-pack.js'
+import { fsBatch } from './fs-batch.js'
 
 export interface PublishContext {
   drive: Hyperdrive
@@ -322,7 +323,7 @@ class ReadAhead {
     const abs = this.#writer.abs(item[0])
     // The stat after the read: unchanged since the scan means the bytes read are the scanned file's.
     // Gone or unreadable since the scan: `after` null, so the path is scanned again.
-    return readFile(abs).then(async (buf) => ({ buf, after: await statEntry(abs) }), () => ({ buf: Buffer.alloc(0), after: null }))
+    return readFile(abs).then(async (buf) => ({ buf, after: await fsBatch.stat(abs) }), () => ({ buf: Buffer.alloc(0), after: null }))
   }
 }
 
