@@ -1,25 +1,32 @@
 // The worker side of fs-batch.ts: runs a batch of file system operations with synchronous calls,
 // one after the other, and answers with one message per batch.
-import { closeSync, fchmodSync, fchownSync, fstatSync, futimesSync, lstatSync, openSync, readlinkSync, renameSync, unlinkSync, writeSync } from 'node:fs'
+import { closeSync, fchmodSync, fchownSync, fstatSync, futimesSync, lstatSync, openSync, readFileSync, readlinkSync, renameSync, unlinkSync, writeSync } from 'node:fs'
 import { parentPort } from 'node:worker_threads'
 import { toDiskEntry, type FsBatchReply, type FsBatchRequest, type FsOp, type FsResult } from './fs-batch.js'
 import type { DiskEntry } from './scanner.js'
 
 function run (op: FsOp): FsResult {
   try {
-    if (op.t === 'stat') {
-      try {
-        return { ok: true, stat: toDiskEntry(lstatSync(op.abs), () => readlinkSync(op.abs)) }
-      } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code
-        if (code === 'ENOENT' || code === 'ENOTDIR') return { ok: true, stat: null }
-        throw err
-      }
+    if (op.t === 'stat') return { ok: true, stat: stat(op.abs) }
+    if (op.t === 'read') {
+      const data = readFileSync(op.abs)
+      return { ok: true, data, stat: stat(op.abs) }
     }
     return { ok: true, stat: put(op) }
   } catch (err) {
     const e = err as NodeJS.ErrnoException
     return { ok: false, code: e.code, message: e.message }
+  }
+}
+
+/** statEntry (scanner.ts), synchronously. */
+function stat (abs: string): DiskEntry | null {
+  try {
+    return toDiskEntry(lstatSync(abs), () => readlinkSync(abs))
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    if (code === 'ENOENT' || code === 'ENOTDIR') return null
+    throw err
   }
 }
 

@@ -18,13 +18,14 @@ export interface Owner { uid: number, gid: number }
 
 export type FsOp =
   | { t: 'stat', abs: string }
+  | { t: 'read', abs: string }
   | { t: 'put', abs: string, tmp: string, data: Uint8Array, mode: number, mtimeMs: number, owner: Owner | null }
 
-export type FsResult = { ok: true, stat: DiskEntry | null } | { ok: false, code?: string, message: string }
+export type FsResult = { ok: true, stat: DiskEntry | null, data?: Uint8Array } | { ok: false, code?: string, message: string }
 export interface FsBatchRequest { id: number, ops: FsOp[] }
 export interface FsBatchReply { id: number, results: FsResult[] }
 
-interface Waiting { op: FsOp, resolve: (d: DiskEntry | null) => void, reject: (err: Error) => void }
+interface Waiting { op: FsOp, resolve: (r: { stat: DiskEntry | null, data?: Uint8Array }) => void, reject: (err: Error) => void }
 
 export class FsBatch {
   #worker: Worker | null = null
@@ -35,7 +36,17 @@ export class FsBatch {
 
   /** statEntry (scanner.ts) in the worker: null when nothing replicable is there. */
   async stat (abs: string): Promise<DiskEntry | null> {
-    return await this.#run({ t: 'stat', abs })
+    return (await this.#run({ t: 'stat', abs })).stat
+  }
+
+  /**
+   * A whole file, and its lstat taken after the read (by path: unchanged since a scan means the
+   * bytes are the scanned file's). Throws what the read throws (ENOENT, EISDIR…).
+   */
+  async read (abs: string): Promise<{ data: Buffer, after: DiskEntry | null }> {
+    const r = await this.#run({ t: 'read', abs })
+    const data = r.data ?? new Uint8Array(0)
+    return { data: Buffer.from(data.buffer, data.byteOffset, data.byteLength), after: r.stat }
   }
 
   /**
@@ -44,12 +55,12 @@ export class FsBatch {
    * errno code) thrown.
    */
   async put (op: Omit<Extract<FsOp, { t: 'put' }>, 't'>): Promise<DiskEntry> {
-    const d = await this.#run({ t: 'put', ...op })
+    const d = (await this.#run({ t: 'put', ...op })).stat
     if (d === null) throw new Error(`no stat for ${op.tmp}`)
     return d
   }
 
-  async #run (op: FsOp): Promise<DiskEntry | null> {
+  async #run (op: FsOp): Promise<{ stat: DiskEntry | null, data?: Uint8Array }> {
     return await new Promise((resolve, reject) => {
       this.#queue.push({ op, resolve, reject })
       if (this.#scheduled) return
@@ -94,7 +105,7 @@ export class FsBatch {
     for (const [i, w] of batch.entries()) {
       const r = reply.results[i]
       if (r === undefined) w.reject(new Error('no answer from the file system worker'))
-      else if (r.ok) w.resolve(r.stat)
+      else if (r.ok) w.resolve(r)
       else w.reject(Object.assign(new Error(r.message), { code: r.code }))
     }
   }

@@ -2,7 +2,6 @@
 // A file is hashed only when its size is unchanged (a touch must not republish); otherwise it is
 // hashed while it streams into the blob store, never buffered whole.
 import { createReadStream } from 'node:fs'
-import { readFile } from 'node:fs/promises'
 import { createHash } from 'node:crypto'
 import type Hyperdrive from 'hyperdrive'
 import type { BlobId } from 'hyperblobs'
@@ -323,7 +322,7 @@ class ReadAhead {
     const abs = this.#writer.abs(item[0])
     // The stat after the read: unchanged since the scan means the bytes read are the scanned file's.
     // Gone or unreadable since the scan: `after` null, so the path is scanned again.
-    return readFile(abs).then(async (buf) => ({ buf, after: await fsBatch.stat(abs) }), () => ({ buf: Buffer.alloc(0), after: null }))
+    return fsBatch.read(abs).then(({ data, after }) => ({ buf: data, after }), () => ({ buf: Buffer.alloc(0), after: null }))
   }
 }
 

@@ -51,4 +51,13 @@ describe('file system batch worker', function () {
     assert.equal(l?.target, 'f')
     assert.equal(l?.ino, (await lstat(join(dir, 'l'))).ino)
   })
+
+  it('reads whole files with the stat after the read, and fails a read with its errno code', async () => {
+    const dir = await tmpDir()
+    await writeFile(join(dir, 'f'), 'content')
+    const r = await batch.read(join(dir, 'f'))
+    assert.equal(r.data.toString(), 'content')
+    assert.deepEqual(r.after, await statEntry(join(dir, 'f')))
+    await assert.rejects(batch.read(join(dir, 'gone')), (err: NodeJS.ErrnoException) => err.code === 'ENOENT')
+  })
 })
