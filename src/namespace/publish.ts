@@ -273,8 +273,11 @@ function sameBlob (a: BlobId, b: BlobId): boolean {
   return a.blockOffset === b.blockOffset && a.blockLength === b.blockLength && a.byteOffset === b.byteOffset && a.byteLength === b.byteLength
 }
 
-/** Reads ahead of the publish loop, at most READ_AHEAD files at once, in the loop's order. */
-const READ_AHEAD = 16
+/**
+ * Reads ahead of the publish loop, at most READ_AHEAD files at once, in the loop's order (small
+ * files: at most 8 MiB held; the file system worker reads those asked for together in one batch).
+ */
+const READ_AHEAD = 32
 
 type SmallRead = Promise<{ buf: Buffer, after: DiskEntry | null }>
 
