@@ -2,14 +2,14 @@
 // one after the other, and answers with one message per batch.
 import { closeSync, fchmodSync, fchownSync, fstatSync, futimesSync, lstatSync, openSync, readFileSync, readlinkSync, renameSync, unlinkSync, writeSync } from 'node:fs'
 import { parentPort } from 'node:worker_threads'
-import { toDiskEntry, type FsBatchReply, type FsBatchRequest, type FsOp, type FsResult } from './fs-batch.js'
+import { own, toDiskEntry, type FsBatchReply, type FsBatchRequest, type FsOp, type FsResult } from './fs-batch.js'
 import type { DiskEntry } from './scanner.js'
 
 function run (op: FsOp): FsResult {
   try {
     if (op.t === 'stat') return { ok: true, stat: stat(op.abs) }
     if (op.t === 'read') {
-      const data = readFileSync(op.abs)
+      const data = own(readFileSync(op.abs))
       return { ok: true, data, stat: stat(op.abs) }
     }
     return { ok: true, stat: put(op) }

@@ -55,7 +55,7 @@ export class FsBatch {
    * errno code) thrown.
    */
   async put (op: Omit<Extract<FsOp, { t: 'put' }>, 't'>): Promise<DiskEntry> {
-    const d = (await this.#run({ t: 'put', ...op })).stat
+    const d = (await this.#run({ t: 'put', ...op, data: own(op.data) })).stat
     if (d === null) throw new Error(`no stat for ${op.tmp}`)
     return d
   }
@@ -109,6 +109,14 @@ export class FsBatch {
       else w.reject(Object.assign(new Error(r.message), { code: r.code }))
     }
   }
+}
+
+/**
+ * The bytes in an ArrayBuffer of their own: a message copies a view's whole ArrayBuffer, and a
+ * packed file is a view of its 64 KiB block (blob-pack.ts), a small read one of Node's buffer pool.
+ */
+export function own (data: Uint8Array): Uint8Array {
+  return data.byteOffset === 0 && data.byteLength === data.buffer.byteLength ? data : Uint8Array.prototype.slice.call(data)
 }
 
 /** An lstat as a DiskEntry; null for what is not replicated. `target` reads a link's target. */

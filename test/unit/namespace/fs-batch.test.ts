@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { lstat, mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { FsBatch } from '../../../src/namespace/fs-batch.js'
+import { FsBatch, own } from '../../../src/namespace/fs-batch.js'
 import { statEntry } from '../../../src/namespace/scanner.js'
 import { tmpDir } from '../../helpers/tmp.js'
 
@@ -59,5 +59,15 @@ describe('file system batch worker', function () {
     assert.equal(r.data.toString(), 'content')
     assert.deepEqual(r.after, await statEntry(join(dir, 'f')))
     await assert.rejects(batch.read(join(dir, 'gone')), (err: NodeJS.ErrnoException) => err.code === 'ENOENT')
+  })
+
+  it('sends a view of a larger buffer (a packed block) as its own bytes only', () => {
+    const block = Buffer.alloc(65536, 1)
+    const view = block.subarray(4096, 8192)
+    const mine = own(view)
+    assert.equal(mine.buffer.byteLength, 4096)
+    assert.ok(Buffer.from(mine).equals(view))
+    const whole = new Uint8Array(10)
+    assert.equal(own(whole), whole, 'not copied when it already is')
   })
 })
