@@ -13,10 +13,10 @@ import { fsBatch } from './fs-batch.js'
 import { scanPaths, type ScanResult } from './scanner.js'
 
 /**
- * How many changed paths go into one drive batch: the first FIRST_SLICE, each next one twice the
- * last, at most PUBLISH_SLICE. Peers see a batch's entries only once it is flushed: a small first
- * one lets them start fetching and applying within a few tens of ms of a large publish (bench W6's
- * 1,000 tombstones were one batch of 0.35 s before), and the doubling keeps the flushes few.
+ * How many new or changed paths go into one drive batch: the first FIRST_SLICE, each next one twice
+ * the last, at most PUBLISH_SLICE. Peers see a batch's entries only once it is flushed: a small
+ * first one lets them start fetching and applying within a few tens of ms of a large publish, and
+ * the doubling keeps the flushes few.
  */
 const FIRST_SLICE = 128
 const PUBLISH_SLICE = 2000
@@ -131,7 +131,10 @@ export class LocalChanges {
     let published = 0
     const slices: ScanResult[] = []
     for (const part of growing(result.changed)) slices.push({ changed: part, removed: [], folderMissing: false })
-    for (const part of growing(removed)) slices.push({ changed: [], removed: part, folderMissing: false })
+    // Deletions in full slices: split small, their publish measured ~2.5× slower (bench W6: 1,000
+    // tombstones 0.7–0.9 s in four batches against 0.35–0.4 s in one), the peer asking for the
+    // first ones while the rest were still being put.
+    for (let i = 0; i < removed.length; i += PUBLISH_SLICE) slices.push({ changed: [], removed: removed.slice(i, i + PUBLISH_SLICE), folderMissing: false })
     result.changed = []
     for (const slice of slices) {
       const r = await publish(ctx, slice, reuse)
