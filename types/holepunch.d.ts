@@ -181,7 +181,7 @@ declare module 'hyperdrive' {
     getBlobs (): Promise<Hyperblobs | null>
     entry (path: string, opts?: { wait?: boolean, timeout?: number }): Promise<DriveNode | null>
     putEntry (path: string, value: Partial<DriveEntryValue>): Promise<void>
-    put (path: string, data: Buffer): Promise<void>
+    put (path: string, data: Buffer, opts?: { executable?: boolean, metadata?: unknown }): Promise<void>
     get (path: string, opts?: { wait?: boolean, timeout?: number }): Promise<Buffer | null>
     checkout (version: number): Hyperdrive
     batch (): Hyperdrive

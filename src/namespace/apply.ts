@@ -3,15 +3,16 @@
 // stat it produced, so the scanner sees no change and nothing is echoed back.
 import { randomBytes } from 'node:crypto'
 import { createWriteStream } from 'node:fs'
-import { chmod, chown, lchown, mkdir, open, rename, rmdir, symlink, unlink, utimes, writeFile } from 'node:fs/promises'
+import { chmod, chown, lchown, mkdir, rename, rmdir, symlink, unlink, utimes, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import type { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { isErrno } from '../errors.js'
+import { fsBatch, type Owner } from './fs-batch.js'
 import type { EntryVersion, FolderIndex, IndexEntry } from './index.js'
 import { statEntry, TEMP_PREFIX, type DiskEntry } from './scanner.js'
 
-export interface Owner { uid: number, gid: number }
+export type { Owner }
 
 export class FolderWriter {
   readonly folder: string
@@ -40,25 +41,20 @@ export class FolderWriter {
   }
 
   /**
-   * Writes a file held in memory (small files) and records it: the same steps as writeFile through
-   * one file handle, with no streams, and chmod only when the umask changed the mode.
+   * Writes a file held in memory (small files) and records it: the same steps as writeFile, made by
+   * the file system worker (fs-batch.ts) with the other small files of the same moment, with no
+   * streams, and chmod only when the umask changed the mode.
    */
   async writeBytes (path: string, content: Buffer, mode: number, mtimeMs: number, hash: string, ver: EntryVersion | null): Promise<void> {
     await this.ensureParents(path)
-    const written = await this.#viaTemp(path, async (tmp) => {
-      const fh = await open(tmp, 'wx', mode)
-      try {
-        if (content.length > 0) await fh.write(content, 0, content.length, 0)
-        await fh.utimes(new Date(mtimeMs), new Date(mtimeMs))
-        if (this.#owner !== null) await fh.chown(this.#owner.uid, this.#owner.gid).catch(() => {})
-        const st = await fh.stat()
-        if ((st.mode & 0o777) !== mode) await fh.chmod(mode)
-        return { kind: 'file', size: st.size, mtimeMs: Math.floor(st.mtimeMs), mode, ino: st.ino }
-      } finally {
-        await fh.close()
-      }
-    })
+    const abs = this.abs(path)
+    const written = await fsBatch.put({ abs, tmp: join(dirname(abs), tempName()), data: content, mode, mtimeMs, owner: this.#owner })
     await this.record(path, hash, ver, written)
+  }
+
+  /** statEntry of a path, by the file system worker (batched with the small files' writes). */
+  async stat (path: string): Promise<DiskEntry | null> {
+    return await fsBatch.stat(this.abs(path))
   }
 
   async writeLink (path: string, target: string, ver: EntryVersion | null): Promise<void> {

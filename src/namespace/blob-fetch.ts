@@ -37,6 +37,8 @@ export interface FetchOptions {
   /** Per-block wait (ms) before giving up. */
   timeout: number
   direct?: DirectFetch | null
+  /** Packed small file: the content starts this many bytes into the blob's first block (entry.ts `p`). */
+  at?: number | null
 }
 
 /** A blob's bytes in order; throws ContentMismatchError at the end if they are not `hash`. */
@@ -57,13 +59,17 @@ export async function * fetchBlob (core: Hypercore, id: BlobId, opts: FetchOptio
     }
   }
   if (bytes < id.byteLength) {
-    // The blob's bytes from `bytes` on: blocks before it are read and skipped.
-    let pos = 0
+    // The blob's bytes from `bytes` on: blocks before it are read and skipped. A packed file
+    // (blob-pack.ts) starts `at` bytes into its block and ends before the block does.
+    const at = opts.at ?? null
+    let pos = -(at ?? 0) // where the current block starts, relative to the blob's first byte
     for await (const block of blobBlocks(core, id, opts.timeout)) {
-      const end = pos + block.length
-      const part = end <= bytes ? null : pos >= bytes ? block : block.subarray(bytes - pos)
-      pos = end
-      if (part === null) continue
+      const start = pos
+      pos += block.length
+      const from = Math.max(bytes, start)
+      const to = at === null ? pos : Math.min(pos, id.byteLength)
+      if (to <= from) continue
+      const part = from === start && to === pos ? block : block.subarray(from - start, to - start)
       h?.update(part)
       bytes += part.length
       yield part

@@ -22,12 +22,16 @@ export interface EntryMeta {
   t: number
   /** Size in bytes (files). */
   z: number
+  /** Packed small file (blob-pack.ts): its content starts this many bytes into its blob's block. Absent: the blob is the content. */
+  p?: number
 }
 
 /** One writer's version of a path, as the merge sees it. */
 export interface Candidate extends Version {
   meta: EntryMeta
   blob: BlobId | null
+  /** Offset of the content in the blob's first block (packed), or null (the blob's blocks are the content). */
+  at: number | null
   linkname: string | null
 }
 
@@ -42,7 +46,9 @@ export function toCandidate (node: DriveNode | null): Candidate | null {
   const meta = m as EntryMeta
   if (meta.k === 'file' && node.value.blob === null && meta.z !== 0) return null
   if (meta.k === 'link' && typeof node.value.linkname !== 'string') return null
-  return { c: meta.c, w: meta.w, s: meta.s, h: meta.h, k: meta.k, meta, blob: node.value.blob, linkname: node.value.linkname }
+  const at = meta.p === undefined ? null : meta.p
+  if (at !== null && (!Number.isSafeInteger(at) || at < 0 || node.value.blob === null || node.value.blob.blockLength !== 1)) return null
+  return { c: meta.c, w: meta.w, s: meta.s, h: meta.h, k: meta.k, meta, blob: node.value.blob, at, linkname: node.value.linkname }
 }
 
 /** Drive key for a folder-relative path. */

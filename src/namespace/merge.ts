@@ -7,11 +7,12 @@
 // deferred and the round is not committed; the replica publishes the edit (its clock is past
 // everything observed, its seen map does not include what was deferred) and merges again, so the
 // local edit wins and the remote version becomes a conflict copy, or the reverse. Nothing is lost.
+import { createHash } from 'node:crypto'
 import { Readable } from 'node:stream'
 import type Hypercore from 'hypercore'
 import type Hyperdrive from 'hyperdrive'
 import type { Logger } from '../log.js'
-import { fetchBlob, type DirectFetch } from './blob-fetch.js'
+import { ContentMismatchError, fetchBlob, type DirectFetch } from './blob-fetch.js'
 import { conflictPath, resolve } from './conflict.js'
 import { DriveBlocks, GAP, type ChangedEntry } from './drive-blocks.js'
 import { drivePath, toCandidate, type Candidate } from './entry.js'
@@ -83,8 +84,12 @@ interface Winner { path: string, cand: Candidate, src: MergeSource, conflicts: A
 
 interface Snap { src: MergeSource, version: number, from: number, snap: Hyperdrive, at: number }
 
+/** Packed blob blocks a round keeps after reading them (PACK_BLOCK each at most): a slice's files are applied PARALLEL at a time, in order. */
+const BLOCK_CACHE = 64
+
 export class Merger {
   readonly #o: MergerOptions
+  readonly #blocks = new Map<string, Promise<Buffer>>()
 
   constructor (opts: MergerOptions) {
     this.#o = opts
@@ -244,7 +249,7 @@ export class Merger {
   async #apply ({ path, cand, src }: Winner): Promise<'applied' | 'same' | 'deferred'> {
     const { writer, index } = this.#o
     const known = index.get(path)
-    const disk = await statEntry(writer.abs(path))
+    const disk = await writer.stat(path)
     const ver = { w: cand.w, c: cand.c }
     if (known?.ver?.w === ver.w && known.ver.c === ver.c && disk !== null && statMatches(known, disk)) return 'same'
     const dirty = disk === null ? known !== undefined : known === undefined || !statMatches(known, disk)
@@ -298,18 +303,50 @@ export class Merger {
     return true
   }
 
-  /** Small content whole, checked against its hash (fetchBlob's blocks gathered: no streams). */
+  /**
+   * Small content whole, checked against its hash (fetchBlob's blocks gathered: no streams). A
+   * packed file's block holds its neighbours too (blob-pack.ts): the block is read once for all of
+   * them (#block) and sliced.
+   */
   async #bytes (cand: Candidate, src: MergeSource): Promise<Buffer> {
     if (cand.blob === null || cand.meta.z === 0) return Buffer.alloc(0)
+    const core = await blobCore(src)
+    const timeout = this.#o.blockTimeoutMs ?? 30_000
+    if (cand.at !== null) {
+      const block = await this.#block(src.key, core, cand.blob.blockOffset, timeout)
+      const bytes = block.subarray(cand.at, cand.at + cand.blob.byteLength)
+      if (bytes.length !== cand.blob.byteLength) throw new Error(`blob is ${bytes.length} bytes, its entry says ${cand.blob.byteLength}`)
+      const actual = createHash('sha256').update(bytes).digest('hex')
+      if (actual !== cand.h) throw new ContentMismatchError(cand.h, actual)
+      return bytes
+    }
     const parts: Buffer[] = []
-    for await (const b of fetchBlob(await blobCore(src), cand.blob, { hash: cand.h, timeout: this.#o.blockTimeoutMs ?? 30_000 })) parts.push(b)
+    for await (const b of fetchBlob(core, cand.blob, { hash: cand.h, timeout })) parts.push(b)
     return parts.length === 1 ? parts[0] as Buffer : Buffer.concat(parts)
+  }
+
+  /** A blob block, read once for the packed files it holds (the last BLOCK_CACHE blocks are kept). */
+  async #block (drive: string, core: Hypercore, index: number, timeout: number): Promise<Buffer> {
+    const key = `${drive}:${index}`
+    let p = this.#blocks.get(key)
+    if (p === undefined) {
+      p = core.get(index, { timeout }).then((b) => {
+        if (b === null) throw new Error(`blob block ${index} not available`)
+        return b
+      })
+      p.catch(() => { this.#blocks.delete(key) }) // a failed read is tried again by the next file
+      this.#blocks.set(key, p)
+      if (this.#blocks.size > BLOCK_CACHE) this.#blocks.delete(this.#blocks.keys().next().value as string)
+    }
+    return await p
   }
 
   /** `path`: where the writer's own folder holds the content (what a direct fetch asks for). */
   async #content (path: string, cand: Candidate, src: MergeSource): Promise<Readable | null> {
     if (cand.blob === null || cand.meta.z === 0) return null
-    return Readable.from(fetchBlob(await blobCore(src), cand.blob, { hash: cand.h, timeout: this.#o.blockTimeoutMs ?? 30_000, direct: this.#o.direct?.(src.key, path, cand.h, cand.meta.z) }), { objectMode: false })
+    // A packed file is small: its writer's folder is not asked for it.
+    const direct = cand.at === null ? this.#o.direct?.(src.key, path, cand.h, cand.meta.z) : null
+    return Readable.from(fetchBlob(await blobCore(src), cand.blob, { hash: cand.h, timeout: this.#o.blockTimeoutMs ?? 30_000, direct, at: cand.at }), { objectMode: false })
   }
 }
 

@@ -2,7 +2,6 @@
 // A file is hashed only when its size is unchanged (a touch must not republish); otherwise it is
 // hashed while it streams into the blob store, never buffered whole.
 import { createReadStream } from 'node:fs'
-import { readFile } from 'node:fs/promises'
 import { createHash } from 'node:crypto'
 import type Hyperdrive from 'hyperdrive'
 import type { BlobId } from 'hyperblobs'
@@ -13,6 +12,8 @@ import type { FolderIndex, IndexEntry } from './index.js'
 import { drivePath, toCandidate, type EntryMeta } from './entry.js'
 import { EMPTY_HASH, hashFile, statEntry, statMatches, type DiskEntry, type ScanResult } from './scanner.js'
 import type { FolderWriter } from './apply.js'
+import { BlobBatch, type BlobRef } from './blob-pack.js'
+import { fsBatch } from './fs-batch.js'
 
 export interface PublishContext {
   drive: Hyperdrive
@@ -58,7 +59,7 @@ const BLOB_BATCH_BYTES = 8 << 20
  * `reuseFrom`: paths being deleted whose blobs a new path with the same content may take over (a
  * rename), or those blobs already looked up (reusableBlobs) when one scan is published in slices.
  */
-export async function publish (ctx: PublishContext, scan: ScanResult, reuseFrom: string[] | ReadonlyMap<string, BlobId> = scan.removed): Promise<PublishResult> {
+export async function publish (ctx: PublishContext, scan: ScanResult, reuseFrom: string[] | ReadonlyMap<string, BlobRef> = scan.removed): Promise<PublishResult> {
   const { drive, index, writer } = ctx
   const blobs = await drive.getBlobs()
   if (blobs === null) throw new Error('writer drive has no blob store')
@@ -69,8 +70,9 @@ export async function publish (ctx: PublishContext, scan: ScanResult, reuseFrom:
   const later: string[] = []
   let bytes = 0
   const seen = ctx.seen()
-  const reuse = Array.isArray(reuseFrom) ? await reusableBlobs(drive, index, reuseFrom) : reuseFrom as ReadonlyMap<string, BlobId>
-  const small = blobs.batch()
+  const reuse = Array.isArray(reuseFrom) ? await reusableBlobs(drive, index, reuseFrom) : reuseFrom as ReadonlyMap<string, BlobRef>
+  // Small files' content, packed many to a block (blob-pack.ts).
+  const small = new BlobBatch(blobs.core)
   let smallBytes = 0
   const flushSmall = async (): Promise<number> => { await small.flush(); return 0 }
   // Small files are read (and stat'ed again) a window ahead of the loop: one file at a time, the
@@ -80,7 +82,7 @@ export async function publish (ctx: PublishContext, scan: ScanResult, reuseFrom:
     for (const [i, [path, d]] of scan.changed.entries()) {
       const known = index.get(path)
       let hash = d.kind === 'link' ? (d.target ?? '') : ''
-      let blob: BlobId | null = null
+      let blob: BlobRef | null = null
       if (d.kind === 'file') {
         const abs = writer.abs(path)
         // Uploading a large file that is still being written wastes the upload (and appends it to
@@ -99,7 +101,7 @@ export async function publish (ctx: PublishContext, scan: ScanResult, reuseFrom:
           // one append for many files, not one each.
           blob = reuse.get(hash) ?? null
           if (blob === null) {
-            blob = await small.put(buf)
+            blob = small.put(buf)
             bytes += buf.length
             smallBytes += buf.length
             if (smallBytes >= BLOB_BATCH_BYTES) smallBytes = await flushSmall()
@@ -134,7 +136,8 @@ export async function publish (ctx: PublishContext, scan: ScanResult, reuseFrom:
       }
       const c = ctx.hlc.tick()
       const meta: EntryMeta = { v: 1, c, w: ctx.w, s: seen, k: d.kind, h: hash, m: d.mode, t: d.mtimeMs, z: d.size }
-      await batch.putEntry(drivePath(path), { executable: (d.mode & 0o111) !== 0, linkname: d.kind === 'link' ? hash : null, blob, metadata: meta })
+      if (blob !== null && blob.at !== null) meta.p = blob.at
+      await batch.putEntry(drivePath(path), { executable: (d.mode & 0o111) !== 0, linkname: d.kind === 'link' ? hash : null, blob: blob?.id ?? null, metadata: meta })
       done.push({ path, hash, c, stat: d })
     }
     for (const path of scan.removed) {
@@ -200,13 +203,13 @@ export async function publish (ctx: PublishContext, scan: ScanResult, reuseFrom:
 }
 
 /** Blobs of our own entries for removed paths, by hash: a rename republishes without re-uploading. */
-export async function reusableBlobs (drive: Hyperdrive, index: FolderIndex, removed: string[]): Promise<Map<string, BlobId>> {
-  const out = new Map<string, BlobId>()
+export async function reusableBlobs (drive: Hyperdrive, index: FolderIndex, removed: string[]): Promise<Map<string, BlobRef>> {
+  const out = new Map<string, BlobRef>()
   for (const path of removed) {
     const known: IndexEntry | undefined = index.get(path)
     if (known?.kind !== 'file' || known.hash === '' || out.has(known.hash)) continue
     const cand = toCandidate(await drive.entry(drivePath(path), { wait: false }).catch(() => null))
-    if (cand?.k === 'file' && cand.h === known.hash && cand.blob !== null) out.set(known.hash, cand.blob)
+    if (cand?.k === 'file' && cand.h === known.hash && cand.blob !== null) out.set(known.hash, { id: cand.blob, at: cand.at })
   }
   return out
 }
@@ -270,8 +273,11 @@ function sameBlob (a: BlobId, b: BlobId): boolean {
   return a.blockOffset === b.blockOffset && a.blockLength === b.blockLength && a.byteOffset === b.byteOffset && a.byteLength === b.byteLength
 }
 
-/** Reads ahead of the publish loop, at most READ_AHEAD files at once, in the loop's order. */
-const READ_AHEAD = 16
+/**
+ * Reads ahead of the publish loop, at most READ_AHEAD files at once, in the loop's order (small
+ * files: at most 8 MiB held; the file system worker reads those asked for together in one batch).
+ */
+const READ_AHEAD = 32
 
 type SmallRead = Promise<{ buf: Buffer, after: DiskEntry | null }>
 
@@ -319,7 +325,7 @@ class ReadAhead {
     const abs = this.#writer.abs(item[0])
     // The stat after the read: unchanged since the scan means the bytes read are the scanned file's.
     // Gone or unreadable since the scan: `after` null, so the path is scanned again.
-    return readFile(abs).then(async (buf) => ({ buf, after: await statEntry(abs) }), () => ({ buf: Buffer.alloc(0), after: null }))
+    return fsBatch.read(abs).then(({ data, after }) => ({ buf: data, after }), () => ({ buf: Buffer.alloc(0), after: null }))
   }
 }
 

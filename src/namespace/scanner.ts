@@ -6,10 +6,7 @@ import { lstat, readdir, readlink, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import { isErrno } from '../errors.js'
 import { isUnder, type FolderIndex, type IndexEntry } from './index.js'
-import { inParallel } from './parallel.js'
-
-/** lstat calls in flight at once during a scan. */
-const STAT_PARALLEL = 16
+import { fsBatch, toDiskEntry } from './fs-batch.js'
 
 export interface DiskEntry {
   kind: IndexEntry['kind']
@@ -74,12 +71,12 @@ export async function scanPaths (folder: string, index: FolderIndex, paths: read
   const disk = new Map<string, DiskEntry>()
   const gone: string[] = []
   const dirs: string[] = []
-  await inParallel(paths, STAT_PARALLEL, async (p) => {
-    const d = await statEntry(join(folder, p))
+  await Promise.all(paths.map(async (p) => {
+    const d = await fsBatch.stat(join(folder, p))
     if (d === null) { gone.push(p); return }
     disk.set(p, d)
     if (d.kind === 'dir') dirs.push(p)
-  })
+  }))
   for (const dir of dirs) await walk(folder, dir, disk)
   const changed = compare(disk, index)
   // At or below a directory (on disk, or in the index: gone, or replaced by a file), whatever the
@@ -125,21 +122,19 @@ async function walk (folder: string, rel: string, out: Map<string, DiskEntry>): 
     throw err
   }
   const dirs: string[] = []
-  // A directory's entries are stat'ed a few at a time (each is a trip to the thread pool), and
-  // kept in readdir order.
-  const found: Array<DiskEntry | null> = new Array(names.length).fill(null)
-  await inParallel([...names.keys()], STAT_PARALLEL, async (i) => {
-    const name = names[i] as string
+  // A directory's entries are stat'ed together by the file system worker (fs-batch.ts: one
+  // message, not a trip to the libuv pool each), and kept in readdir order.
+  const found = await Promise.all(names.map(async (name): Promise<DiskEntry | null> => {
     if (name.startsWith(TEMP_PREFIX)) {
       // Scans run in the replica's serial loop, never while a remote file is being applied, so a
       // temp file of ours seen here was left by a crash (SIGKILL, power loss) mid-apply: remove
       // it, or a killed download would hold its disk space for ever. Only our exact pattern: a
       // user's own file that merely starts with the prefix is left alone (and, as before, not synced).
       if (OUR_TEMP.test(name)) await unlink(join(folder, rel, name)).catch(() => {})
-      return
+      return null
     }
-    found[i] = await statEntry(join(folder, rel === '' ? name : `${rel}/${name}`))
-  })
+    return await fsBatch.stat(join(folder, rel === '' ? name : `${rel}/${name}`))
+  }))
   for (const [i, name] of names.entries()) {
     const d = found[i]
     if (d === null || d === undefined) continue
@@ -152,11 +147,8 @@ async function walk (folder: string, rel: string, out: Map<string, DiskEntry>): 
 
 export async function statEntry (abs: string): Promise<DiskEntry | null> {
   try {
-    const st = await lstat(abs)
-    const kind = st.isDirectory() ? 'dir' : st.isSymbolicLink() ? 'link' : st.isFile() ? 'file' : null
-    if (kind === null) return null // sockets, fifos, devices: not replicated
-    const d: DiskEntry = { kind, size: kind === 'file' ? st.size : 0, mtimeMs: Math.floor(st.mtimeMs), mode: st.mode & 0o777, ino: st.ino }
-    if (kind === 'link') d.target = await readlink(abs)
+    const d = toDiskEntry(await lstat(abs), () => '')
+    if (d?.kind === 'link') d.target = await readlink(abs)
     return d
   } catch (err) {
     if (isErrno(err, 'ENOENT') || isErrno(err, 'ENOTDIR')) return null

@@ -9,6 +9,9 @@ import { join } from 'node:path'
 import type { Logger } from '../log.js'
 import { isTempName } from './scanner.js'
 
+/** How long names that appeared are collected before their directories are read (see #named). */
+const APPEARED_MS = 50
+
 /** Beyond this many directories, polling (the rescan) is cheaper than watching. */
 const MAX_WATCHED_DIRS = 8192
 
@@ -41,6 +44,7 @@ export class Watcher {
     this.#active = false
     for (const w of this.#dirs.values()) w.close()
     this.#dirs.clear()
+    this.#appeared.clear()
   }
 
   #watchDir (rel: string): boolean {
@@ -71,15 +75,18 @@ export class Watcher {
   }
 
   /**
-   * Names that appeared or went away, looked at together on the next turn: one readdir of their
+   * Names that appeared or went away, looked at together APPEARED_MS later: one readdir of their
    * directory tells which are directories to watch. One readdir per name (ENOTDIR for every new
-   * file) cost more than the rest of the watcher when thousands of files arrive at once.
+   * file) cost more than the rest of the watcher when thousands of files arrive at once, and one
+   * per directory per turn of the event loop still was ~0.3 s of a receiver's loop applying
+   * 5,000 files (each write is a name appearing). A new directory is watched that much later:
+   * what appears in it meanwhile is found by the scan of the new directory its own event causes.
    */
   #named (dir: string, name: string): void {
     const names = this.#appeared.get(dir)
     if (names !== undefined) { names.add(name); return }
     this.#appeared.set(dir, new Set([name]))
-    if (this.#appeared.size === 1) setImmediate(() => { void this.#watchAppeared() })
+    if (this.#appeared.size === 1) setTimeout(() => { void this.#watchAppeared() }, APPEARED_MS).unref()
   }
 
   async #watchAppeared (): Promise<void> {
