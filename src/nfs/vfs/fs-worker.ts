@@ -49,7 +49,10 @@ export class FsWorkers {
   }
 
   #start (): Slot {
-    const worker = new Worker(new URL('./fs-worker-thread.js', import.meta.url))
+    // trackUnmanagedFds off: a descriptor a create opens here belongs to the main thread (the
+    // descriptor cache closes it there); tracked, the worker would warn when the kernel hands the
+    // number out again and close whatever holds it by then when the worker exits
+    const worker = new Worker(new URL('./fs-worker-thread.js', import.meta.url), { trackUnmanagedFds: false })
     worker.unref() // an idle worker keeps no process alive; the server's socket does
     const slot: Slot = { worker, pending: new Map() }
     worker.on('message', ({ id, ok, err }: { id: number, ok?: unknown, err?: { message: string } }) => {
