@@ -28,10 +28,12 @@ const SCAN_REUSE_MS = 5000
  * - a handle maps to a path through the HandleDb; a path whose inode (or generation, or device)
  *   differs is not the file: a walk of the export (shared, at most one per SCAN_REUSE_MS) looks
  *   for the inode, else the handle is STALE;
- * - every file-system call goes through libuv's thread pool (fs-calls.ts): a slow disk holds pool
- *   threads, never the event loop that serves every client; a request makes as few of them as it
- *   can (the handle's verifying lstat answers its first stat, descriptors are cached, a request's
- *   stats are remembered for the rest of it: `clock` tells when they go stale);
+ * - no file-system call runs on the event loop: single calls go through libuv's thread pool
+ *   (fs-calls.ts), and a create or a SETATTR's owner/mode/times, several calls in a row, run as
+ *   one job in an fs worker thread (fs-worker.ts); a slow disk holds pool or worker threads, never
+ *   the event loop that serves every client; a request makes as few round trips as it can (the
+ *   handle's verifying lstat answers its first stat, descriptors are cached, a request's stats are
+ *   remembered for the rest of it: `clock` tells when they go stale);
  * - every mutation calls the export's notifyChange, and ticks `clock` once it is done.
  */
 export class LocalVfs {
