@@ -78,6 +78,9 @@ export class Ctx {
     return await this.#memo.through(this.env.vfs.key(n), async () => await this.env.vfs.stat(n))
   }
 
+  /** A stat this compound has without asking the file system (remembered, or the handle check's), or undefined. */
+  known (n: FsNode): Stat | undefined { return this.#memo.get(this.env.vfs.key(n)) ?? n.pre }
+
   /** A fresh stat (after a change), remembered for the rest of the compound. */
   async fresh (n: FsNode): Promise<Stat> {
     const at = this.env.vfs.clock.now

@@ -5,7 +5,8 @@ import type { Logger } from '../../log.js'
 import { NfsError, NfsStatus } from '../errors.js'
 import type { ExportTable, NfsExport } from '../exports.js'
 import { genOf, type FileHandle } from '../fh.js'
-import { createFile } from './create-file.js'
+import { unpackStat, type CreateResult, type SetattrResult } from './fs-job.js'
+import { FsWorkers } from './fs-worker.js'
 import { FileIo } from './file-io.js'
 import { HandleDb } from './handle-db.js'
 import { joinRel, parentRel } from './names.js'
@@ -13,8 +14,8 @@ import { DirCache, scanExport } from './scan.js'
 import { under, Verified } from './verified.js'
 import { lstatOrNull } from './stat.js'
 import { MutationClock } from './stat-memo.js'
-import { chmodPath, lchownPath, lutimesPath } from './fs-calls.js'
-import { ownerFor, toTime, UMASK } from './util.js'
+import { lchownPath } from './fs-calls.js'
+import { ownerFor, UMASK, verifierOf } from './util.js'
 import type { Created, CreateHow, Creds, DirEntry, FsNode, SetAttrs, Stat } from './types.js'
 
 const run = promisify(execFile)
@@ -27,10 +28,12 @@ const SCAN_REUSE_MS = 5000
  * - a handle maps to a path through the HandleDb; a path whose inode (or generation, or device)
  *   differs is not the file: a walk of the export (shared, at most one per SCAN_REUSE_MS) looks
  *   for the inode, else the handle is STALE;
- * - every file-system call goes through libuv's thread pool (fs-calls.ts): a slow disk holds pool
- *   threads, never the event loop that serves every client; a request makes as few of them as it
- *   can (the handle's verifying lstat answers its first stat, descriptors are cached, a request's
- *   stats are remembered for the rest of it: `clock` tells when they go stale);
+ * - no file-system call runs on the event loop: single calls go through libuv's thread pool
+ *   (fs-calls.ts), and a create or a SETATTR's owner/mode/times, several calls in a row, run as
+ *   one job in an fs worker thread (fs-worker.ts); a slow disk holds pool or worker threads, never
+ *   the event loop that serves every client; a request makes as few round trips as it can (the
+ *   handle's verifying lstat answers its first stat, descriptors are cached, a request's stats are
+ *   remembered for the rest of it: `clock` tells when they go stale);
  * - every mutation calls the export's notifyChange, and ticks `clock` once it is done.
  */
 export class LocalVfs {
@@ -38,6 +41,8 @@ export class LocalVfs {
   /** ticks after every mutation through this vfs: a request's remembered stats are stale then */
   readonly clock = new MutationClock()
   readonly #io = new FileIo()
+  /** a create or a SETATTR: one job, not one thread-pool round trip per call */
+  readonly #workers = new FsWorkers()
   readonly #dirs = new DirCache()
   readonly #devs = new Map<number, bigint>()
   /** one walk per export at a time, its result reused for SCAN_REUSE_MS */
@@ -54,7 +59,7 @@ export class LocalVfs {
   }
 
   async open (): Promise<void> { await this.db.open() }
-  async close (): Promise<void> { await this.#io.close(); await this.db.close() }
+  async close (): Promise<void> { await this.#workers.close(); await this.#io.close(); await this.db.close() }
 
   abs (n: FsNode): string { return under(n.exp.path, n.rel) }
   handle (n: FsNode): FileHandle { return { index: n.exp.index, ino: n.ino, gen: n.gen } }
@@ -162,34 +167,54 @@ export class LocalVfs {
   async commit (n: FsNode): Promise<void> { await this.#io.commit(this.key(n), this.abs(n)) }
 
   /**
-   * A regular file (OPEN with create, v3 CREATE). Returns whether this call created it, the
-   * directory's stat before (its ctime is change_info4's before) and, when it created the file,
-   * the directory's attributes after (taken beside the new file's own). `dirSt`: the directory's
-   * stat the caller took in this request (remembered: no mutation since), else the vfs takes one.
-   * There is always one, just before the open: it is what tells a directory from a symlink put in
-   * its place (a verified handle alone would leave a second-long window for that).
+   * A regular file (OPEN with create, v3 CREATE), made by one fs-worker job (fs-job.ts: the
+   * directory's lstat just before the open, the open, the owner, mode and verifier, the file's and
+   * the directory's stats after). Returns whether this call created it, the directory's stat
+   * before (change_info4's before, a v3 CREATE's pre-op attributes) and, when it created the file,
+   * the directory's attributes after. The lstat before the open is what tells a directory from a
+   * symlink put in its place; when the directory is not where the handle db says, it is followed
+   * (as stat() does) and the job runs once more.
    */
-  async create (dir: FsNode, name: string, how: CreateHow, attrs: SetAttrs, creds: Creds, dirSt?: Stat): Promise<Created> {
+  async create (dir: FsNode, name: string, how: CreateHow, attrs: SetAttrs, creds: Creds): Promise<Created> {
     dir.pre = undefined
-    try {
-      return await this.#create(dir, name, how, attrs, creds, dirSt ?? await this.#dirStat(dir))
-    } finally { this.clock.tick() }
+    try { return await this.#create(dir, name, how, attrs, creds) } finally { this.clock.tick() }
   }
 
-  async #create (dir: FsNode, name: string, how: CreateHow, attrs: SetAttrs, creds: Creds, dirSt: Stat): Promise<Created> {
-    if (!dirSt.isDirectory()) throw new NfsError(dirSt.isSymbolicLink() ? NfsStatus.SYMLINK : NfsStatus.NOTDIR)
+  async #create (dir: FsNode, name: string, how: CreateHow, attrs: SetAttrs, creds: Creds): Promise<Created> {
+    const job = (): Promise<CreateResult> => this.#workers.create({
+      dir: this.abs(dir),
+      dirIno: dir.ino,
+      path: under(dir.exp.path, joinRel(dir.rel, name)),
+      mode: (attrs.mode ?? 0o644) & 0o7777,
+      umask: UMASK,
+      creds: { uid: creds.uid, gid: creds.gid },
+      attrs: { size: attrs.size, uid: attrs.uid, gid: attrs.gid },
+      times: how.mode === 'exclusive' ? [how.verifier.readUInt32BE(0), how.verifier.readUInt32BE(4)] : undefined
+    })
+    let r = await job()
+    if (r.dir === null) {
+      await this.#dirStat(dir) // moved (follows it and updates rel), else STALE, NOTDIR or SYMLINK
+      r = await job()
+      if (r.dir === null) throw new NfsError(NfsStatus.STALE, 'directory moved while created in')
+    }
+    const dirBefore = unpackStat(r.dir)
+    if (!dirBefore.isDirectory()) throw new NfsError(dirBefore.isSymbolicLink() ? NfsStatus.SYMLINK : NfsStatus.NOTDIR)
     const rel = joinRel(dir.rel, name)
-    // the directory's new attributes are asked for beside the file's set-up (different inodes),
-    // once the file exists: the open is the change they must show
-    let dirAfter: Promise<Stat | null> | undefined
-    const made = await createFile(under(dir.exp.path, rel), how, attrs, creds, dirSt, () => { dirAfter = lstatOrNull(this.abs(dir)).catch(() => null) })
-    const node = this.#record(dir.exp, rel, made.stat)
-    if (!made.created) return { node, stat: made.stat, created: false, dirBefore: dirSt }
+    if (r.fd === undefined || r.stat === undefined) {
+      if (how.mode === 'guarded') throw new NfsError(NfsStatus.EXIST)
+      if (!r.exists) throw new NfsError(NfsStatus.NOENT, 'removed while created')
+      const st = unpackStat(r.exists)
+      // RFC 7530 §16.16.5: a retransmitted EXCLUSIVE4 create finds its own verifier and succeeds.
+      if (how.mode === 'exclusive' && !(st.isFile() && verifierOf(st).equals(how.verifier))) throw new NfsError(NfsStatus.EXIST)
+      return { node: this.#record(dir.exp, rel, st), stat: st, created: false, dirBefore }
+    }
+    const stat = unpackStat(r.stat)
+    const node = this.#record(dir.exp, rel, stat)
     this.#dirs.invalidate(this.key(dir))
     dir.exp.notifyChange(rel)
-    this.#io.adopt(this.key(node), made.fd, 'file') // the client's WRITEs come next
-    const after = await dirAfter
-    return { node, stat: made.stat, created: true, dirBefore: dirSt, dirAfter: after && after.ino === dir.ino ? after : undefined }
+    this.#io.adopt(this.key(node), r.fd, 'file') // the client's WRITEs come next
+    const after = r.dirAfter ? unpackStat(r.dirAfter) : undefined
+    return { node, stat, created: true, dirBefore, dirAfter: after && after.ino === dir.ino ? after : undefined }
   }
 
   async mkdir (dir: FsNode, name: string, mode: number, creds: Creds): Promise<{ node: FsNode, stat: Stat }> {
@@ -286,35 +311,38 @@ export class LocalVfs {
   }
 
   /**
-   * `known`: the node's stat the caller took in this request (remembered: no mutation since), else
-   * the vfs takes one. A size a regular file already has is not applied (as knfsd: the O_TRUNC of a
-   * new, empty file sends size 0).
+   * `known`: the node's stat the caller took in this request (remembered: no mutation since),
+   * needed only for a size: else the vfs takes one. A size a regular file already has is not
+   * applied (as knfsd: the O_TRUNC of a new, empty file sends size 0). Owner, mode and times are
+   * one fs-worker job (fs-job.ts), which returns the node's stat after them: returned here.
    */
-  async setattr (n: FsNode, a: SetAttrs, known?: Stat): Promise<void> {
+  async setattr (n: FsNode, a: SetAttrs, known?: Stat): Promise<Stat | undefined> {
     n.pre = undefined
-    try { await this.#setattr(n, a, known ?? await this.stat(n)) } finally { this.clock.tick() }
+    try { return await this.#setattr(n, a, known) } finally { this.clock.tick() }
   }
 
-  async #setattr (n: FsNode, a: SetAttrs, st: Stat): Promise<void> {
-    const abs = this.abs(n)
-    if (a.size !== undefined) {
+  async #setattr (n: FsNode, a: SetAttrs, known: Stat | undefined): Promise<Stat | undefined> {
+    const { size, ...rest } = a
+    if (size !== undefined) {
+      const st = known ?? await this.stat(n)
       if (st.isDirectory()) throw new NfsError(NfsStatus.ISDIR)
       if (!st.isFile()) throw new NfsError(NfsStatus.INVAL)
-      if (a.size > BigInt(Number.MAX_SAFE_INTEGER)) throw new NfsError(NfsStatus.FBIG)
-      if (a.size !== st.size) await this.#io.truncate(this.key(n), abs, Number(a.size))
+      if (size > BigInt(Number.MAX_SAFE_INTEGER)) throw new NfsError(NfsStatus.FBIG)
+      if (size !== st.size) await this.#io.truncate(this.key(n), this.abs(n), Number(size))
     }
-    if ((a.uid !== undefined && BigInt(a.uid) !== st.uid) || (a.gid !== undefined && BigInt(a.gid) !== st.gid)) {
-      await lchownPath(abs, a.uid ?? Number(st.uid), a.gid ?? Number(st.gid))
-    }
-    // chmod follows symlinks and Linux symlinks have no mode of their own: never chmod one.
-    // chown clears set-id bits, so the mode is applied after it even when it looks unchanged.
-    if (a.mode !== undefined && !st.isSymbolicLink() && (a.mode !== (Number(st.mode) & 0o7777) || a.uid !== undefined || a.gid !== undefined)) {
-      await chmodPath(abs, a.mode & 0o7777)
-    }
-    if (a.atime !== undefined || a.mtime !== undefined) {
-      await lutimesPath(abs, toTime(a.atime, st.atimeNs), toTime(a.mtime, st.mtimeNs))
+    let after: Stat | undefined
+    if (rest.mode !== undefined || rest.uid !== undefined || rest.gid !== undefined || rest.atime !== undefined || rest.mtime !== undefined) {
+      const job = (): Promise<SetattrResult> => this.#workers.setattr({ path: this.abs(n), ino: n.ino, attrs: rest })
+      let r = await job()
+      if (r.moved) {
+        await this.stat(n) // follows a moved node (updates rel), else STALE
+        r = await job()
+      }
+      if (r.moved || !r.stat) throw new NfsError(NfsStatus.STALE, 'moved while its attributes were set')
+      after = unpackStat(r.stat)
     }
     n.exp.notifyChange(n.rel)
+    return after
   }
 
   async statfs (exp: NfsExport): Promise<{ bsize: bigint, blocks: bigint, bfree: bigint, bavail: bigint, files: bigint, ffree: bigint }> {

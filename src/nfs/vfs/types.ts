@@ -27,7 +27,13 @@ export type VNode = FsNode | PseudoNode
 
 export const PSEUDO: PseudoNode = { kind: 'pseudo' }
 
-export type Stat = BigIntStats
+/**
+ * What the vfs reads of a file's lstat/fstat: a BigIntStats from the thread pool, or the same
+ * fields unpacked from an fs worker's reply (fs-worker.ts).
+ */
+export type Stat = Pick<BigIntStats, 'dev' | 'ino' | 'mode' | 'nlink' | 'uid' | 'gid' | 'rdev' | 'size' | 'blksize' | 'blocks' |
+'atimeNs' | 'mtimeNs' | 'ctimeNs' | 'birthtimeNs' | 'isFile' | 'isDirectory' | 'isSymbolicLink' | 'isFIFO' | 'isSocket' |
+'isBlockDevice' | 'isCharacterDevice'>
 
 /** Who the caller is (AUTH_SYS); new files are given to them. */
 export interface Creds { readonly uid: number, readonly gid: number }

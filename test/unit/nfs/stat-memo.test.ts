@@ -75,25 +75,27 @@ describe('nfs/vfs local: the attributes mutations return, and the clock they tic
   afterEach(async () => { await vfs.close(); await rm(root, { recursive: true, force: true }) })
   const creds = { uid: process.geteuid?.() ?? 0, gid: process.getegid?.() ?? 0 }
 
-  it('a create returns the directory after it (its new entry counted) and ticks the clock', async () => {
+  it('a create returns the directory before and after it (its new entry counted) and ticks the clock', async () => {
     const { node: dir } = await vfs.root(exp)
     const before = await vfs.stat(dir)
     const t = vfs.clock.now
-    const made = await vfs.create(dir, 'f', { mode: 'unchecked' }, {}, creds, before)
+    const made = await vfs.create(dir, 'f', { mode: 'unchecked' }, {}, creds)
     assert.ok(vfs.clock.now > t)
     assert.equal(made.created, true)
-    assert.equal(made.dirBefore, before, 'the stat it was given')
+    assert.equal(made.dirBefore.ino, before.ino)
+    assert.equal(made.dirBefore.ctimeNs, before.ctimeNs, 'taken before the open')
     const now = await vfs.stat(dir)
+    assert.ok(now.ctimeNs > before.ctimeNs || now.mtimeNs !== before.mtimeNs || now.size !== before.size)
     assert.equal(made.dirAfter?.ino, now.ino)
     assert.equal(made.dirAfter?.ctimeNs, now.ctimeNs)
     assert.equal(made.dirAfter?.mtimeNs, now.mtimeNs)
   })
 
-  it('a create given a stat of something that is not a directory is NOTDIR, as without one', async () => {
+  it('a create in something that is not a directory is NOTDIR', async () => {
     const { node: dir } = await vfs.root(exp)
     await writeFile(join(exp.path, 'plain'), 'x')
-    const { node: file, stat } = await vfs.lookup(dir, 'plain')
-    await assert.rejects(vfs.create(file, 'f', { mode: 'unchecked' }, {}, creds, stat), (err: { status?: number }) => err.status === 20)
+    const { node: file } = await vfs.lookup(dir, 'plain')
+    await assert.rejects(vfs.create(file, 'f', { mode: 'unchecked' }, {}, creds), (err: { status?: number }) => err.status === 20)
   })
 
   it('a write returns the attributes after it (size grown, mtime moved), from the descriptor', async () => {

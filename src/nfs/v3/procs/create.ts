@@ -31,13 +31,11 @@ export const create: ProcDesc = {
     } else throw new XdrError(`createmode3 ${mode}`)
     c.obj = await c.node(raw)
     const dir = c.writable(c.obj)
-    // the pre-op attributes are the directory stat the create needs anyway (its directory check
-    // and owner rule): the handle check's lstat when it made one, else the vfs's
+    // the pre-op attributes are the directory stat the create takes anyway (its directory check
+    // and owner rule, just before the open)
     const fname = entryName(name, NfsStatus.EXIST)
-    const known = c.known(dir)
-    if (known) c.pre = wccAttr(statAttrs(known, dir.exp.index))
-    const made = await c.env.vfs.create(dir, fname, how, attrs, c.creds, known)
-    if (!c.pre) c.pre = wccAttr(statAttrs(made.dirBefore, dir.exp.index))
+    const made = await c.env.vfs.create(dir, fname, how, attrs, c.creds)
+    c.pre = wccAttr(statAttrs(made.dirBefore, dir.exp.index))
     if (made.dirAfter) c.remember(dir, made.dirAfter)
     if (!made.created) {
       if (!made.stat.isFile()) throw new NfsError(NfsStatus.EXIST)
@@ -46,8 +44,7 @@ export const create: ProcDesc = {
         made.stat = await c.env.vfs.stat(made.node)
       }
     } else if (attrs.atime !== undefined || attrs.mtime !== undefined) {
-      await c.env.vfs.setattr(made.node, { atime: attrs.atime, mtime: attrs.mtime })
-      made.stat = await c.env.vfs.stat(made.node)
+      made.stat = await c.env.vfs.setattr(made.node, { atime: attrs.atime, mtime: attrs.mtime }) ?? await c.env.vfs.stat(made.node)
     }
     await writeMade(res, c, made, dir)
   }

@@ -1,4 +1,4 @@
-import { readSattr3, wccAttr, wccData, isEmpty } from '../attrs.js'
+import { readSattr3, statAttrs, wccAttr, wccData, isEmpty } from '../attrs.js'
 import { readFh } from '../call.js'
 import { Ftype3, notSync } from '../consts.js'
 import type { ProcDesc } from '../proc.js'
@@ -30,7 +30,7 @@ export const setattr: ProcDesc = {
     if (attrs.mode === before.mode && attrs.uid === undefined && attrs.gid === undefined) delete attrs.mode
     if (isEmpty(attrs)) { wccData(res, c.pre, before); return }
     // the stat `before` came from is still this call's (no mutation since): the vfs need not take another
-    await c.env.vfs.setattr(n, attrs, await c.stat(n))
-    wccData(res, c.pre, await c.attrs(n))
+    const after = await c.env.vfs.setattr(n, attrs, c.known(n))
+    wccData(res, c.pre, after ? statAttrs(c.remember(n, after), n.exp.index) : await c.attrs(n))
   }
 }

@@ -71,12 +71,11 @@ export const open: OpDesc = {
       }
       if (create) {
         const dir = ctx.writable(cur)
-        // change_info4's before: the directory's stat in this compound (a LOOKUP's), else one now
-        const dirSt = await ctx.stat(dir)
-        const made = await ctx.env.vfs.create(dir, name, create.how, create.attrs, ctx.creds, dirSt)
+        // change_info4's before: the directory's lstat the create took just before its open
+        const made = await ctx.env.vfs.create(dir, name, create.how, create.attrs, ctx.creds)
         file = made.node
         fileStat = made.stat
-        before = dirSt.ctimeNs
+        before = made.dirBefore.ctimeNs
         after = made.dirAfter ? ctx.remember(dir, made.dirAfter).ctimeNs : (await ctx.fresh(dir)).ctimeNs
         const excl = create.how.mode === 'exclusive'
         if (made.created) attrset = excl ? bitmapOf([Attr.TIME_ACCESS, Attr.TIME_MODIFY, ...bits(create.set)]) : create.set

@@ -18,7 +18,9 @@ export const setattr: OpDesc = {
       const { attrs, set } = decodeSetAttrs(args, ctx.minor)
       const n = ctx.writable(ctx.fh())
       if (attrs.size !== undefined) checkIo(ctx, sid, n, true)
-      await ctx.env.vfs.setattr(n, attrs, await ctx.stat(n))
+      // the vfs stats the node itself (in the same job as the change) unless this compound has a stat of it
+      const after = await ctx.env.vfs.setattr(n, attrs, ctx.known(n))
+      if (after) ctx.remember(n, after)
       // the times no longer hold an EXCLUSIVE4 verifier: CLOSE need not look (libnfs's O_TRUNC sets mtime)
       if (attrs.atime !== undefined || attrs.mtime !== undefined) ctx.env.opens.timesSet(ctx.env.vfs.key(n))
       writeBitmap(res, set)
