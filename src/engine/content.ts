@@ -266,13 +266,14 @@ export class ContentPeers extends EventEmitter<{ idle: [] }> {
     const bufs = [Buffer.allocUnsafe(Math.min(MAX_CHUNK, req.size)), Buffer.allocUnsafe(Math.min(MAX_CHUNK, req.size))]
     let pos = 0
     let k = 0
-    const readNext = async (): Promise<Buffer | null> => {
+    const readNext = (): Promise<Buffer | null> => {
       const buf = bufs[k++ & 1] as Buffer
       const n = Math.min(MAX_CHUNK, req.size - pos)
-      const at = pos
+      // Shorter than offered: the file changed (null).
+      const p = fh.read(buf, 0, n, pos).then(({ bytesRead }) => bytesRead === n ? buf.subarray(0, n) : null)
       pos += n
-      const { bytesRead } = await fh.read(buf, 0, n, at)
-      return bytesRead === n ? buf.subarray(0, n) : null // shorter than offered: changed
+      p.catch(() => {}) // awaited below; a failure while we wait for credit must not be unhandled meanwhile
+      return p
     }
     let reading: Promise<Buffer | null> | null = null
     try {
