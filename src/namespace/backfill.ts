@@ -42,8 +42,8 @@ export class Backfill {
   #range: Download | null = null
   #running = false
   #stopped = false
-  /** When the writer's entries last grew (performance.now()); 0: never seen. */
-  #lastForeground = 0
+  /** When the writer's entries last grew (performance.now()), since start(). */
+  #lastForeground = -Infinity
   #wake: (() => void) | null = null
   readonly #kick = (): void => { this.#start() }
   readonly #onForeground = (): void => { this.#lastForeground = performance.now() }

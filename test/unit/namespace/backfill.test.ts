@@ -75,7 +75,8 @@ describe('blob core backfill: the whole core, a window at a time', function () {
     backfill.start()
     await until(() => remote.contiguousLength === 3)
     const ms = performance.now() - t0
-    assert.ok(ms >= 3 * 200 - 20, `three windows, each after a deferral: ${ms.toFixed(0)} ms`)
+    // The first window may go at once (no change seen since start()); the next two each wait 200 ms.
+    assert.ok(ms >= 2 * 200 - 20, `three windows, the last two after a deferral: ${ms.toFixed(0)} ms`)
     clearInterval(busy)
   })
 
