@@ -260,12 +260,35 @@ export class ContentPeers extends EventEmitter<{ idle: [] }> {
     if (offer === null || offer.size !== req.size) return EndStatus.UNAVAILABLE
     const fh = await open(offer.abs, 'r')
     const t0 = performance.now()
-    // One read buffer for the whole transfer: send() copies a chunk into its frame at once.
-    const buf = Buffer.allocUnsafe(Math.min(MAX_CHUNK, req.size))
+    // Two read buffers: the next chunk is read while this one is encrypted and sent, so the file
+    // read never sits between two frames (send() copies a chunk into its frame at once, so a
+    // buffer is free again as soon as all of it is sent).
+    const bufs = [Buffer.allocUnsafe(Math.min(MAX_CHUNK, req.size)), Buffer.allocUnsafe(Math.min(MAX_CHUNK, req.size))]
+    let pos = 0
+    let k = 0
+    const readNext = (): Promise<Buffer | null> => {
+      const buf = bufs[k++ & 1] as Buffer
+      const n = Math.min(MAX_CHUNK, req.size - pos)
+      // Shorter than offered: the file changed (null).
+      const p = fh.read(buf, 0, n, pos).then(({ bytesRead }) => bytesRead === n ? buf.subarray(0, n) : null)
+      pos += n
+      p.catch(() => {}) // awaited below; a failure while we wait for credit must not be unhandled meanwhile
+      return p
+    }
+    let reading: Promise<Buffer | null> | null = null
     try {
+      reading = readNext()
+      let ready: Buffer = Buffer.alloc(0)
       let sent = 0
       let checked = 0
       while (sent < req.size) {
+        if (ready.length === 0) {
+          const got: Buffer | null = await (reading ?? readNext())
+          reading = null
+          if (got === null) return EndStatus.CHANGED
+          ready = got
+          if (pos < req.size) reading = readNext()
+        }
         while (o.credit <= 0 && !o.cancelled) {
           const woke = await new Promise<boolean>((resolve) => {
             const timer = setTimeout(() => { o.wake = null; resolve(false) }, IDLE_MS)
@@ -274,11 +297,9 @@ export class ContentPeers extends EventEmitter<{ idle: [] }> {
           if (!woke) return EndStatus.FAILED // the receiver stopped asking
         }
         if (o.cancelled) return EndStatus.FAILED
-        const n = Math.min(MAX_CHUNK, req.size - sent, o.credit)
-        const { bytesRead } = await fh.read(buf, 0, n, sent)
-        if (bytesRead !== n) return EndStatus.CHANGED // shorter than offered
-        if (o.cancelled) return EndStatus.FAILED
-        s.data.send({ id: req.id, bytes: n === buf.length ? buf : buf.subarray(0, n) })
+        const n = Math.min(ready.length, o.credit)
+        s.data.send({ id: req.id, bytes: ready.subarray(0, n) })
+        ready = ready.subarray(n)
         sent += n
         o.credit -= n
         if (sent - checked >= CHECK_EVERY) {
@@ -292,6 +313,7 @@ export class ContentPeers extends EventEmitter<{ idle: [] }> {
       this.#log.debug(`served ${req.path}: ${(req.size / 1048576).toFixed(1)} MiB in ${((performance.now() - t0) / 1000).toFixed(2)} s`)
       return EndStatus.OK
     } finally {
+      await reading?.catch(() => null) // no read may outlive the file handle
       await fh.close()
     }
   }

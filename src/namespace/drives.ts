@@ -60,7 +60,8 @@ export class RemoteDrives {
     } else {
       db = this.#store.get({ key: record.key })
     }
-    const d: RemoteDrive = { key, w: writerId(record.key), record, drive, db, blobs, backfill: new Backfill(blobs) }
+    // The blob copy waits while the writer's entries keep coming: the changes go first (backfill.ts).
+    const d: RemoteDrive = { key, w: writerId(record.key), record, drive, db, blobs, backfill: new Backfill(blobs, { foreground: db }) }
     this.#drives.set(key, d)
     await Promise.all([drive !== null ? drive.ready() : db.ready(), blobs.ready()])
     // The entries: a live range, everything there is and everything appended later (never

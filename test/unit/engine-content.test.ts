@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { createHash, randomBytes } from 'node:crypto'
 import { EventEmitter } from 'node:events'
-import { readdir, stat, writeFile } from 'node:fs/promises'
+import { readdir, stat, truncate, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import c from 'compact-encoding'
@@ -69,6 +69,23 @@ describe('engine/content (direct file transfer)', function () {
     assert.equal(a.has(bKey), true)
     const got = await collect(a.fetch(bKey, 'f.bin', sha(data), data.length, 5000))
     assert.ok(got.equals(data))
+  })
+
+  it('a file that gets shorter while it is served ends the transfer as CHANGED (the sender reads ahead)', async () => {
+    const data = randomBytes(40 * MAX_CHUNK) // more than the credit window: the sender must read past the cut
+    const dir = await tmpDir()
+    const abs = join(dir, 'f.bin')
+    await writeFile(abs, data)
+    const offer: OfferFn = async () => ({ abs, size: data.length, unchanged: async () => true })
+    const { a, bKey } = await pair(keys, keys, offer)
+    let got = 0
+    await assert.rejects((async () => {
+      for await (const b of a.fetch(bKey, 'f.bin', sha(data), data.length, 5000)) {
+        if (got === 0) await truncate(abs, 3 * MAX_CHUNK)
+        got += b.length
+      }
+    })(), /CHANGED/)
+    assert.ok(got < data.length, `${got} bytes came`)
   })
 
   it('a peer that does not hold that content says so', async () => {

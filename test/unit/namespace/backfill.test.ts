@@ -58,4 +58,43 @@ describe('blob core backfill: the whole core, a window at a time', function () {
     await new Promise((resolve) => setTimeout(resolve, 300))
     assert.equal(remote.contiguousLength, 1)
   })
+
+  it('waits while the writer\'s entries keep coming, yet copies a window every maxDeferMs', async () => {
+    const { local, remote } = await pair()
+    const [, sb] = await twoStores()
+    const entries = sb.get({ name: 'entries' }) // stands for the writer's db core: it grows with every change
+    await entries.ready()
+    const backfill = new Backfill(remote, { windowBytes: 64 << 10, foreground: entries, quietMs: 10_000, maxDeferMs: 200 })
+    onTeardown(() => { backfill.stop() })
+    backfill.start()
+    const busy = setInterval(() => { void entries.append(Buffer.from('change')) }, 20)
+    onTeardown(() => { clearInterval(busy) })
+    await new Promise<void>((resolve) => { entries.once('append', () => { resolve() }) })
+    const t0 = performance.now()
+    for (let i = 0; i < 3; i++) await local.append(randomBytes(64 << 10))
+    await until(() => remote.contiguousLength === 3)
+    const ms = performance.now() - t0
+    assert.ok(ms >= 3 * 200 - 20, `three windows, each after a deferral: ${ms.toFixed(0)} ms`)
+    clearInterval(busy)
+  })
+
+  it('once the entries are still, the copy goes on without waiting; stop() ends a wait', async () => {
+    const { local, remote } = await pair()
+    const [, sb] = await twoStores()
+    const entries = sb.get({ name: 'entries' })
+    await entries.ready()
+    await entries.append(Buffer.from('one change'))
+    await local.append(randomBytes(1024))
+    await until(() => remote.length === 1)
+    const backfill = new Backfill(remote, { foreground: entries, quietMs: 1000, maxDeferMs: 60_000 })
+    onTeardown(() => { backfill.stop() })
+    backfill.start()
+    await until(() => remote.contiguousLength === 1, 5000) // the change was 1 s ago at most
+    await entries.append(Buffer.from('another change')) // now a wait of 1 s…
+    await local.append(randomBytes(1024))
+    await until(() => remote.length === 2)
+    backfill.stop() // …that stop() ends: nothing more is asked for
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    assert.equal(remote.contiguousLength, 1)
+  })
 })
