@@ -185,8 +185,8 @@ async function daemons (client: string, work: string, vers: string): Promise<Arr
     for (const [label, bin] of builds) {
       const port = await freePort()
       const tag = label === 'daemon' ? 'new' : 'base'
-      const prof: Record<string, string> = DAEMON_PROF === '' ? {} : { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${join(DAEMON_PROF, `${tag}-v${vers}`)}` }
-      const d = await startDaemon({ dataPath: join(work, `daemon-${tag}-v${vers}`), bin, env: { SHOAL_NFS_PORT: String(port), ...prof } })
+      const nodeArgs = DAEMON_PROF === '' ? [] : ['--cpu-prof', `--cpu-prof-dir=${join(DAEMON_PROF, `${tag}-v${vers}`)}`]
+      const d = await startDaemon({ dataPath: join(work, `daemon-${tag}-v${vers}`), bin, nodeArgs, env: { SHOAL_NFS_PORT: String(port) } })
       started.push({ label, d, t: { url: () => '', base: '', dir: '', samples: [] }, drains: [] })
       const add = await d.ctl('add', 'bench')
       if (add.code !== 0) throw new Error(`ctl add: ${add.stderr}`)
