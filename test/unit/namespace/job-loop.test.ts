@@ -148,16 +148,21 @@ describe('namespace/job loop', () => {
       await loop.stop()
     })
 
-    it('a merge asked for ends the pause: the pending scan, then the merge', async () => {
-      const r = recorder()
+    /** A loop paused for a minute: a change came in while its first scan ran. */
+    async function paused (): Promise<{ r: ReturnType<typeof recorder>, loop: JobLoop }> {
+      const r = recorder({ scan: async () => { r.log.push('scan'); r.wanted.scans = r.log.length === 1 ? 1 : 0; await tick(5) } })
       const loop = new JobLoop(r.jobs, { churnMinMs: 60_000, churnMaxMs: 60_000 })
       r.wanted.scans = 1
       loop.kickSoon()
       await waitFor('the first scan', () => r.log.length > 0)
-      r.wanted.scans = 1 // came in while it ran: the loop pauses a minute
       await tick(30)
       assert.deepEqual(r.log, ['scan'])
       assert.equal(loop.busy, true)
+      return { r, loop }
+    }
+
+    it('a merge asked for ends the pause: the pending scan, then the merge', async () => {
+      const { r, loop } = await paused()
       loop.requestMerge()
       await until(loop)
       assert.deepEqual(r.log, ['scan', 'scan', 'merge'])
@@ -165,13 +170,7 @@ describe('namespace/job loop', () => {
     })
 
     it('stop() ends the pause at once', async () => {
-      const r = recorder()
-      const loop = new JobLoop(r.jobs, { churnMinMs: 60_000, churnMaxMs: 60_000 })
-      r.wanted.scans = 1
-      loop.kickSoon()
-      await waitFor('the first scan', () => r.log.length > 0)
-      r.wanted.scans = 1
-      await tick(20)
+      const { r, loop } = await paused()
       const t0 = Date.now()
       await loop.stop()
       assert.ok(Date.now() - t0 < 1000)
