@@ -11,6 +11,13 @@
  * BENCH_MIB (default 512), BENCH_FILES (default 2000), BENCH_RUNS (default 1, the median is kept),
  * BENCH_VERSIONS (default "4,3"), BENCH_ROWS (default "write,read,creates": the rows measured; a
  * row left out prints 0). Needs rpcbind too for v3.
+ * BENCH_DAEMON=1 adds a "shoal daemon" row: a real `shoal daemon` (dist/src/main.js) with one
+ * namespace exported over NFS, so every write is also scanned and published to its writer drive,
+ * as on a user's node (BENCH_DAEMON=only measures the daemon rows alone). BENCH_DAEMON_BASE=DIR
+ * adds a second daemon from another build (DIR/dist/src/main.js, e.g. main's) beside it, runs
+ * alternating: before/after in the same minutes. After each run the bench waits until the daemon
+ * has published everything ("drain s": from the end of the run) and checks that every file is in
+ * the namespace's index. BENCH_DAEMON_PROF=DIR writes the daemons' --cpu-prof profiles there.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process'
 
@@ -21,6 +28,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { startNfs } from '../test/helpers/nfs.js'
+import { startDaemon, type TestDaemon } from '../test/helpers/daemon.js'
 
 const run = promisify(execFile)
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
@@ -29,6 +37,9 @@ const FILES = Number(process.env.BENCH_FILES ?? 2000)
 const RUNS = Number(process.env.BENCH_RUNS ?? 1)
 const VERSIONS = (process.env.BENCH_VERSIONS ?? '4,3').split(',').map((v) => v.trim())
 const ROWS = new Set((process.env.BENCH_ROWS ?? 'write,read,creates').split(',').map((r) => r.trim()))
+const DAEMON = process.env.BENCH_DAEMON ?? ''
+const DAEMON_BASE = process.env.BENCH_DAEMON_BASE ?? ''
+const DAEMON_PROF = process.env.BENCH_DAEMON_PROF ?? ''
 
 interface Figures { writeMiBs: number, readMiBs: number, createsPerSec: number }
 
@@ -149,12 +160,63 @@ async function compare (client: string, work: string, vers: string): Promise<{ s
   }
 }
 
+interface DaemonFigures extends Figures { drainS: number }
+
+/** Waits until the namespace has published every local change and is idle; returns the seconds. */
+async function drained (d: TestDaemon, name: string, files: number): Promise<number> {
+  const t0 = performance.now()
+  for (;;) {
+    const st = await d.client.status(name)
+    if (st.state === 'idle' && st.pending === 0 && st.files >= files) return (performance.now() - t0) / 1000
+    if (performance.now() - t0 > 600_000) throw new Error(`not drained after 600 s: ${JSON.stringify(st)}`)
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+}
+
+/**
+ * Real daemons, one namespace each, exported by the daemon's NFS server: this build's, and
+ * BENCH_DAEMON_BASE's when given. Runs alternate between them, like compare()'s servers.
+ */
+async function daemons (client: string, work: string, vers: string): Promise<Array<[string, DaemonFigures]>> {
+  const builds: Array<[string, string | undefined]> = [['daemon', undefined]]
+  if (DAEMON_BASE !== '') builds.push(['daemon (base)', join(DAEMON_BASE, 'dist', 'src', 'main.js')])
+  const started: Array<{ label: string, d: TestDaemon, t: Target, drains: number[] }> = []
+  try {
+    for (const [label, bin] of builds) {
+      const port = await freePort()
+      const tag = label === 'daemon' ? 'new' : 'base'
+      const nodeArgs = DAEMON_PROF === '' ? [] : ['--cpu-prof', `--cpu-prof-dir=${join(DAEMON_PROF, `${tag}-v${vers}`)}`]
+      const d = await startDaemon({ dataPath: join(work, `daemon-${tag}-v${vers}`), bin, nodeArgs, env: { SHOAL_NFS_PORT: String(port) } })
+      started.push({ label, d, t: { url: () => '', base: '', dir: '', samples: [] }, drains: [] })
+      const add = await d.ctl('add', 'bench')
+      if (add.code !== 0) throw new Error(`ctl add: ${add.stderr}`)
+      await drained(d, 'bench', 0)
+      const q = query(vers, port, port)
+      const e = started.at(-1)!
+      e.t = { url: (p) => `nfs://127.0.0.1/bench/${p}?${q}`, base: `nfs://127.0.0.1/bench?${q}`, dir: join(d.dataPath, 'bench'), samples: [] }
+    }
+    for (let i = 0; i < RUNS; i++) {
+      for (const e of i % 2 === 0 ? started : [...started].reverse()) {
+        await measureOnce(client, e.t, i)
+        e.drains.push(await drained(e.d, 'bench', ROWS.has('creates') ? FILES * (i + 1) : 0))
+      }
+    }
+    return started.map(({ label, t, drains }) => [label, { ...median(t.samples), drainS: drains.sort((a, b) => a - b)[Math.floor(drains.length / 2)]! }])
+  } finally {
+    // SIGINT, not SIGTERM: node writes --cpu-prof profiles on a clean exit only, which the daemon
+    // does on either; both stop it the same way.
+    for (const { d } of started) await d.stop('SIGINT')
+  }
+}
+
 async function main (): Promise<void> {
   const work = await mkdtemp(join(tmpdir(), 'shoal-bench-nfs-'))
   const client = join(work, 'nfs-bench-client')
   await run('gcc', ['-O2', '-o', client, join(ROOT, 'bench', 'nfs-bench-client.c'), '-lnfs'])
   const byVersion: Array<[string, Awaited<ReturnType<typeof compare>>]> = []
-  for (const vers of VERSIONS) byVersion.push([vers, await compare(client, work, vers)])
+  if (DAEMON !== 'only') for (const vers of VERSIONS) byVersion.push([vers, await compare(client, work, vers)])
+  const daemonRows: Array<[string, Array<[string, DaemonFigures]>]> = []
+  if (DAEMON !== '') for (const vers of VERSIONS) daemonRows.push([vers, await daemons(client, work, vers)])
 
   const f = (x: number): string => x.toFixed(1)
   console.log(`libnfs, loopback, ${MIB} MiB, ${FILES} × 4 KiB, median of ${RUNS}`)
@@ -165,10 +227,16 @@ async function main (): Promise<void> {
     console.log(`ganesha ${v}     ${f(n.writeMiBs).padStart(11)}   ${f(n.readMiBs).padStart(10)}   ${f(n.createsPerSec).padStart(9)}`)
     console.log(`ratio   ${v}     ${ratios.write.toFixed(2).padStart(11)}   ${ratios.read.toFixed(2).padStart(10)}   ${ratios.creates.toFixed(2).padStart(9)}`)
   }
+  for (const [vers, rows] of daemonRows) {
+    const v = vers === '3' ? 'v3  ' : 'v4.0'
+    for (const [label, s] of rows) {
+      console.log(`${`${label} ${v}`.padEnd(19)}${f(s.writeMiBs).padStart(9)}   ${f(s.readMiBs).padStart(10)}   ${f(s.createsPerSec).padStart(9)}   drain ${s.drainS.toFixed(2)} s`)
+    }
+  }
   const outDir = join(ROOT, 'bench', 'results')
   await mkdir(outDir, { recursive: true })
   const file = join(outDir, `nfs-${new Date().toISOString().replace(/[:.]/g, '-')}.json`)
-  await writeFile(file, JSON.stringify({ date: new Date().toISOString(), mib: MIB, files: FILES, runs: RUNS, versions: Object.fromEntries(byVersion) }, null, 2) + '\n')
+  await writeFile(file, JSON.stringify({ date: new Date().toISOString(), mib: MIB, files: FILES, runs: RUNS, versions: Object.fromEntries(byVersion), daemons: Object.fromEntries(daemonRows.map(([v, rows]) => [v, Object.fromEntries(rows)])) }, null, 2) + '\n')
   console.log(`saved ${file}`)
   await rm(work, { recursive: true, force: true })
 }

@@ -11,11 +11,12 @@ import { freeUdpPort } from '../test/helpers/ports.js'
 export interface Peer { name: string, folder: string, pid: () => number | undefined }
 export interface System { name: string, a: Peer, b: Peer, stop: () => Promise<void> }
 
-export async function startShoal (root: string): Promise<System> {
+/** `bin`: another build's dist/src/main.js (a baseline), instead of this checkout's. */
+export async function startShoal (root: string, bin?: string): Promise<System> {
   const port = await freeUdpPort()
   const bootstrap = `127.0.0.1:${port}`
-  const a = await startDaemon({ dataPath: path.join(root, 'shoal-a'), env: { SHOAL_BOOTSTRAP: bootstrap, SHOAL_DHT_PORT: String(port) } })
-  const b = await startDaemon({ dataPath: path.join(root, 'shoal-b'), env: { SHOAL_BOOTSTRAP: bootstrap } })
+  const a = await startDaemon({ dataPath: path.join(root, 'shoal-a'), bin, env: { SHOAL_BOOTSTRAP: bootstrap, SHOAL_DHT_PORT: String(port) } })
+  const b = await startDaemon({ dataPath: path.join(root, 'shoal-b'), bin, env: { SHOAL_BOOTSTRAP: bootstrap } })
   const secret = (await a.ctl('add', 'bench')).stdout.trim()
   await b.ctl('add', `--secret=${secret}`, 'bench')
   await until(async () => JSON.parse((await b.ctl('status', '--json', 'bench')).stdout).peers === 1)

@@ -1,6 +1,7 @@
 // One serial job loop per namespace (syncthing's folder loop): a scan and a merge never overlap,
 // repeated requests coalesce into one run, local changes are always published before remote ones
-// are applied, and a failed run is retried by itself.
+// are applied, and a failed run is retried by itself. Under sustained local churn (marks keep
+// arriving while a scan runs) the loop pauses between scans, so one publish carries many changes.
 
 export interface Jobs {
   /** Local changes wait to be scanned and published. */
@@ -17,20 +18,37 @@ export interface Jobs {
   beforeRetry: () => void
 }
 
-/** Bursts of requests (an editor's save, `cp -r`) within this many ms make one run. */
-const COALESCE_MS = 15
+export interface JobLoopOptions {
+  /** Bursts of requests (an editor's save, `cp -r`) within this many ms make one run. */
+  coalesceMs?: number
+  /**
+   * When local changes arrived while a scan ran, the next scan waits this long after it, doubling
+   * while the churn lasts, up to churnMaxMs: each publish has fixed costs (a drive batch, the
+   * replica state, the announce), and an NFS client creating a file every few ms otherwise paid
+   * them every handful of files (bench:nfs daemon row). A change on an idle node still waits only
+   * coalesceMs; under churn a change waits at most about churnMaxMs plus two scans.
+   */
+  churnMinMs?: number
+  churnMaxMs?: number
+}
+
+const DEFAULTS: Required<JobLoopOptions> = { coalesceMs: 15, churnMinMs: 25, churnMaxMs: 200 }
 const FAILED_RETRY_MS = 2000
 
 export class JobLoop {
   readonly #jobs: Jobs
+  readonly #o: Required<JobLoopOptions>
   #mergeWanted = false
   #running: Promise<void> | null = null
   #kickTimer: NodeJS.Timeout | null = null
   #retryTimer: NodeJS.Timeout | null = null
   #stopped = false
+  /** Ends the churn pause early: a merge is due, or the loop stops. */
+  #wake: (() => void) | null = null
 
-  constructor (jobs: Jobs) {
+  constructor (jobs: Jobs, opts: JobLoopOptions = {}) {
     this.#jobs = jobs
+    this.#o = { ...DEFAULTS, ...opts }
   }
 
   /** Running, or a merge is due: not settled. */
@@ -41,6 +59,8 @@ export class JobLoop {
 
   requestMerge (): void {
     this.#mergeWanted = true
+    // Remote changes are not held back by local churn: the pending scan runs now, then the merge.
+    this.#wake?.()
     this.kickSoon()
   }
 
@@ -52,7 +72,7 @@ export class JobLoop {
 
   kickSoon (): void {
     if (this.#kickTimer !== null || this.#stopped) return
-    this.#kickTimer = setTimeout(() => { this.#kickTimer = null; this.kick() }, COALESCE_MS)
+    this.#kickTimer = setTimeout(() => { this.#kickTimer = null; this.kick() }, this.#o.coalesceMs)
   }
 
   kick (): void {
@@ -77,23 +97,38 @@ export class JobLoop {
   async stop (): Promise<void> {
     this.#stopped = true
     for (const t of [this.#kickTimer, this.#retryTimer]) if (t !== null) clearTimeout(t)
+    this.#wake?.()
     await this.#running?.catch(() => {})
   }
 
   async #run (): Promise<void> {
     // A retry still pending fires anyway (and finds little to do); this run no longer waits for it.
     this.#retryTimer = null
+    let churn = 0
     while (!this.#stopped && this.#jobs.runnable()) {
       const scan = this.#jobs.scanWanted()
       if (!scan && !this.#mergeWanted) break
       this.#jobs.state('syncing')
-      if (scan) await this.#jobs.scan()
+      if (scan) {
+        await this.#jobs.scan()
+        // Changes that came in while the scan ran: more are likely on their way.
+        churn = this.#jobs.scanWanted() ? Math.min(this.#o.churnMaxMs, churn === 0 ? this.#o.churnMinMs : churn * 2) : 0
+      }
       if (!this.#jobs.runnable()) break
       if (this.#mergeWanted) {
         this.#mergeWanted = false
         await this.#jobs.merge()
       }
+      if (churn > 0 && !this.#mergeWanted && !this.#stopped) await this.#pause(churn)
     }
     if (!this.#stopped) this.#jobs.state('idle')
+  }
+
+  /** Waits `ms` within a run (still busy, still 'syncing'), unless woken first. */
+  async #pause (ms: number): Promise<void> {
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(() => { this.#wake = null; resolve() }, ms)
+      this.#wake = () => { clearTimeout(t); this.#wake = null; resolve() }
+    })
   }
 }

@@ -23,6 +23,10 @@ export interface DaemonOptions {
   prefix?: string[]
   /** Start it through bin/shoal (jemalloc, V8 settings: what the image and `make run` do) instead of node. */
   launcher?: boolean
+  /** Another build's dist/src/main.js (a baseline to compare with), instead of this checkout's. */
+  bin?: string
+  /** Flags for node itself, e.g. --cpu-prof (which NODE_OPTIONS does not take). */
+  nodeArgs?: string[]
 }
 
 export class TestDaemon {
@@ -47,7 +51,7 @@ export class TestDaemon {
       SHOAL_BOOTSTRAP: NO_BOOTSTRAP,
       ...opts.env
     }
-    const start = opts.launcher === true ? [LAUNCHER] : [process.execPath, SHOAL_BIN]
+    const start = opts.launcher === true ? [LAUNCHER] : [process.execPath, ...(opts.nodeArgs ?? []), opts.bin ?? SHOAL_BIN]
     const argv = [...(opts.prefix ?? []), ...start, ...(opts.args ?? ['daemon'])]
     this.proc = spawn(argv[0] as string, argv.slice(1), { env: this.env, stdio: ['ignore', 'pipe', 'pipe'] })
     this.proc.stdout?.on('data', (b: Buffer) => { this.#log += b.toString() })

@@ -111,4 +111,70 @@ describe('namespace/job loop', () => {
     await tick(40)
     assert.deepEqual(r.log, ['merge'])
   })
+
+  describe('under sustained churn', () => {
+    /** Marks a change every 2 ms for `ms`, kicking like the watcher does. */
+    async function churn (loop: JobLoop, wanted: { scans: number }, ms: number): Promise<void> {
+      const end = Date.now() + ms
+      while (Date.now() < end) { wanted.scans++; loop.kickSoon(); await tick(2) }
+    }
+
+    it('spaces the scans out, and publishes everything once the changes stop', async () => {
+      const r = recorder()
+      const loop = new JobLoop(r.jobs, { churnMinMs: 20, churnMaxMs: 80 })
+      await churn(loop, r.wanted, 400)
+      await until(loop)
+      assert.equal(r.wanted.scans, 0)
+      const scans = r.log.filter((x) => x === 'scan').length
+      // Back to back (a 5 ms scan every ~5 ms) this was ~50 scans; paused 20, 40, 80, 80… about 8.
+      assert.ok(scans >= 2 && scans <= 16, `${scans} scans`)
+      // One run: the pauses are inside it, never idle in between.
+      assert.deepEqual(r.states.filter((x) => x === 'idle'), ['idle'])
+      await loop.stop()
+    })
+
+    it('a lone change after the churn is not held back by it', async () => {
+      const r = recorder()
+      const loop = new JobLoop(r.jobs, { churnMinMs: 400, churnMaxMs: 400 })
+      await churn(loop, r.wanted, 30)
+      await until(loop)
+      const before = r.log.length
+      const t0 = Date.now()
+      r.wanted.scans = 1
+      loop.kickSoon()
+      await waitFor('the scan', () => r.log.length > before)
+      assert.ok(Date.now() - t0 < 300, `${Date.now() - t0} ms`)
+      await until(loop)
+      await loop.stop()
+    })
+
+    /** A loop paused for a minute: a change came in while its first scan ran. */
+    async function paused (): Promise<{ r: ReturnType<typeof recorder>, loop: JobLoop }> {
+      const r = recorder({ scan: async () => { r.log.push('scan'); r.wanted.scans = r.log.length === 1 ? 1 : 0; await tick(5) } })
+      const loop = new JobLoop(r.jobs, { churnMinMs: 60_000, churnMaxMs: 60_000 })
+      r.wanted.scans = 1
+      loop.kickSoon()
+      await waitFor('the first scan', () => r.log.length > 0)
+      await tick(30)
+      assert.deepEqual(r.log, ['scan'])
+      assert.equal(loop.busy, true)
+      return { r, loop }
+    }
+
+    it('a merge asked for ends the pause: the pending scan, then the merge', async () => {
+      const { r, loop } = await paused()
+      loop.requestMerge()
+      await until(loop)
+      assert.deepEqual(r.log, ['scan', 'scan', 'merge'])
+      await loop.stop()
+    })
+
+    it('stop() ends the pause at once', async () => {
+      const { r, loop } = await paused()
+      const t0 = Date.now()
+      await loop.stop()
+      assert.ok(Date.now() - t0 < 1000)
+      assert.deepEqual(r.log, ['scan'])
+    })
+  })
 })
