@@ -61,7 +61,10 @@ export class RemoteDrives {
       db = this.#store.get({ key: record.key })
     }
     // The blob copy waits while the writer's entries keep coming: the changes go first (backfill.ts).
-    const d: RemoteDrive = { key, w: writerId(record.key), record, drive, db, blobs, backfill: new Backfill(blobs, { foreground: db }) }
+    // Not on a blind node: it applies no changes, and holding the blobs for others is its job (a
+    // writer gone half a second after a change would otherwise leave it without them).
+    const backfill = new Backfill(blobs, drive !== null ? { foreground: db } : {})
+    const d: RemoteDrive = { key, w: writerId(record.key), record, drive, db, blobs, backfill }
     this.#drives.set(key, d)
     await Promise.all([drive !== null ? drive.ready() : db.ready(), blobs.ready()])
     // The entries: a live range, everything there is and everything appended later (never
