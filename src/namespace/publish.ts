@@ -14,7 +14,6 @@ import { EMPTY_HASH, hashFile, statEntry, statMatches, type DiskEntry, type Scan
 import type { FolderWriter } from './apply.js'
 import { BlobBatch, type BlobRef } from './blob-pack.js'
 import { fsBatch } from './fs-batch.js'
-import { hashLargeFile } from './hash-large.js'
 
 export interface PublishContext {
   drive: Hyperdrive
@@ -117,13 +116,13 @@ export async function publish (ctx: PublishContext, scan: ScanResult, reuseFrom:
         if (read !== null) { /* read ahead, checked and stored above */ } else if (d.size === 0) hash = EMPTY_HASH
         else {
           // Larger than SMALL_FILE: a rename reuses the blob, anything else is uploaded.
-          if (hash === '' && reuse.size > 0) hash = await hashLargeFile(abs) // maybe a rename: look for the blob
+          if (hash === '' && reuse.size > 0) hash = await hashFile(abs) // maybe a rename: look for the blob
           const reused = hash !== '' ? reuse.get(hash) : undefined
           if (reused !== undefined) blob = reused
           else {
             // Published before its blob is stored (below, after the batch): peers start fetching
             // while we upload. The hash comes first, as the entry carries it.
-            if (hash === '') hash = await hashLargeFile(abs)
+            if (hash === '') hash = await hashFile(abs)
             const after = await statEntry(abs)
             if (after === null || !sameStat(after, d)) { retry.push(path); continue }
             uploads.push({ path, hash, stat: d, blob: NO_BLOB, c: 0 })

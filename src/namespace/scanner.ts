@@ -1,8 +1,7 @@
 // The scanner: walks the folder (or part of it) and compares it with the index. It only reports
 // what differs; hashing, publishing and the mass-delete guard are the replica's business.
 import { createHash } from 'node:crypto'
-import { createReadStream } from 'node:fs'
-import { lstat, readdir, readlink, unlink } from 'node:fs/promises'
+import { lstat, open, readdir, readlink, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import { isErrno } from '../errors.js'
 import { isUnder, type FolderIndex, type IndexEntry } from './index.js'
@@ -157,10 +156,38 @@ export async function statEntry (abs: string): Promise<DiskEntry | null> {
 }
 
 /** sha256 of a file, streamed (never buffers a whole large file). */
-export async function hashFile (abs: string): Promise<string> {
-  const h = createHash('sha256')
-  for await (const chunk of createReadStream(abs, { highWaterMark: 1 << 20 })) h.update(chunk as Buffer)
-  return h.digest('hex')
+/** Bytes read at once by hashFile, at most. */
+const HASH_CHUNK = 4 << 20
+
+/**
+ * sha256 hex of a file's bytes, read to its end. Two buffers, sized to the file (up to HASH_CHUNK),
+ * are read into in turn, the next read in flight while a chunk is hashed: a read stream's new
+ * Buffer per chunk made V8 collect garbage a fifth of a 1 GiB hash (W2's profile: 1.75 s, of which
+ * sha256 itself 0.9 s).
+ */
+export async function hashFile (abs: string, chunk = HASH_CHUNK): Promise<string> {
+  const fh = await open(abs, 'r')
+  let next: Promise<{ bytesRead: number, buffer: Buffer }> | null = null
+  try {
+    const size = Math.max(1, Math.min(chunk, (await fh.stat()).size))
+    const bufs = [Buffer.allocUnsafe(size), Buffer.allocUnsafe(size)]
+    const h = createHash('sha256')
+    let pos = 0
+    let i = 0
+    next = fh.read(bufs[0] as Buffer, 0, size, 0)
+    for (;;) {
+      const { bytesRead, buffer } = await next
+      next = null
+      if (bytesRead === 0) break
+      pos += bytesRead
+      next = fh.read(bufs[++i & 1] as Buffer, 0, size, pos)
+      h.update(buffer.subarray(0, bytesRead))
+    }
+    return h.digest('hex')
+  } finally {
+    await next?.catch(() => null) // no read may outlive the file handle
+    await fh.close()
+  }
 }
 
 export const EMPTY_HASH = createHash('sha256').digest('hex')
