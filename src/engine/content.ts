@@ -15,6 +15,7 @@ import Protomux, { type Channel, type Message } from 'protomux'
 import sodium from 'sodium-native'
 import type { Logger } from '../log.js'
 import { kdf, type NamespaceKeys } from '../secrets.js'
+import { ConnectionChannels } from './connection-channels.js'
 import type { Connection, ConnectionSource } from './peers.js'
 import {
   CONTENT_PROTOCOL, contentMac, creditEncoding, dataEncoding, endEncoding, EndStatus, MAX_CHUNK, requestEncoding,
@@ -64,42 +65,40 @@ interface Session {
 }
 
 export class ContentPeers extends EventEmitter<{ idle: [] }> {
-  readonly #source: ConnectionSource
   readonly #keys: NamespaceKeys
   readonly #offer: OfferFn | null
   readonly #log: Logger
   readonly #channelId: Buffer
-  readonly #sessions = new Map<Connection, Session>()
+  readonly #channels: ConnectionChannels<Session>
   /** Remote key (hex) → the open session with that peer. */
   readonly #byPeer = new Map<string, Session>()
-  readonly #onConnection = (conn: Connection): void => { void this.#attachConnection(conn) }
-  #attached = false
   #nextId = 1
   #serving = 0
 
   /** `offer` null: this node asks but serves nothing. */
   constructor (source: ConnectionSource, keys: NamespaceKeys, offer: OfferFn | null, log: Logger) {
     super()
-    this.#source = source
     this.#keys = keys
     this.#offer = offer
     this.#log = log
     this.#channelId = kdf(keys.blindKey, 'content-channel')
+    this.#channels = new ConnectionChannels(source, {
+      make: (conn, hh) => this.#makeSession(conn, hh),
+      start: (s, hh) => {
+        const mac = contentMac(this.#keys, hh, s.conn.isInitiator)
+        if (mac === null) s.channel.close() // no read key (attach() does not attach then)
+        else s.channel.open(mac)
+      }
+    })
   }
 
   attach (): void {
-    if (this.#attached || this.#keys.readKey === null) return // blind: nothing to ask, nothing to serve
-    this.#attached = true
-    this.#source.on('connection', this.#onConnection)
-    for (const conn of this.#source.connections()) void this.#attachConnection(conn)
+    if (this.#keys.readKey === null) return // blind: nothing to ask, nothing to serve
+    this.#channels.attach()
   }
 
   detach (): void {
-    if (!this.#attached) return
-    this.#attached = false
-    this.#source.off('connection', this.#onConnection)
-    for (const s of [...this.#sessions.values()]) s.channel.close()
-    this.#sessions.clear()
+    this.#channels.detach()
     this.#byPeer.clear()
   }
 
@@ -159,13 +158,7 @@ export class ContentPeers extends EventEmitter<{ idle: [] }> {
     }
   }
 
-  async #attachConnection (conn: Connection): Promise<void> {
-    if (!this.#attached || this.#sessions.has(conn) || conn.destroyed) return
-    if (conn.handshakeHash === null && !(await conn.opened)) return
-    const hh = conn.handshakeHash
-    if (hh === null || !this.#attached || this.#sessions.has(conn)) return
-    const mac = contentMac(this.#keys, hh, conn.isInitiator)
-    if (mac === null) return
+  #makeSession (conn: Connection, hh: Buffer): Session | null {
     const mux = Protomux.from(conn)
     const channel = mux.createChannel({
       protocol: CONTENT_PROTOCOL,
@@ -184,7 +177,7 @@ export class ContentPeers extends EventEmitter<{ idle: [] }> {
       onclose: () => { this.#onClose(session) },
       ondrain: () => { for (const fn of session.drain.splice(0)) fn() }
     })
-    if (channel === null) return
+    if (channel === null) return null
     const session: Session = {
       conn,
       channel,
@@ -197,13 +190,12 @@ export class ContentPeers extends EventEmitter<{ idle: [] }> {
       outgoing: new Map(),
       drain: []
     }
-    this.#sessions.set(conn, session)
-    channel.open(mac)
+    return session
   }
 
   #onClose (s: Session): void {
     s.open = false
-    if (this.#sessions.get(s.conn) === s) this.#sessions.delete(s.conn)
+    this.#channels.closed(s)
     const id = s.conn.remotePublicKey?.toString('hex') ?? ''
     if (this.#byPeer.get(id) === s) this.#byPeer.delete(id)
     for (const t of s.incoming.values()) fail(t, new TransferError('the connection closed'))

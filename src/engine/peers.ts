@@ -13,6 +13,7 @@ import Protomux, { type Channel, type Message } from 'protomux'
 import sodium from 'sodium-native'
 import type { Logger } from '../log.js'
 import { kdf, type NamespaceKeys } from '../secrets.js'
+import { ConnectionChannels } from './connection-channels.js'
 
 /** The part of a Noise secret stream the engine uses (a hyperswarm connection or a piped replication stream). */
 export interface Connection extends EventEmitter {
@@ -129,37 +130,29 @@ export interface NamespacePeersEvents {
  */
 export class NamespacePeers extends EventEmitter<NamespacePeersEvents> {
   readonly keys: NamespaceKeys
-  readonly #source: ConnectionSource
   readonly #log: Logger
   readonly #channelId: Buffer
   readonly #records = new Map<string, DriveRecord>()
-  readonly #sessions = new Map<Connection, Session>()
-  readonly #onConnection = (conn: Connection): void => { void this.#attachConnection(conn) }
+  readonly #channels: ConnectionChannels<Session>
   #ownHead: Head | null = null
-  #attached = false
 
   constructor (source: ConnectionSource, keys: NamespaceKeys, log: Logger) {
     super()
-    this.#source = source
     this.keys = keys
     this.#log = log
     this.#channelId = kdf(keys.blindKey, 'channel')
+    this.#channels = new ConnectionChannels(source, {
+      make: (conn, hh) => this.#makeSession(conn, hh),
+      start: (s, hh) => {
+        s.channel.open(admissionMac(this.keys, hh, s.conn.isInitiator))
+        this.emit('change')
+      }
+    })
   }
 
-  attach (): void {
-    if (this.#attached) return
-    this.#attached = true
-    this.#source.on('connection', this.#onConnection)
-    for (const conn of this.#source.connections()) void this.#attachConnection(conn)
-  }
+  attach (): void { this.#channels.attach() }
 
-  detach (): void {
-    if (!this.#attached) return
-    this.#attached = false
-    this.#source.off('connection', this.#onConnection)
-    for (const s of this.#sessions.values()) s.channel.close()
-    this.#sessions.clear()
-  }
+  detach (): void { this.#channels.detach() }
 
   /**
    * Closes the connections to this namespace's peers; the swarm makes new ones, with fresh
@@ -168,7 +161,7 @@ export class NamespacePeers extends EventEmitter<NamespacePeersEvents> {
    */
   reconnect (): number {
     let n = 0
-    for (const s of this.#sessions.values()) {
+    for (const s of this.#channels.sessions()) {
       if (s.conn.destroyed) continue
       s.conn.destroy()
       n++
@@ -179,19 +172,19 @@ export class NamespacePeers extends EventEmitter<NamespacePeersEvents> {
   /** Every verified drive record, ours included. */
   records (): DriveRecord[] { return [...this.#records.values()] }
 
-  peers (): PeerInfo[] { return [...this.#sessions.values()].map((s) => s.info) }
+  peers (): PeerInfo[] { return [...this.#channels.sessions()].map((s) => s.info) }
 
   /** Connections of admitted peers that write the drive `key` (hex): where its files are on disk. */
   writerConnections (key: string): Connection[] {
     const out: Connection[] = []
-    for (const s of this.#sessions.values()) if (s.info.admitted && s.info.heads.has(key)) out.push(s.conn)
+    for (const s of this.#channels.sessions()) if (s.info.admitted && s.info.heads.has(key)) out.push(s.conn)
     return out
   }
 
   /** Connections whose channel is not open yet (still proving, or the remote lacks the namespace). */
   pendingCount (): number {
     let n = 0
-    for (const s of this.#sessions.values()) if (!s.info.admitted) n++
+    for (const s of this.#channels.sessions()) if (!s.info.admitted) n++
     return n
   }
 
@@ -202,21 +195,17 @@ export class NamespacePeers extends EventEmitter<NamespacePeersEvents> {
     if (this.#records.has(id)) return true
     this.#records.set(id, rec)
     this.emit('drive', rec)
-    for (const s of this.#sessions.values()) if (s.info.admitted) s.driveMsg.send(rec)
+    for (const s of this.#channels.sessions()) if (s.info.admitted) s.driveMsg.send(rec)
     return true
   }
 
   /** Announces the length of our own writer drive to every admitted peer. */
   setOwnHead (key: Buffer, length: number): void {
     this.#ownHead = { key, length }
-    for (const s of this.#sessions.values()) if (s.info.admitted) s.headMsg.send(this.#ownHead)
+    for (const s of this.#channels.sessions()) if (s.info.admitted) s.headMsg.send(this.#ownHead)
   }
 
-  async #attachConnection (conn: Connection): Promise<void> {
-    if (!this.#attached || this.#sessions.has(conn) || conn.destroyed) return
-    if (conn.handshakeHash === null && !(await conn.opened)) return
-    const hh = conn.handshakeHash
-    if (hh === null || !this.#attached || this.#sessions.has(conn)) return
+  #makeSession (conn: Connection, hh: Buffer): Session | null {
     const mux = Protomux.from(conn)
     const info: PeerInfo = {
       id: conn.remotePublicKey?.toString('hex') ?? '',
@@ -232,7 +221,7 @@ export class NamespacePeers extends EventEmitter<NamespacePeersEvents> {
       onopen: (remoteMac: Buffer) => { this.#onOpen(session, hh, remoteMac) },
       onclose: () => { this.#onClose(session) }
     })
-    if (channel === null) return // already open on this connection
+    if (channel === null) return null // already open on this connection
     const session: Session = {
       conn,
       channel,
@@ -240,9 +229,7 @@ export class NamespacePeers extends EventEmitter<NamespacePeersEvents> {
       driveMsg: channel.addMessage({ encoding: driveRecordEncoding, onmessage: (rec) => { this.#onRecord(session, rec) } }),
       headMsg: channel.addMessage({ encoding: headEncoding, onmessage: (h) => { this.#onHead(session, h) } })
     }
-    this.#sessions.set(conn, session)
-    channel.open(admissionMac(this.keys, hh, conn.isInitiator))
-    this.emit('change')
+    return session
   }
 
   #onOpen (s: Session, hh: Buffer, remoteMac: Buffer): void {
@@ -260,7 +247,7 @@ export class NamespacePeers extends EventEmitter<NamespacePeersEvents> {
   }
 
   #onClose (s: Session): void {
-    if (this.#sessions.get(s.conn) === s) this.#sessions.delete(s.conn)
+    this.#channels.closed(s)
     this.emit('change')
   }
 

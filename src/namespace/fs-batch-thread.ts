@@ -1,6 +1,6 @@
 // The worker side of fs-batch.ts: runs a batch of file system operations with synchronous calls,
 // one after the other, and answers with one message per batch.
-import { closeSync, fchmodSync, fchownSync, fstatSync, futimesSync, lstatSync, openSync, readFileSync, readlinkSync, renameSync, unlinkSync, writeSync } from 'node:fs'
+import { closeSync, fchmodSync, fchownSync, fstatSync, futimesSync, lstatSync, openSync, readFileSync, readlinkSync, renameSync, rmdirSync, unlinkSync, writeSync } from 'node:fs'
 import { parentPort } from 'node:worker_threads'
 import { own, toDiskEntry, type FsBatchReply, type FsBatchRequest, type FsOp, type FsResult } from './fs-batch.js'
 import type { DiskEntry } from './scanner.js'
@@ -11,6 +11,11 @@ function run (op: FsOp): FsResult {
     if (op.t === 'read') {
       const data = own(readFileSync(op.abs))
       return { ok: true, data, stat: stat(op.abs) }
+    }
+    if (op.t === 'remove') {
+      if (op.dir) rmdirSync(op.abs)
+      else unlinkSync(op.abs)
+      return { ok: true, stat: null }
     }
     return { ok: true, stat: put(op) }
   } catch (err) {

@@ -19,6 +19,7 @@ export interface Owner { uid: number, gid: number }
 export type FsOp =
   | { t: 'stat', abs: string }
   | { t: 'read', abs: string }
+  | { t: 'remove', abs: string, dir: boolean }
   | { t: 'put', abs: string, tmp: string, data: Uint8Array, mode: number, mtimeMs: number, owner: Owner | null }
 
 export type FsResult = { ok: true, stat: DiskEntry | null, data?: Uint8Array } | { ok: false, code?: string, message: string }
@@ -47,6 +48,11 @@ export class FsBatch {
     const r = await this.#run({ t: 'read', abs })
     const data = r.data ?? new Uint8Array(0)
     return { data: Buffer.from(data.buffer, data.byteOffset, data.byteLength), after: r.stat }
+  }
+
+  /** unlink (rmdir for a directory); throws with the errno code (ENOENT, ENOTEMPTY…). */
+  async remove (abs: string, dir: boolean): Promise<void> {
+    await this.#run({ t: 'remove', abs, dir })
   }
 
   /**
