@@ -9,7 +9,8 @@ export const getattr: OpDesc = {
   needsFh: true,
   async run (ctx, args, res) {
     const req = readBitmap(args)
-    await ctx.writeAttrs(res, ctx.fh(), req)
+    const n = ctx.fh()
+    await ctx.withAttrs(n, res, async (w, a) => { await encodeAttrs(w, a, req, ctx.attrEnv(n)) })
   }
 }
 
