@@ -4,7 +4,6 @@ import type { RpcConnection } from '../rpc/dispatch.js'
 import type { XdrReader } from '../xdr/reader.js'
 import { XdrWriter } from '../xdr/writer.js'
 import { Ctx } from './context.js'
-import { DeferredFailure } from './deferred.js'
 import { MAX_MINOR, MAX_OPAQUE, MAX_OPS, Op } from './consts.js'
 import type { V4Env } from './env.js'
 import { ReplayHit, type OpDesc } from './op.js'
@@ -82,13 +81,6 @@ export const OPS: ReadonlyMap<number, OpDesc> = new Map<number, OpDesc>([
   [Op.RECLAIM_COMPLETE, reclaimComplete]
 ])
 
-/**
- * Ops that may run while GETATTR or ACCESS results wait for a stat (deferred.ts): they change no
- * file and need no attributes the deferred results would have to come before (OPEN settles them
- * itself, with the directory stat its create takes before the open).
- */
-const WHILE_DEFERRED = new Set([Op.GETATTR, Op.ACCESS, Op.GETFH, Op.PUTFH, Op.PUTROOTFH, Op.PUTPUBFH, Op.LOOKUP, Op.SAVEFH, Op.RESTOREFH, Op.OPEN])
-
 /** RFC 8881 §2.10.6.4: ops that may start a compound without SEQUENCE (as its only op). */
 const SESSIONLESS = new Set([Op.EXCHANGE_ID, Op.CREATE_SESSION, Op.DESTROY_SESSION, Op.DESTROY_CLIENTID, Op.BIND_CONN_TO_SESSION])
 
@@ -105,15 +97,14 @@ export async function compound (env: V4Env, call: RpcCall, conn: RpcConnection):
   const count = r.u32()
   if (minor > MAX_MINOR) return header(NfsStatus.MINOR_VERS_MISMATCH, tag, 0)
   if (count > MAX_OPS) return header(minor === 0 ? NfsStatus.RESOURCE : NfsStatus.TOO_MANY_OPS, tag, 0)
+  const ctx = new Ctx(env, minor, call.auth, conn)
   const results = new XdrWriter(512)
-  const ctx = new Ctx(env, minor, call.auth, conn, results)
   let status = NfsStatus.OK
   let done = 0
   try {
     for (let i = 0; i < count && status === NfsStatus.OK; i++) {
       let opnum: number
-      try { opnum = r.u32() } catch { status = NfsStatus.BADXDR; await ctx.settle(); results.u32(Op.ILLEGAL).u32(status); done++; break }
-      if (!WHILE_DEFERRED.has(opnum)) await ctx.settle()
+      try { opnum = r.u32() } catch { status = NfsStatus.BADXDR; results.u32(Op.ILLEGAL).u32(status); done++; break }
       status = await runOne(ctx, r, results, opnum, i, count)
       done++
       if (ctx.session && i === 0 && ctx.session.maxOps < count && status === NfsStatus.OK) {
@@ -121,13 +112,9 @@ export async function compound (env: V4Env, call: RpcCall, conn: RpcConnection):
         break
       }
     }
-    await ctx.settle()
   } catch (err) {
     if (err instanceof ReplayHit) return XdrWriter.of(err.reply)
-    if (!(err instanceof DeferredFailure)) throw err
-    // an earlier GETATTR or ACCESS turned out a failure: the compound ends there (deferred.ts)
-    status = err.status
-    done = err.index + 1
+    throw err
   }
   const reply = header(status, tag, done).append(results)
   if (ctx.session && ctx.slot) finishSlot(ctx.session, ctx.slot, [...reply.chunks()])
@@ -162,13 +149,8 @@ async function runOne (ctx: Ctx, r: XdrReader, out: XdrWriter, opnum: number, i:
     try {
       await desc.run(ctx, r, body)
       status = NfsStatus.OK
-      if (ctx.later.take(out, i, opnum)) {
-        ctx.env.stats.count(desc.name, 'OK', Math.round((performance.now() - started) * 1000))
-        return status
-      }
     } catch (err) {
-      ctx.later.drop()
-      if (err instanceof ReplayHit || err instanceof DeferredFailure) throw err
+      if (err instanceof ReplayHit) throw err
       status = toNfsStatus(err)
       if (err instanceof NfsError) errBody = err.body
       if (status === NfsStatus.SERVERFAULT) ctx.env.log.error(`${desc.name} failed`, err)

@@ -7,7 +7,6 @@ import type { FsNode, VNode, Creds, Stat } from '../vfs/types.js'
 import type { XdrWriter } from '../xdr/writer.js'
 import { encodeAttrs, fromStat, FSID_MAJOR, type AttrSource, type Bitmap } from './attrs.js'
 import { Ftype, MAX_RECORD } from './consts.js'
-import { DeferredResults } from './deferred.js'
 import type { V4Env } from './env.js'
 import type { Client, Session, Slot } from './state/clients.js'
 import type { Stateid } from './state/stateid.js'
@@ -32,33 +31,10 @@ export class Ctx {
    * after a change never sees the attributes from before it.
    */
   readonly #memo: StatMemo
-  /** GETATTR and ACCESS results waiting for a stat (deferred.ts) */
-  readonly later = new DeferredResults()
 
-  /** `out`: the compound's results, where deferred ones are settled */
-  constructor (readonly env: V4Env, readonly minor: number, readonly auth: AuthSys | undefined, readonly conn: RpcConnection,
-    readonly out: XdrWriter) {
+  constructor (readonly env: V4Env, readonly minor: number, readonly auth: AuthSys | undefined, readonly conn: RpcConnection) {
     this.creds = auth ? { uid: auth.uid, gid: auth.gid } : { uid: 65534, gid: 65534 }
     this.#memo = new StatMemo(env.vfs.clock)
-  }
-
-  /**
-   * Runs `fn` with n's attributes: now when this compound has its stat (or n is the pseudo-root),
-   * else once it has one (deferred.ts), which saves a round trip to the disk when the next one
-   * brings the stat along.
-   */
-  async withAttrs (n: VNode, res: XdrWriter, fn: (w: XdrWriter, a: AttrSource) => Promise<void> | void): Promise<void> {
-    if (n.kind === 'pseudo' || this.known(n) !== undefined) {
-      await fn(res, await this.attrSource(n))
-      return
-    }
-    const fh = this.fhBytes(n)
-    this.later.request(this.env.vfs.key(n), n, async (w, st) => { await fn(w, fromStat(st, fh, n.exp.index)) })
-  }
-
-  /** Writes the deferred results: with `st` when they all wait for the node it is a stat of, else with stats taken now. */
-  async settle (st?: Stat): Promise<void> {
-    if (this.later.pending) await this.later.settle(this.out, async (n) => await this.stat(n), st)
   }
 
   /** The 4.1 session's client (set by SEQUENCE). */
@@ -113,6 +89,10 @@ export class Ctx {
 
   /** A stat taken after the last mutation (a lookup's, a create's result), remembered. */
   remember (n: FsNode, st: Stat): Stat { return this.#memo.set(this.env.vfs.key(n), st) }
+
+  async writeAttrs (w: XdrWriter, n: VNode, req: Bitmap): Promise<void> {
+    await encodeAttrs(w, await this.attrSource(n), req, this.attrEnv(n))
+  }
 
   attrEnv (n: VNode): { minor: number, statfs: () => Promise<{ bsize: bigint, blocks: bigint, bfree: bigint, bavail: bigint, files: bigint, ffree: bigint }> } {
     return {

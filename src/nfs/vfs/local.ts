@@ -74,16 +74,6 @@ export class LocalVfs {
   }
 
   /**
-   * LOOKUP for a compound that may not need the attributes: a directory found at that path in
-   * the last moment is named without a stat (as PUTFH trusts its handle, nodes.ts); a GETATTR
-   * after it stats it, or waits for the next round trip to bring a stat (v4/deferred.ts).
-   */
-  async find (dir: FsNode, name: string): Promise<{ node: FsNode, stat?: Stat | undefined }> {
-    const known = this.#nodes.verifiedDir(dir) ? this.#nodes.trustedDirAt(dir.exp, joinRel(dir.rel, name)) : undefined
-    return known !== undefined ? { node: known } : await this.lookup(dir, name)
-  }
-
-  /**
    * A lookup that, when the name is not there, also returns the directory's attributes (an NFSv3
    * LOOKUP's resfail carries them, for the client's negative entries): one fs-worker job either
    * way. `dir: null`: the directory itself is gone from its path meanwhile.

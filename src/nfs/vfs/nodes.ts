@@ -99,13 +99,6 @@ export class Nodes {
     return v !== undefined && v.dir && v.rel === dir.rel && Date.now() - v.at < VERIFIED_MS
   }
 
-  /** The directory found at `rel` in the last VERIFIED_MS, as PUTFH would trust its handle (no stat needed to name it). */
-  trustedDirAt (exp: NfsExport, rel: string): FsNode | undefined {
-    const t = this.#verified.atPath(exp.index, rel)
-    if (t === undefined || !t.v.dir || Date.now() - t.v.at >= VERIFIED_MS || this.db.get(exp.index, t.ino) !== rel) return undefined
-    return { kind: 'fs', exp, ino: t.ino, gen: t.v.gen, rel }
-  }
-
   /**
    * The node for the file `st` just found at `rel`, remembered. `checked`: found by a lookup or a
    * create on the export's device (a READDIR entry's is not checked), so trusted for a moment.

@@ -18,13 +18,6 @@ export class Verified {
     return v && v.gen === gen ? v : undefined
   }
 
-  /** The inode found at `rel` and its entry, if any. */
-  atPath (index: number, rel: string): { ino: bigint, v: Entry } | undefined {
-    const ino = this.#byPath.get(index)?.get(rel)
-    const v = ino === undefined ? undefined : this.#byExport.get(index)?.get(ino)
-    return v === undefined || ino === undefined ? undefined : { ino, v }
-  }
-
   set (index: number, ino: bigint, v: Entry): void {
     if (this.#size >= 16384) this.clear()
     let m = this.#byExport.get(index)

@@ -3,7 +3,6 @@
  * kept as references so a reply is written to the socket as a list of chunks without copying.
  */
 const ZERO = Buffer.alloc(4)
-const EMPTY = Buffer.alloc(0)
 const REF_MIN = 2048
 
 export class XdrWriter {
@@ -73,29 +72,6 @@ export class XdrWriter {
     const w = new XdrWriter(0)
     for (const c of chunks) { w.#chunks.push(c); w.#done += c.length }
     return w
-  }
-
-  /**
-   * A place for bytes known only later (a COMPOUND result waiting for a stat, v4/deferred.ts):
-   * empty until `fill`; what is written after it stays after it.
-   */
-  hole (): number {
-    this.#flush()
-    this.#chunks.push(EMPTY)
-    return this.#chunks.length - 1
-  }
-
-  fill (hole: number, w: XdrWriter): void {
-    const b = w.toBuffer()
-    this.#chunks[hole] = b
-    this.#done += b.length
-  }
-
-  /** Drops everything written after a hole (the compound ends at the op that filled it with a failure). */
-  cutAfter (hole: number): void {
-    this.#flush()
-    for (let i = hole + 1; i < this.#chunks.length; i++) this.#done -= this.#chunks[i]!.length
-    this.#chunks.length = hole + 1
   }
 
   chunks (): Buffer[] { this.#flush(); return this.#chunks }

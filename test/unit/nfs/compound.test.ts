@@ -121,55 +121,6 @@ describe('nfs/v4 compound', () => {
     assert.equal(await create(Buffer.from('other!!!')), NfsStatus.EXIST)
   })
 
-  // libnfs opens a file as PUTFH, LOOKUP(dir), GETATTR, ACCESS, OPEN(create), GETFH: the GETATTR
-  // and ACCESS wait for the directory stat the create takes before its open (v4/deferred.ts)
-  it('answers GETATTR and ACCESS before an OPEN create with the directory as it was just before the create', async () => {
-    const id = await clientId(c, 'libnfs-like')
-    await mkdir(join(t.root, 'alpha', 'd'))
-    const root = await getfh('alpha')
-    await getfh('alpha', 'd') // the directory was just looked up: the next LOOKUP needs no stat
-    const a = await c.compound(0, (w) => {
-      op.putfh(w, root); op.lookup(w, 'd'); op.getattr(w, [1 << 3]); w.u32(3).u32(0x1f) // ACCESS
-      op.open(w, id, 'o', 'f', 3, { exclusive: Buffer.alloc(8, 5) }); op.getfh(w)
-    }, 6)
-    assert.equal(a.status, NfsStatus.OK)
-    assert.equal(a.n, 6)
-    res(a.r); res(a.r)
-    assert.deepEqual(res(a.r), [9, 0])
-    assert.deepEqual(a.r.array(8, (x) => x.u32()), [1 << 3])
-    const change = new XdrReader(a.r.opaque(64)).u64()
-    assert.deepEqual(res(a.r), [3, 0])
-    assert.equal(a.r.u32(), 0x1f)
-    assert.equal(a.r.u32() & 0x04, 0x04, 'MODIFY granted on the directory')
-    assert.deepEqual(res(a.r), [18, 0])
-    a.r.fixed(16)
-    a.r.bool()
-    const before = a.r.u64()
-    const after = a.r.u64()
-    assert.equal(change, before, "GETATTR's change is OPEN's change_info4 before")
-    assert.ok(after > before)
-    a.r.u32(); a.r.array(8, (x) => x.u32()); a.r.u32()
-    assert.deepEqual(res(a.r), [10, 0])
-  })
-
-  it('ends the compound at a deferred GETATTR that fails, and creates nothing after it', async () => {
-    const id = await clientId(c, 'libnfs-like-2')
-    await mkdir(join(t.root, 'alpha', 'gone'))
-    const root = await getfh('alpha')
-    await getfh('alpha', 'gone')
-    await rm(join(t.root, 'alpha', 'gone'), { recursive: true }) // behind the server's back
-    const a = await c.compound(0, (w) => {
-      op.putfh(w, root); op.lookup(w, 'gone'); op.getattr(w, [1 << 3])
-      op.open(w, id, 'o', 'f', 3, { exclusive: Buffer.alloc(8, 6) }); op.getfh(w)
-    }, 5)
-    assert.equal(a.status, NfsStatus.STALE)
-    assert.equal(a.n, 3, 'PUTFH, LOOKUP (named without a stat a moment after it was seen), GETATTR')
-    res(a.r); res(a.r)
-    assert.deepEqual(res(a.r), [9, NfsStatus.STALE])
-    assert.equal(a.r.remaining, 0)
-    await assert.rejects(rm(join(t.root, 'alpha', 'gone', 'f')), /ENOENT/)
-  })
-
   it('calls notifyChange after every mutation, with export-relative paths', async () => {
     const id = await clientId(c, 'notify-client')
     const e = t.exports.get('alpha')!

@@ -13,26 +13,25 @@ export const access: OpDesc = {
   async run (ctx, args, res) {
     const want = args.u32() & 0x3f
     const n = ctx.fh()
-    await ctx.withAttrs(n, res, (w, a) => {
-      const { uid, gid } = ctx.creds
-      const gids = ctx.auth?.gids ?? []
-      const shift = uid === a.uid ? 6 : gid === a.gid || gids.includes(a.gid) ? 3 : 0
-      const perm = uid === 0 ? 7 : (a.mode >> shift) & 7
-      const r = (perm & 4) !== 0
-      const wr = (perm & 2) !== 0
-      let x = (perm & 1) !== 0
-      if (uid === 0) x = a.type === Ftype.DIR || (a.mode & 0o111) !== 0
-      const ro = n.kind === 'pseudo' || n.exp.readOnly
-      let granted = 0
-      if (r) granted |= ACCESS.READ
-      if (a.type === Ftype.DIR) {
-        if (x) granted |= ACCESS.LOOKUP
-        if (wr && x && !ro) granted |= ACCESS.MODIFY | ACCESS.EXTEND | ACCESS.DELETE
-      } else {
-        if (wr && !ro) granted |= ACCESS.MODIFY | ACCESS.EXTEND
-        if (x) granted |= ACCESS.EXECUTE
-      }
-      w.u32(want).u32(granted & want)
-    })
+    const a = await ctx.attrSource(n)
+    const { uid, gid } = ctx.creds
+    const gids = ctx.auth?.gids ?? []
+    const shift = uid === a.uid ? 6 : gid === a.gid || gids.includes(a.gid) ? 3 : 0
+    const perm = uid === 0 ? 7 : (a.mode >> shift) & 7
+    const r = (perm & 4) !== 0
+    const w = (perm & 2) !== 0
+    let x = (perm & 1) !== 0
+    if (uid === 0) x = a.type === Ftype.DIR || (a.mode & 0o111) !== 0
+    const ro = n.kind === 'pseudo' || n.exp.readOnly
+    let granted = 0
+    if (r) granted |= ACCESS.READ
+    if (a.type === Ftype.DIR) {
+      if (x) granted |= ACCESS.LOOKUP
+      if (w && x && !ro) granted |= ACCESS.MODIFY | ACCESS.EXTEND | ACCESS.DELETE
+    } else {
+      if (w && !ro) granted |= ACCESS.MODIFY | ACCESS.EXTEND
+      if (x) granted |= ACCESS.EXECUTE
+    }
+    res.u32(want).u32(granted & want)
   }
 }

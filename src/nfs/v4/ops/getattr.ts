@@ -9,8 +9,7 @@ export const getattr: OpDesc = {
   needsFh: true,
   async run (ctx, args, res) {
     const req = readBitmap(args)
-    const n = ctx.fh()
-    await ctx.withAttrs(n, res, async (w, a) => { await encodeAttrs(w, a, req, ctx.attrEnv(n)) })
+    await ctx.writeAttrs(res, ctx.fh(), req)
   }
 }
 

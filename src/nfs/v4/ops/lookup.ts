@@ -19,8 +19,8 @@ export const lookup: OpDesc = {
       ctx.current = (await ctx.env.vfs.root(exp)).node
       return
     }
-    const found = await ctx.env.vfs.find(dir, name)
-    if (found.stat) ctx.remember(found.node, found.stat)
+    const found = await ctx.env.vfs.lookup(dir, name)
+    ctx.remember(found.node, found.stat)
     ctx.current = found.node
   }
 }

@@ -1,6 +1,6 @@
 import { NfsError, NfsStatus } from '../../errors.js'
 import { checkName } from '../../vfs/names.js'
-import type { Created, CreateHow, FsNode, SetAttrs, Stat } from '../../vfs/types.js'
+import type { CreateHow, FsNode, SetAttrs, Stat } from '../../vfs/types.js'
 import type { XdrReader } from '../../xdr/reader.js'
 import { Attr, bitmapOf, decodeSetAttrs, has, writeBitmap, EXCLCREAT, type Bitmap } from '../attrs.js'
 import { changeInfo, type Ctx } from '../context.js'
@@ -71,19 +71,8 @@ export const open: OpDesc = {
       }
       if (create) {
         const dir = ctx.writable(cur)
-        // a GETATTR or ACCESS of this directory waiting for a stat takes the one the create's job
-        // takes before its open (deferred.ts); any other is settled before anything is created
-        const withBefore = ctx.later.onlyFor(ctx.env.vfs.key(dir))
-        if (!withBefore) await ctx.settle()
-        let made: Created
-        try {
-          made = await ctx.env.vfs.create(dir, name, create.how, create.attrs, ctx.creds)
-        } catch (err) {
-          await ctx.settle()
-          throw err
-        }
         // change_info4's before: the directory's lstat the create took just before its open
-        await ctx.settle(made.dirBefore)
+        const made = await ctx.env.vfs.create(dir, name, create.how, create.attrs, ctx.creds)
         file = made.node
         fileStat = made.stat
         before = made.dirBefore.ctimeNs
@@ -92,7 +81,6 @@ export const open: OpDesc = {
         if (made.created) attrset = excl ? bitmapOf([Attr.TIME_ACCESS, Attr.TIME_MODIFY, ...bits(create.set)]) : create.set
         else if (!excl && has(create.set, Attr.SIZE)) attrset = bitmapOf([Attr.SIZE])
       } else {
-        await ctx.settle()
         before = (await ctx.stat(cur)).ctimeNs
         const found = await ctx.env.vfs.lookup(cur, name)
         file = found.node
@@ -100,7 +88,6 @@ export const open: OpDesc = {
         after = before
       }
     } else {
-      await ctx.settle()
       if (cur.kind === 'pseudo') throw new NfsError(NfsStatus.ISDIR)
       file = cur
     }
