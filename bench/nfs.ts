@@ -18,6 +18,9 @@
  * alternating: before/after in the same minutes. After each run the bench waits until the daemon
  * has published everything ("drain s": from the end of the run) and checks that every file is in
  * the namespace's index. BENCH_DAEMON_PROF=DIR writes the daemons' --cpu-prof profiles there.
+ * BENCH_BASE=DIR adds a bare server from another build (DIR/dist/test/helpers/nfs.js, e.g. main's)
+ * beside this build's and ganesha, runs rotating among the three: before/after in the same minutes,
+ * each against ganesha.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process'
 
@@ -40,6 +43,7 @@ const ROWS = new Set((process.env.BENCH_ROWS ?? 'write,read,creates').split(',')
 const DAEMON = process.env.BENCH_DAEMON ?? ''
 const DAEMON_BASE = process.env.BENCH_DAEMON_BASE ?? ''
 const DAEMON_PROF = process.env.BENCH_DAEMON_PROF ?? ''
+const BASE = process.env.BENCH_BASE ?? ''
 
 interface Figures { writeMiBs: number, readMiBs: number, createsPerSec: number }
 
@@ -135,27 +139,43 @@ EXPORT { Export_Id = 1; Path = ${dir}; Pseudo = /data; Protocols = ${protocols};
 
 type Ratios = Record<'write' | 'read' | 'creates', number>
 
-async function compare (client: string, work: string, vers: string): Promise<{ shoal: Figures, ganesha: Figures, ratios: Ratios }> {
+interface Compared { shoal: Figures, ganesha: Figures, ratios: Ratios, base?: { shoal: Figures, ratios: Ratios } }
+
+function ratios (s: Figures, n: Figures): Ratios {
+  return { write: s.writeMiBs / n.writeMiBs, read: s.readMiBs / n.readMiBs, creates: s.createsPerSec / n.createsPerSec }
+}
+
+async function compare (client: string, work: string, vers: string): Promise<Compared> {
   // Both servers run at once and their runs alternate (who goes first, too): on a shared, noisy
   // machine, minutes apart is a different machine, and a ratio must compare like with like.
   const shoal = await startNfs(['data'], { root: join(work, `shoal-v${vers}`) })
+  const startBase = BASE === '' ? undefined : (await import(join(BASE, 'dist', 'test', 'helpers', 'nfs.js')) as { startNfs: typeof startNfs }).startNfs
+  const base = startBase ? await startBase(['data'], { root: join(work, `base-v${vers}`) }) : undefined
   const gdir = join(work, `ganesha-export-v${vers}`)
   await mkdir(gdir)
   let g: Awaited<ReturnType<typeof ganesha>> | null = null
   try {
     g = await ganesha(gdir, work, vers)
-    const qs = query(vers, shoal.port, shoal.port)
-    const qg = query(vers, g.port, g.mountPort)
-    const ts: Target = { url: (p) => `nfs://127.0.0.1/data/${p}?${qs}`, base: `nfs://127.0.0.1/data?${qs}`, dir: join(work, `shoal-v${vers}`, 'data'), samples: [] }
-    const tg: Target = { url: (p) => `nfs://127.0.0.1/data/${p}?${qg}`, base: `nfs://127.0.0.1/data?${qg}`, dir: gdir, samples: [] }
+    const target = (port: number, mountPort: number, dir: string): Target => {
+      const q = query(vers, port, mountPort)
+      return { url: (p) => `nfs://127.0.0.1/data/${p}?${q}`, base: `nfs://127.0.0.1/data?${q}`, dir, samples: [] }
+    }
+    const ts = target(shoal.port, shoal.port, join(work, `shoal-v${vers}`, 'data'))
+    const tg = target(g.port, g.mountPort, gdir)
+    const tb = base ? target(base.port, base.port, join(work, `base-v${vers}`, 'data')) : undefined
+    const all = tb ? [ts, tg, tb] : [ts, tg]
     for (let i = 0; i < RUNS; i++) {
-      for (const t of i % 2 === 0 ? [ts, tg] : [tg, ts]) await measureOnce(client, t, i)
+      // each run starts with the next server (with two: alternating)
+      for (let k = 0; k < all.length; k++) await measureOnce(client, all[(i + k) % all.length]!, i)
     }
     const s = median(ts.samples)
     const n = median(tg.samples)
-    return { shoal: s, ganesha: n, ratios: { write: s.writeMiBs / n.writeMiBs, read: s.readMiBs / n.readMiBs, creates: s.createsPerSec / n.createsPerSec } }
+    const out: Compared = { shoal: s, ganesha: n, ratios: ratios(s, n) }
+    if (tb) { const b = median(tb.samples); out.base = { shoal: b, ratios: ratios(b, n) } }
+    return out
   } finally {
     await g?.stop()
+    await base?.close()
     await shoal.close()
   }
 }
@@ -221,11 +241,15 @@ async function main (): Promise<void> {
   const f = (x: number): string => x.toFixed(1)
   console.log(`libnfs, loopback, ${MIB} MiB, ${FILES} × 4 KiB, median of ${RUNS}`)
   console.log(`                 write MiB/s   read MiB/s   creates/s`)
-  for (const [vers, { shoal: s, ganesha: n, ratios }] of byVersion) {
+  const row = (label: string, x: Figures): void => { console.log(`${label.padEnd(17)}${f(x.writeMiBs).padStart(11)}   ${f(x.readMiBs).padStart(10)}   ${f(x.createsPerSec).padStart(9)}`) }
+  const ratioRow = (label: string, r: Ratios): void => { console.log(`${label.padEnd(17)}${r.write.toFixed(2).padStart(11)}   ${r.read.toFixed(2).padStart(10)}   ${r.creates.toFixed(2).padStart(9)}`) }
+  for (const [vers, { shoal: s, ganesha: n, ratios: r, base }] of byVersion) {
     const v = vers === '3' ? 'v3  ' : 'v4.0'
-    console.log(`shoal   ${v}     ${f(s.writeMiBs).padStart(11)}   ${f(s.readMiBs).padStart(10)}   ${f(s.createsPerSec).padStart(9)}`)
-    console.log(`ganesha ${v}     ${f(n.writeMiBs).padStart(11)}   ${f(n.readMiBs).padStart(10)}   ${f(n.createsPerSec).padStart(9)}`)
-    console.log(`ratio   ${v}     ${ratios.write.toFixed(2).padStart(11)}   ${ratios.read.toFixed(2).padStart(10)}   ${ratios.creates.toFixed(2).padStart(9)}`)
+    row(`shoal   ${v}`, s)
+    if (base) row(`base    ${v}`, base.shoal)
+    row(`ganesha ${v}`, n)
+    ratioRow(`ratio   ${v}`, r)
+    if (base) ratioRow(`(base)  ${v}`, base.ratios)
   }
   for (const [vers, rows] of daemonRows) {
     const v = vers === '3' ? 'v3  ' : 'v4.0'

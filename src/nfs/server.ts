@@ -143,6 +143,21 @@ export class NfsServer extends Resource {
     let paused = false
     let corked = false
     const uncork = (): void => { corked = false; if (!sock.destroyed) sock.uncork() }
+    const send = (chunks: Buffer[]): void => {
+      let len = 0
+      for (const c of chunks) len += c.length
+      // While other requests are in flight, replies finished in the same turn of the event loop
+      // leave in one writev (a send on loopback costs as much as the request it answers); the only
+      // request in flight (a client that waits for each reply) is answered at once, without the
+      // extra turn of the loop that waiting for others would cost.
+      if (inflight > 0 && !corked) { corked = true; sock.cork(); setImmediate(uncork) }
+      if (len <= SMALL_REPLY) { sock.write(joinReply(chunks, len)); return }
+      // READ data by reference: the record mark and the chunks in one writev
+      if (!corked) sock.cork()
+      sock.write(recordMark(len))
+      for (const c of chunks) sock.write(c)
+      if (!corked) sock.uncork()
+    }
     const pauseIfBusy = (): void => {
       const busy = inflight >= MAX_INFLIGHT || sock.writableLength > MAX_QUEUED
       if (busy && !paused) { paused = true; sock.pause() } else if (!busy && paused && !sock.destroyed) { paused = false; sock.resume() }
@@ -157,20 +172,17 @@ export class NfsServer extends Resource {
       for (const record of got) {
         inflight++
         this.#rpc.dispatch(record, conn).then((reply) => {
-          if (sock.destroyed) return
-          if (reply === null) { sock.destroy(); return }
-          const chunks = reply.chunks()
-          let len = 0
-          for (const c of chunks) len += c.length
-          // replies finished in the same turn of the event loop leave in one writev (a send on
-          // loopback costs as much as the request it answers)
-          if (!corked) { corked = true; sock.cork(); setImmediate(uncork) }
-          if (len <= SMALL_REPLY) sock.write(joinReply(chunks, len))
-          else { sock.write(recordMark(len)); for (const c of chunks) sock.write(c) } // READ data by reference
+          inflight--
+          if (!sock.destroyed) {
+            if (reply === null) sock.destroy()
+            else send(reply.chunks())
+          }
+          pauseIfBusy()
         }, (err) => {
+          inflight--
           this.#log.error('nfs: request failed', err)
           sock.destroy()
-        }).finally(() => { inflight--; pauseIfBusy() })
+        })
       }
       pauseIfBusy()
     })

@@ -69,7 +69,7 @@ export class Nfs3Program implements RpcProgram {
     if (call.proc === 0) return new XdrWriter(0)
     const desc = PROCS.get(call.proc)
     if (!desc) throw new RpcError(AcceptStat.PROC_UNAVAIL)
-    const started = process.hrtime.bigint()
+    const started = performance.now()
     const c = new Call3(this.env, call.auth, conn)
     const body = new XdrWriter(256)
     let status = Nfs3Status.OK
@@ -81,7 +81,7 @@ export class Nfs3Program implements RpcProgram {
       if (status === Nfs3Status.SERVERFAULT) this.env.log.error(`v3 ${desc.name} failed`, err)
       else this.env.log.debug(`v3 ${desc.name}: ${Nfs3Status[status]} ${(err as Error).message}`)
     }
-    this.env.stats?.count(`v3.${desc.name}`, Nfs3Status[status] ?? String(status), Number((process.hrtime.bigint() - started) / 1000n))
+    this.env.stats?.count(`v3.${desc.name}`, Nfs3Status[status] ?? String(status), Math.round((performance.now() - started) * 1000))
     const out = new XdrWriter(128).u32(status)
     if (status === Nfs3Status.OK) return out.append(body)
     switch (desc.fail) {

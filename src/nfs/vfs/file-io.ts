@@ -1,5 +1,7 @@
 import { FdCache, type Kind } from './fd-cache.js'
-import { fdatasyncFd, fstatFd, ftruncateFd, pread, pwrite } from './fs-calls.js'
+import { fdatasyncFd, fstatFd, pread, pwrite } from './fs-calls.js'
+import { unpackStat } from './fs-job.js'
+import type { FsWorkers } from './fs-worker.js'
 import { ReadAhead, unchanged, type AheadData } from './read-ahead.js'
 import type { Stat } from './types.js'
 import { mapIoError, regular } from './util.js'
@@ -8,16 +10,25 @@ import { mapIoError, regular } from './util.js'
  * The data path of the local vfs: READ, WRITE, COMMIT and truncation through cached descriptors
  * (fd-cache.ts), keyed by (export, inode) so a rename keeps them. Every call goes through the
  * thread pool; the attributes a reply needs after a write come from the descriptor (fstat), not
- * from a walk of the path. A sequential reader's next range is read ahead (read-ahead.ts).
+ * from a walk of the path: for a small write, in the same fs-worker job as the pwrite (one round
+ * trip, not two). A sequential reader's next range is read ahead (read-ahead.ts).
  */
 
 /** READs smaller than this are not read ahead (small files, directory-sized reads). */
 const READ_AHEAD_MIN = 128 * 1024
+/**
+ * WRITEs up to this size that answer with attributes go to an fs worker as one pwrite + fstat job:
+ * their bytes are copied once to get there, which above this costs more than the round trip saved.
+ */
+const JOB_WRITE_MAX = 64 * 1024
+
 export class FileIo {
   readonly fds = new FdCache()
   readonly #ahead = new ReadAhead()
   /** READs answered with bytes read ahead */
   aheadHits = 0
+
+  constructor (private readonly workers?: FsWorkers) {}
 
   /**
    * READ: eof when the file ends within this read. Not a regular file: ISDIR or INVAL. With
@@ -86,6 +97,7 @@ export class FileIo {
     this.#ahead.drop(key)
     return await this.fds.with(key, abs, true, async (fd, kind) => {
       regular(kind)
+      if (attrs && !sync && this.workers && data.length <= JOB_WRITE_MAX) return unpackStat((await this.workers.write(fd, offset, data)).stat)
       let done = 0
       while (done < data.length) done += await pwrite(fd, data, done, data.length - done, offset + done)
       const [st] = await Promise.all([attrs ? fstatFd(fd) : undefined, sync ? fdatasyncFd(fd) : undefined])
@@ -97,11 +109,8 @@ export class FileIo {
     await this.fds.with(key, abs, false, async (fd, kind) => { regular(kind); await fdatasyncFd(fd) }).catch(mapIoError)
   }
 
-  async truncate (key: string, abs: string, size: number): Promise<void> {
-    this.#ahead.drop(key)
-    await this.fds.with(key, abs, true, async (fd) => { await ftruncateFd(fd, size) }).finally(() => { this.#ahead.drop(key) })
-  }
-
+  /** The file was truncated behind the descriptor cache's back (an fs-worker SETATTR): what was read ahead may be gone. */
+  dropAhead (key: string): void { this.#ahead.drop(key) }
   adopt (key: string, fd: number, kind: Kind): void { this.fds.adopt(key, fd, kind) }
   forget (key: string): void { this.#ahead.drop(key); this.fds.forget(key) }
   async close (): Promise<void> { await this.fds.close() }

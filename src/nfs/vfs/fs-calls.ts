@@ -22,7 +22,6 @@ export const lstatPath = (p: string): Promise<Stat> => call((cb) => fs.lstat(p, 
 export const fchownFd = (fd: number, uid: number, gid: number): Promise<void> => callVoid((cb) => fs.fchown(fd, uid, gid, cb))
 export const fchmodFd = (fd: number, mode: number): Promise<void> => callVoid((cb) => fs.fchmod(fd, mode, cb))
 export const futimesFd = (fd: number, atime: number, mtime: number): Promise<void> => callVoid((cb) => fs.futimes(fd, atime, mtime, cb))
-export const ftruncateFd = (fd: number, len: number): Promise<void> => callVoid((cb) => fs.ftruncate(fd, len, cb))
 export const fdatasyncFd = (fd: number): Promise<void> => callVoid((cb) => fs.fdatasync(fd, cb))
 export const lchownPath = (p: string, uid: number, gid: number): Promise<void> => callVoid((cb) => fs.lchown(p, uid, gid, cb))
 export const chmodPath = (p: string, mode: number): Promise<void> => callVoid((cb) => fs.chmod(p, mode, cb))

@@ -40,18 +40,42 @@ export interface CreateJob {
 export interface CreateResult { dir: PackedStat | null, exists?: PackedStat | null, fd?: number, stat?: PackedStat, dirAfter?: PackedStat | null }
 
 /**
- * setattr: owner, mode and times of the node at `path` (never a size: truncation goes through
- * the descriptor cache), if its inode is still `ino`. Changes nothing it need not (an owner or
- * mode it has already); the mode comes after the owner (chown clears set-id bits); chmod never
+ * setattr: size, owner, mode and times of the node at `path`, if its inode is still `ino`, checked
+ * by the lstat the job starts with (so a SETATTR is one job, whatever it sets). A size is applied
+ * only to a regular file that has another size (as knfsd: the O_TRUNC of a new, empty file sends
+ * size 0), through a descriptor opened O_NOFOLLOW and checked to be the same inode; on anything
+ * else it is `refused` (ISDIR, INVAL) and nothing is changed. Changes nothing it need not (an owner
+ * or mode it has already); the mode comes after the owner (chown clears set-id bits); chmod never
  * on a symlink (it follows them). Returns the lstat after, or `moved` when the inode differs.
  */
-export interface SetattrJob { op: 'setattr', path: string, ino: bigint, attrs: Omit<SetAttrs, 'size'> }
-export interface SetattrResult { moved: boolean, stat?: PackedStat }
+export interface SetattrJob { op: 'setattr', path: string, ino: bigint, attrs: SetAttrs }
+export interface SetattrResult { moved: boolean, stat?: PackedStat, refused?: 'ISDIR' | 'INVAL', truncated?: boolean }
 
-export type FsJob = CreateJob | SetattrJob
+/**
+ * write: pwrite all of `data` at `offset` on the open descriptor `fd` (the main thread's descriptor
+ * cache holds it open meanwhile), then its fstat: a WRITE that answers with the attributes after it
+ * (NFSv3's wcc_data) in one round trip instead of two.
+ */
+export interface WriteJob { op: 'write', fd: number, offset: number, data: Uint8Array }
+export interface WriteResult { stat: PackedStat }
 
-export function runJob (job: FsJob): CreateResult | SetattrResult {
-  return job.op === 'create' ? create(job) : setattr(job)
+/**
+ * lookup: the lstat of `path`, and when nothing is there, of its directory `dir` (an NFSv3 LOOKUP
+ * that misses answers with the directory's attributes): one round trip either way.
+ */
+export interface LookupJob { op: 'lookup', path: string, dir: string }
+export interface LookupResult { stat: PackedStat | null, dir?: PackedStat | null }
+
+export type FsJob = CreateJob | SetattrJob | WriteJob | LookupJob
+export type FsResult = CreateResult | SetattrResult | WriteResult | LookupResult
+
+export function runJob (job: FsJob): FsResult {
+  switch (job.op) {
+    case 'create': return create(job)
+    case 'setattr': return setattr(job)
+    case 'write': return write(job)
+    case 'lookup': return lookup(job)
+  }
 }
 
 function create (j: CreateJob): CreateResult {
@@ -89,6 +113,19 @@ function setattr (j: SetattrJob): SetattrResult {
   const st = lstatOrNull(j.path)
   if (!st || st.ino !== j.ino) return { moved: true }
   const a = j.attrs
+  let truncated = false
+  if (a.size !== undefined) {
+    if (st.isDirectory()) return { moved: false, refused: 'ISDIR' }
+    if (!st.isFile()) return { moved: false, refused: 'INVAL' }
+    if (a.size !== st.size) {
+      const fd = fs.openSync(j.path, constants.O_WRONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK)
+      try {
+        if (fs.fstatSync(fd, { bigint: true }).ino !== j.ino) return { moved: true }
+        fs.ftruncateSync(fd, Number(a.size))
+        truncated = true
+      } finally { fs.closeSync(fd) }
+    }
+  }
   if ((a.uid !== undefined && BigInt(a.uid) !== st.uid) || (a.gid !== undefined && BigInt(a.gid) !== st.gid)) {
     fs.lchownSync(j.path, a.uid ?? Number(st.uid), a.gid ?? Number(st.gid))
   }
@@ -97,7 +134,20 @@ function setattr (j: SetattrJob): SetattrResult {
   }
   if (a.atime !== undefined || a.mtime !== undefined) fs.lutimesSync(j.path, toTime(a.atime, st.atimeNs), toTime(a.mtime, st.mtimeNs))
   const after = lstatOrNull(j.path)
-  return after && after.ino === j.ino ? { moved: false, stat: pack(after) } : { moved: true }
+  return after && after.ino === j.ino ? { moved: false, stat: pack(after), truncated } : { moved: true, truncated }
+}
+
+function write (j: WriteJob): WriteResult {
+  let done = 0
+  while (done < j.data.length) done += fs.writeSync(j.fd, j.data, done, j.data.length - done, j.offset + done)
+  return { stat: pack(fs.fstatSync(j.fd, { bigint: true })) }
+}
+
+function lookup (j: LookupJob): LookupResult {
+  const st = lstatOrNull(j.path)
+  if (st) return { stat: pack(st) }
+  const dir = lstatOrNull(j.dir)
+  return { stat: null, dir: dir && pack(dir) }
 }
 
 function lstatOrNull (p: string): BigIntStats | null {

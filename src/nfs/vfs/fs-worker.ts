@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads'
-import type { CreateJob, CreateResult, FsJob, SetattrJob, SetattrResult } from './fs-job.js'
+import type { CreateJob, CreateResult, FsJob, LookupJob, LookupResult, SetattrJob, SetattrResult, WriteResult } from './fs-job.js'
 
 /**
  * Worker threads that run a request's file-system calls as one job (fs-job.ts): an NFS create is
@@ -21,6 +21,17 @@ export class FsWorkers {
 
   async create (job: Omit<CreateJob, 'op'>): Promise<CreateResult> { return await this.#run({ op: 'create', ...job }) as CreateResult }
   async setattr (job: Omit<SetattrJob, 'op'>): Promise<SetattrResult> { return await this.#run({ op: 'setattr', ...job }) as SetattrResult }
+  async lookup (job: Omit<LookupJob, 'op'>): Promise<LookupResult> { return await this.#run({ op: 'lookup', ...job }) as LookupResult }
+
+  /**
+   * pwrite + fstat on a descriptor the caller keeps open until this resolves. The bytes are copied
+   * once into their own ArrayBuffer, which moves to the worker (a view's whole backing buffer, the
+   * socket's record, would otherwise be cloned with it).
+   */
+  async write (fd: number, offset: number, data: Buffer): Promise<WriteResult> {
+    const own = new Uint8Array(data)
+    return await this.#run({ op: 'write', fd, offset, data: own }, [own.buffer]) as WriteResult
+  }
 
   /** Jobs still running fail (a create's descriptor, if it was opened, closes with the thread). */
   async close (): Promise<void> {
@@ -30,13 +41,13 @@ export class FsWorkers {
     await Promise.all(slots.map(async (s) => { await s.worker.terminate() }))
   }
 
-  async #run (job: FsJob): Promise<unknown> {
+  async #run (job: FsJob, transfer?: ArrayBuffer[]): Promise<unknown> {
     if (this.#closed) throw new Error('fs workers are closed')
     const slot = this.#pick()
     const id = ++this.#ids
     return await new Promise((resolve, reject) => {
       slot.pending.set(id, { resolve, reject })
-      slot.worker.postMessage({ id, job })
+      slot.worker.postMessage({ id, job }, transfer)
     })
   }
 

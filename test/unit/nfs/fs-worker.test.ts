@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict'
-import { closeSync, fstatSync, openSync, statSync, writeFileSync } from 'node:fs'
+import { closeSync, fstatSync, lstatSync, openSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
 import { mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { pack, runJob, unpackStat, type CreateResult, type SetattrResult } from '../../../src/nfs/vfs/fs-job.js'
+import { pack, runJob, unpackStat, type CreateResult, type LookupResult, type SetattrResult } from '../../../src/nfs/vfs/fs-job.js'
 import { FsWorkers } from '../../../src/nfs/vfs/fs-worker.js'
 
 // A create's descriptor is opened in a worker and used, then closed, by the main thread; the
@@ -69,5 +69,44 @@ describe('nfs/vfs fs workers', () => {
     assert.equal(back.isDirectory(), true)
     assert.equal(back.isSymbolicLink(), false)
     assert.equal((runJob({ op: 'setattr', path: join(root, 'missing'), ino: 1n, attrs: {} }) as SetattrResult).moved, true)
+  })
+
+  it('a SETATTR job applies a size only to a regular file of another size, through a descriptor of the same inode', async () => {
+    writeFileSync(join(root, 'f'), 'hello world')
+    const ino = statSync(join(root, 'f'), { bigint: true }).ino
+    const r = await workers.setattr({ path: join(root, 'f'), ino, attrs: { size: 5n, mtime: 7_000_000_000n } })
+    assert.equal(r.moved, false)
+    assert.equal(r.truncated, true)
+    assert.equal(readFileSync(join(root, 'f'), 'utf8'), 'hello')
+    assert.equal(r.stat && unpackStat(r.stat).size, 5n)
+    assert.equal(r.stat && unpackStat(r.stat).mtimeNs, 7_000_000_000n)
+    const same = await workers.setattr({ path: join(root, 'f'), ino, attrs: { size: 5n } })
+    assert.equal(same.truncated, false, 'a size the file has already is not applied')
+    await mkdir(join(root, 'd'))
+    const d = await workers.setattr({ path: join(root, 'd'), ino: statSync(join(root, 'd'), { bigint: true }).ino, attrs: { size: 0n, mode: 0o700 } })
+    assert.equal(d.refused, 'ISDIR')
+    assert.notEqual(statSync(join(root, 'd')).mode & 0o777, 0o700, 'nothing else changed')
+    symlinkSync('f', join(root, 'l'))
+    const l = await workers.setattr({ path: join(root, 'l'), ino: lstatSync(join(root, 'l'), { bigint: true }).ino, attrs: { size: 0n } })
+    assert.equal(l.refused, 'INVAL', 'a symlink is never followed to its target')
+    assert.equal(readFileSync(join(root, 'f'), 'utf8'), 'hello')
+  })
+
+  it('a write job writes at the offset and returns the stat after; a lookup job falls back to the directory', async () => {
+    writeFileSync(join(root, 'w'), 'abcdef')
+    const fd = openSync(join(root, 'w'), 'r+')
+    try {
+      const socketRecord = Buffer.from('....XYZ....')
+      const r = await workers.write(fd, 2, socketRecord.subarray(4, 7))
+      assert.equal(readFileSync(join(root, 'w'), 'utf8'), 'abXYZf')
+      assert.equal(unpackStat(r.stat).size, 6n)
+      assert.equal(socketRecord.toString(), '....XYZ....', 'the caller\'s buffer is left as it was')
+    } finally { closeSync(fd) }
+    const hit: LookupResult = await workers.lookup({ path: join(root, 'w'), dir: root })
+    assert.equal(hit.stat && unpackStat(hit.stat).size, 6n)
+    assert.equal(hit.dir, undefined)
+    const miss = await workers.lookup({ path: join(root, 'nothing'), dir: root })
+    assert.equal(miss.stat, null)
+    assert.equal(miss.dir && unpackStat(miss.dir).ino, statSync(root, { bigint: true }).ino)
   })
 })

@@ -39,11 +39,15 @@ export const lookup: ProcDesc = {
       // the lookup's own lstat gives the object's attributes; on success the directory's go along
       // only when the call has them already (the handle check's lstat): dir_attributes may be
       // absent (RFC 1813 §3.3.3; Linux keeps its cached ones) and a stat per LOOKUP would cost a
-      // file-system call each time (twice per file in a create loop). A NOENT still carries them
-      // (the program stats the directory for the resfail), for the client's negative entries.
+      // file-system call each time (twice per file in a create loop). A NOENT still carries them,
+      // for the client's negative entries: the lookup's job takes them in the same round trip.
       const known = c.known(dir)
       if (known) c.objAttrs = Promise.resolve(statAttrs(known, dir.exp.index))
-      const r = await c.env.vfs.lookup(dir, checkName(name))
+      const r = await c.env.vfs.lookupOrDir(dir, checkName(name))
+      if (r.node === null) {
+        if (r.dir) c.objAttrs = Promise.resolve(statAttrs(c.remember(dir, r.dir), dir.exp.index))
+        throw new NfsError(NfsStatus.NOENT)
+      }
       found = r.node
       attrs = statAttrs(r.stat, dir.exp.index)
       dirAttrs = c.objAttrs ?? Promise.resolve(undefined)
