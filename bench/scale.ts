@@ -48,8 +48,12 @@ export interface MemoryPoint {
   heapUsed: number
   external: number
   arrayBuffers: number
+  /** V8's malloc'd memory outside its heap. */
+  malloced: number
   anonRss: number
   spaces: Record<string, number>
+  /** Bytes used per V8 heap space (spaces: committed). */
+  spacesUsed: Record<string, number>
 }
 
 export interface DaemonMemory {
@@ -106,7 +110,7 @@ async function memory (d: TestDaemon, gc: boolean, label: string): Promise<Memor
     const { readFile } = await import('node:fs/promises')
     await writeFile(join(dir, `${label}.smaps`), await readFile(`/proc/${d.proc.pid as number}/smaps`))
   }
-  return { rss: m.rss, rssAtGc, heapTotal: m.heapTotal, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers, anonRss: await anonResident(d.proc.pid as number), spaces: m.spaces }
+  return { rss: m.rss, rssAtGc, heapTotal: m.heapTotal, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers, malloced: m.malloced, anonRss: await anonResident(d.proc.pid as number), spaces: m.spaces, spacesUsed: m.spacesUsed }
 }
 
 /**
@@ -132,7 +136,7 @@ async function anonResident (pid: number): Promise<number> {
 }
 
 function growth (before: MemoryPoint, done: MemoryPoint, after: MemoryPoint, peak: number, files: number): DaemonMemory {
-  const per = (k: Exclude<keyof MemoryPoint, 'spaces'>): number => Math.round((after[k] - before[k]) / files)
+  const per = (k: Exclude<keyof MemoryPoint, 'spaces' | 'spacesUsed'>): number => Math.round((after[k] - before[k]) / files)
   return { before, done, after, peakRss: peak, bytesPerFile: per('rss'), rssAtGcBytesPerFile: per('rssAtGc'), heapBytesPerFile: per('heapUsed'), externalBytesPerFile: per('external') }
 }
 
@@ -170,8 +174,9 @@ export async function runScale (files: number, log: (s: string) => void = () => 
     const malloc: Record<string, string> = process.env.SCALE_MALLOC_ARENA_MAX !== undefined ? { MALLOC_ARENA_MAX: process.env.SCALE_MALLOC_ARENA_MAX } : {}
     // SCALE_GLIBC_TUNABLES is passed as GLIBC_TUNABLES (e.g. glibc.malloc.mmap_threshold=131072), for diagnosis.
     if (process.env.SCALE_GLIBC_TUNABLES !== undefined) malloc.GLIBC_TUNABLES = process.env.SCALE_GLIBC_TUNABLES
-    // SHOAL_MALLOC=glibc and MALLOC_CONF reach bin/with-jemalloc (the allocator under bin/shoal).
-    for (const k of ['SHOAL_MALLOC', 'MALLOC_CONF']) { const v = process.env[k]; if (v !== undefined) malloc[k] = v }
+    // SHOAL_MALLOC=glibc and MALLOC_CONF reach bin/with-jemalloc (the allocator under bin/shoal);
+    // DEBUG (e.g. shoal:*) the daemons' debug log, whose memory trims are printed at the end.
+    for (const k of ['SHOAL_MALLOC', 'MALLOC_CONF', 'DEBUG', 'SHOAL_MEMORY_TRIM']) { const v = process.env[k]; if (v !== undefined) malloc[k] = v }
     // SCALE_HEAPTRACK=DIR runs each daemon under heaptrack (native allocations by call stack; what
     // is still allocated when the daemons are killed at the end is what they held), for diagnosis.
     const ht = process.env.SCALE_HEAPTRACK
@@ -259,6 +264,9 @@ export async function runScale (files: number, log: (s: string) => void = () => 
       a.proc.kill('SIGUSR2')
       b.proc.kill('SIGUSR2')
       await sleep(Number(process.env.SCALE_SNAPSHOT_MS))
+    }
+    for (const [name, d] of [['writer', a], ['receiver', b]] as const) {
+      for (const line of d.log.split('\n')) if (line.includes('memory trim')) log(`${name}: ${line.trim()}`)
     }
     const count = (await readdir(join(b.dataPath, 'scale', 'd0'))).length
     if (count !== Math.min(perDir, files)) throw new Error(`receiver's d0 holds ${count} files`)
