@@ -70,4 +70,22 @@ describe('file system batch worker', function () {
     const whole = new Uint8Array(10)
     assert.equal(own(whole), whole, 'not copied when it already is')
   })
+
+  it('stops the worker when idle and starts a new one for the next batch, also one asked for as it stops', async () => {
+    const dir = await tmpDir()
+    await writeFile(join(dir, 'f'), 'abc')
+    const quick = new FsBatch({ idleStopMs: 50 })
+    assert.equal(quick.running, false, 'started on first use only')
+    assert.equal((await quick.stat(join(dir, 'f')))?.size, 3)
+    assert.equal(quick.running, true)
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    assert.equal(quick.running, false, 'stopped after idleStopMs without work')
+    const put = await quick.put({ abs: join(dir, 'g'), tmp: join(dir, '.shoal.tmp.000000000009'), data: Buffer.from('again'), mode: 0o644, mtimeMs: Date.now(), owner: null })
+    assert.equal(put.size, 5, 'a new worker does the next batch')
+    // Batches asked for around the moment the idle timer fires: none is lost or failed.
+    for (let i = 0; i < 20; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 40 + (i % 5) * 5))
+      assert.equal((await quick.stat(join(dir, 'g')))?.size, 5)
+    }
+  })
 })
