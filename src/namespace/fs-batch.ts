@@ -12,10 +12,13 @@
 // alive while idle, and is stopped after IDLE_STOP_MS without work: a worker thread is a V8
 // isolate of its own. Measured alone (jemalloc): the process held 10–20 MB more with the worker
 // alive after 1–2,000 batches, and 8–11 MB of it went back when the worker stopped; bench:scale
-// counted that as growth per file. Starting it again costs 30–65 ms (2-core box, load 8), once.
+// counted that as growth per file (100k files, the worker never stopped: writer 306 and receiver
+// 342 B/file; stopped: 256–267 and 196–208). Starting it again costs 30–65 ms (2-core box, load
+// 8): while it is stopped, a turn with fewer than WORKER_START_OPS operations goes to libuv.
 import type { Stats } from 'node:fs'
 import { Worker } from 'node:worker_threads'
 import type { DiskEntry } from './scanner.js'
+import { runDirect } from './fs-direct.js'
 
 export interface Owner { uid: number, gid: number }
 
@@ -30,6 +33,11 @@ export interface FsBatchReply { id: number, results: FsResult[] }
 
 /** A worker without work for this long is stopped. */
 const IDLE_STOP_MS = 2000
+/**
+ * While it is stopped, a turn's operations go to libuv's pool (fs-direct.ts) unless there are this
+ * many: a single change is not worth a thread start; a sync's or a scan's batches are.
+ */
+const WORKER_START_OPS = 8
 
 interface Waiting { op: FsOp, resolve: (r: { stat: DiskEntry | null, data?: Uint8Array }) => void, reject: (err: Error) => void }
 
@@ -41,9 +49,11 @@ export class FsBatch {
   #scheduled = false
   #idleTimer: NodeJS.Timeout | null = null
   readonly #idleStopMs: number
+  readonly #workerStartOps: number
 
-  constructor (opts: { idleStopMs?: number } = {}) {
+  constructor (opts: { idleStopMs?: number, workerStartOps?: number } = {}) {
     this.#idleStopMs = opts.idleStopMs ?? IDLE_STOP_MS
+    this.#workerStartOps = opts.workerStartOps ?? WORKER_START_OPS
   }
 
   /** Whether the worker thread is running (it is stopped when idle). */
@@ -89,6 +99,10 @@ export class FsBatch {
     const batch = this.#queue
     this.#queue = []
     if (batch.length === 0) return
+    if (this.#worker === null && batch.length < this.#workerStartOps) {
+      for (const w of batch) runDirect(w.op).then(w.resolve, w.reject)
+      return
+    }
     const id = this.#nextId++
     this.#inflight.set(id, batch)
     const worker = this.#start()
