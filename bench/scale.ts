@@ -8,7 +8,8 @@
  *     freed to be given back, then reads its process.memoryUsage() (RSS, V8 heap used, external)
  *     and its anonymous resident memory (smaps). Growth = (after − before) / files, where
  *     "before" is taken just before the namespace is added to that daemon and "after" once the
- *     receiver has every file, `ctl wait` returned and both daemons were idle for SETTLE_MS. The
+ *     receiver has every file, `ctl wait` returned and both daemons' namespace reported 'idle' for
+ *     SETTLE_MS in a row (not only SETTLE_MS of time: a 60 s rescan may be running then). The
  *     peak RSS (VmHWM) during the run is reported beside it, not counted as growth.
  *   - the index file's size and how long one rewrite of it takes.
  * Saves bench/results/scale-<time>.json. The long test suite runs it with 10,000 files.
@@ -48,8 +49,12 @@ export interface MemoryPoint {
   heapUsed: number
   external: number
   arrayBuffers: number
+  /** V8's malloc'd memory outside its heap. */
+  malloced: number
   anonRss: number
   spaces: Record<string, number>
+  /** Bytes used per V8 heap space (spaces: committed). */
+  spacesUsed: Record<string, number>
 }
 
 export interface DaemonMemory {
@@ -106,7 +111,7 @@ async function memory (d: TestDaemon, gc: boolean, label: string): Promise<Memor
     const { readFile } = await import('node:fs/promises')
     await writeFile(join(dir, `${label}.smaps`), await readFile(`/proc/${d.proc.pid as number}/smaps`))
   }
-  return { rss: m.rss, rssAtGc, heapTotal: m.heapTotal, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers, anonRss: await anonResident(d.proc.pid as number), spaces: m.spaces }
+  return { rss: m.rss, rssAtGc, heapTotal: m.heapTotal, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers, malloced: m.malloced, anonRss: await anonResident(d.proc.pid as number), spaces: m.spaces, spacesUsed: m.spacesUsed }
 }
 
 /**
@@ -132,8 +137,21 @@ async function anonResident (pid: number): Promise<number> {
 }
 
 function growth (before: MemoryPoint, done: MemoryPoint, after: MemoryPoint, peak: number, files: number): DaemonMemory {
-  const per = (k: Exclude<keyof MemoryPoint, 'spaces'>): number => Math.round((after[k] - before[k]) / files)
+  const per = (k: Exclude<keyof MemoryPoint, 'spaces' | 'spacesUsed'>): number => Math.round((after[k] - before[k]) / files)
   return { before, done, after, peakRss: peak, bytesPerFile: per('rss'), rssAtGcBytesPerFile: per('rssAtGc'), heapBytesPerFile: per('heapUsed'), externalBytesPerFile: per('external') }
+}
+
+/** Until every daemon's namespace has been 'idle' for `ms` in a row (false after `timeoutMs`). */
+async function waitIdle (daemons: TestDaemon[], ms: number, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs
+  let since = Date.now()
+  while (Date.now() < deadline) {
+    const states = await Promise.all(daemons.map(async (d) => ((await d.client.status('scale')) as { state: string }).state))
+    if (states.some((s) => s !== 'idle')) since = Date.now()
+    else if (Date.now() - since >= ms) return true
+    await sleep(100)
+  }
+  return false
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
@@ -170,8 +188,9 @@ export async function runScale (files: number, log: (s: string) => void = () => 
     const malloc: Record<string, string> = process.env.SCALE_MALLOC_ARENA_MAX !== undefined ? { MALLOC_ARENA_MAX: process.env.SCALE_MALLOC_ARENA_MAX } : {}
     // SCALE_GLIBC_TUNABLES is passed as GLIBC_TUNABLES (e.g. glibc.malloc.mmap_threshold=131072), for diagnosis.
     if (process.env.SCALE_GLIBC_TUNABLES !== undefined) malloc.GLIBC_TUNABLES = process.env.SCALE_GLIBC_TUNABLES
-    // SHOAL_MALLOC=glibc and MALLOC_CONF reach bin/with-jemalloc (the allocator under bin/shoal).
-    for (const k of ['SHOAL_MALLOC', 'MALLOC_CONF']) { const v = process.env[k]; if (v !== undefined) malloc[k] = v }
+    // SHOAL_MALLOC=glibc and MALLOC_CONF reach bin/with-jemalloc (the allocator under bin/shoal);
+    // DEBUG (e.g. shoal:*) the daemons' debug log, whose memory trims are printed at the end.
+    for (const k of ['SHOAL_MALLOC', 'MALLOC_CONF', 'DEBUG', 'SHOAL_MEMORY_TRIM']) { const v = process.env[k]; if (v !== undefined) malloc[k] = v }
     // SCALE_HEAPTRACK=DIR runs each daemon under heaptrack (native allocations by call stack; what
     // is still allocated when the daemons are killed at the end is what they held), for diagnosis.
     const ht = process.env.SCALE_HEAPTRACK
@@ -244,7 +263,11 @@ export async function runScale (files: number, log: (s: string) => void = () => 
     sampling = false
     await sampler
     // Let the index saves and the stores settle, then collect: what is left is what is held.
-    await sleep(SETTLE_MS)
+    // "Idle" is what the daemons say: each replica rescans its folder every 60 s, and a rescan
+    // that overlapped the checkpoint counted its working memory (the file system worker, a grown
+    // young generation) as growth: 456 and 532 B/file in two runs against ~200–280 around them.
+    const quiet = await waitIdle([a, b], SETTLE_MS, 120_000)
+    if (!quiet) log(`the daemons were not idle for ${SETTLE_MS} ms within 120 s: measuring anyway`)
     const aAfter = await memory(a, true, 'writer-after')
     const bAfter = await memory(b, true, 'receiver-after')
     const aPeak = await peakRss(a.proc.pid as number)
@@ -259,6 +282,9 @@ export async function runScale (files: number, log: (s: string) => void = () => 
       a.proc.kill('SIGUSR2')
       b.proc.kill('SIGUSR2')
       await sleep(Number(process.env.SCALE_SNAPSHOT_MS))
+    }
+    for (const [name, d] of [['writer', a], ['receiver', b]] as const) {
+      for (const line of d.log.split('\n')) if (line.includes('memory trim')) log(`${name}: ${line.trim()}`)
     }
     const count = (await readdir(join(b.dataPath, 'scale', 'd0'))).length
     if (count !== Math.min(perDir, files)) throw new Error(`receiver's d0 holds ${count} files`)

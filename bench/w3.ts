@@ -2,6 +2,8 @@
 // daemons, a 1 KiB change written on A 20 times, each timed until B's file holds it. Prints p50
 // and p95 (back to back, as bench:sync does). BENCH_W3_BASE=DIR runs a second pair from another build (DIR/dist/src/main.js) beside
 // it, changes alternating between the pairs: before/after in the same minutes. BENCH_W3_N (20).
+// BENCH_W3_GAP_MS: idle time before each change (default none: back to back), e.g. 3000 to time a
+// change that finds both daemons idle (the file system worker stopped after 2 s, fs-batch.ts).
 import { randomBytes } from 'node:crypto'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -10,6 +12,7 @@ import { startShoal, until, type System } from './sync-peers.js'
 
 const N = Number(process.env.BENCH_W3_N ?? 20)
 const BASE = process.env.BENCH_W3_BASE ?? ''
+const GAP_MS = Number(process.env.BENCH_W3_GAP_MS ?? 0)
 
 async function change (sys: System): Promise<number> {
   const body = randomBytes(512).toString('hex')
@@ -29,6 +32,7 @@ async function main (): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 2000))
     for (let i = 0; i < N; i++) {
       for (const p of i % 2 === 0 ? pairs : [...pairs].reverse()) {
+        if (GAP_MS > 0) await new Promise((resolve) => setTimeout(resolve, GAP_MS))
         p.ms.push(await change(p.sys))
       }
     }

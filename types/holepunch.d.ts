@@ -111,9 +111,16 @@ declare module 'corestore' {
   import type { CoreStorage } from 'hypercore'
   import type Rache from 'rache'
   export interface ReplicationStream { readonly noiseStream: unknown, pipe<T> (dest: T): T, on (event: string, fn: (...args: unknown[]) => void): unknown, destroy (err?: Error): void }
+  /** The store's RocksDB column family (hypercore-storage's `db`, a rocksdb-native session). */
+  export interface StoreColumnFamily {
+    getProperty (name: string): Promise<string>
+    /** Writes the memtable out to a table file. */
+    flush (): Promise<void>
+  }
   export default class Corestore {
     constructor (storage: string | CoreStorage, opts?: { writable?: boolean, globalCache?: Rache })
     readonly opened: boolean
+    readonly storage: { db: StoreColumnFamily }
     ready (): Promise<void>
     close (): Promise<void>
     get (opts: { key?: Buffer, name?: string, encryptionKey?: Buffer | null, active?: boolean }): Hypercore

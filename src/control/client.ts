@@ -8,7 +8,7 @@ import type { NamespaceStatus } from '../namespace/namespace.js'
 import type { NodeEvent } from '../events.js'
 
 /** process.memoryUsage() of the daemon; `gc`: a full collection ran just before. */
-export interface MemoryReport { gc: boolean, rss: number, heapTotal: number, heapUsed: number, external: number, arrayBuffers: number, spaces: Record<string, number> }
+export interface MemoryReport { gc: boolean, rss: number, heapTotal: number, heapUsed: number, external: number, arrayBuffers: number, malloced: number, spaces: Record<string, number>, spacesUsed: Record<string, number> }
 
 export class ControlClient {
   readonly socketPath: string

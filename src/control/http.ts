@@ -1,6 +1,6 @@
 // The control API over HTTP/JSON (served on a unix socket for `ctl`). Built from the service; never
 // calls listen. Errors map through one table; the body is always {error: {code, message, hint}}.
-import { getHeapSpaceStatistics } from 'node:v8'
+import { getHeapSpaceStatistics, getHeapStatistics } from 'node:v8'
 import express, { type Request, type Response, type NextFunction, type Express } from 'express'
 import { ShoalError, isShoalError, type ErrorCode } from '../errors.js'
 import type { ControlService, PathScope } from './service.js'
@@ -81,8 +81,12 @@ export function createControlApp (svc: ControlService, log: Logger): Express {
     const gc = (globalThis as { gc?: () => void }).gc
     const forced = flag(req.query.gc) && gc !== undefined
     if (forced) gc()
-    const spaces = Object.fromEntries(getHeapSpaceStatistics().map((sp) => [sp.space_name, sp.space_size]))
-    res.json({ gc: forced, ...process.memoryUsage(), spaces })
+    const stats = getHeapSpaceStatistics()
+    const spaces = Object.fromEntries(stats.map((sp) => [sp.space_name, sp.space_size]))
+    const spacesUsed = Object.fromEntries(stats.map((sp) => [sp.space_name, sp.space_used_size]))
+    // V8's own malloc'd memory (compiler zones, tables), which is neither heap nor external.
+    const malloced = getHeapStatistics().malloced_memory
+    res.json({ gc: forced, ...process.memoryUsage(), malloced, spaces, spacesUsed })
   })
 
   app.use((_req, res) => { res.status(404).json({ error: { code: 'BAD_REQUEST', message: 'no such endpoint' } }) })

@@ -7,6 +7,7 @@ import Rache from 'rache'
 import { ShoalError } from '../errors.js'
 import type { Logger } from '../log.js'
 import { Resource } from '../resource.js'
+import { addQuietTask } from '../memory-trim.js'
 
 /**
  * The drive store's memory, bounded instead of growing with the files synced (issue #7; measured
@@ -33,11 +34,18 @@ const STORAGE: StorageOptions = {
  */
 export const BEE_CACHE_ENTRIES = 4096
 
+/**
+ * A memtable holding this much or more is written out once the process turns quiet (memory-trim.ts):
+ * otherwise the last up to STORE_WRITE_BUFFER of a sync's writes stay in memory until more come.
+ */
+const QUIET_FLUSH_MIN = 1 << 20
+
 export class Store extends Resource {
   readonly path: string
   readonly #log: Logger
   #corestore: Corestore | null = null
   readonly #beeCache = new Rache({ maxSize: BEE_CACHE_ENTRIES })
+  #stopQuietFlush: (() => void) | null = null
 
   constructor (path: string, log: Logger) {
     super()
@@ -79,10 +87,25 @@ export class Store extends Resource {
       throw err
     }
     this.#corestore = store
+    this.#stopQuietFlush = addQuietTask(async () => await this.#flushMemtable())
     this.#log.debug(`store open at ${this.path}`)
   }
 
+  /** Writes the memtable out when it holds QUIET_FLUSH_MIN or more; what it did, for the log. */
+  async #flushMemtable (): Promise<string | null> {
+    const store = this.#corestore
+    if (store === null || this.closing) return null
+    const db = store.storage.db
+    const held = Number(await db.getProperty('rocksdb.cur-size-all-mem-tables'))
+    if (!(held >= QUIET_FLUSH_MIN)) return null
+    await db.flush()
+    const left = Number(await db.getProperty('rocksdb.cur-size-all-mem-tables'))
+    return `drive store memtables ${(held / 1048576).toFixed(1)} → ${(left / 1048576).toFixed(1)} MiB`
+  }
+
   protected async _close (): Promise<void> {
+    this.#stopQuietFlush?.()
+    this.#stopQuietFlush = null
     await this.#corestore?.close()
     this.#corestore = null
   }

@@ -23,6 +23,7 @@ import { SyncProgress } from './progress.js'
 import { DiskSpaceWatch } from './disk-space.js'
 import { DirectContent } from './direct.js'
 import { waitUntil } from './wait-until.js'
+import { trimMemoryWhenQuiet } from '../memory-trim.js'
 import type { ReplicaInit, ReplicaOptions, ReplicaState, ReplicaStatus, SavedState } from './replica-types.js'
 
 export type { ReplicaInit, ReplicaOptions, ReplicaState, ReplicaStatus, ReplicaSwarm } from './replica-types.js'
@@ -385,6 +386,7 @@ export class Replica extends Resource {
     const from = this.#status
     this.#status = s
     this.emit('state', { from, to: s })
+    if (from === 'syncing' && s === 'idle') trimMemoryWhenQuiet(this.#log)
   }
 
   async #saveState (): Promise<void> {
