@@ -3,7 +3,7 @@
 // cost 30–65 ms on each side of a sync (bench w3 with 3 s between changes: p50 184 ms against 55
 // ms before the worker was ever stopped); a handful of libuv trips costs well under 1 ms.
 // The same steps as fs-batch-thread.ts, in the same order, with the same results and errors.
-import { open, readFile, rename, unlink } from 'node:fs/promises'
+import { open, readFile, rename, rmdir, unlink } from 'node:fs/promises'
 import type { FsOp } from './fs-batch.js'
 import { statEntry, type DiskEntry } from './scanner.js'
 
@@ -12,6 +12,11 @@ export async function runDirect (op: FsOp): Promise<{ stat: DiskEntry | null, da
   if (op.t === 'read') {
     const data = await readFile(op.abs)
     return { data, stat: await statEntry(op.abs) }
+  }
+  if (op.t === 'remove') {
+    if (op.dir) await rmdir(op.abs)
+    else await unlink(op.abs)
+    return { stat: null }
   }
   return { stat: await putDirect(op) }
 }

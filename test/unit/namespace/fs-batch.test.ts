@@ -60,32 +60,32 @@ for (const [mode, batch] of [['in the worker', new FsBatch({ workerStartOps: 1 }
       assert.deepEqual(r.after, await statEntry(join(dir, 'f')))
       await assert.rejects(batch.read(join(dir, 'gone')), (err: NodeJS.ErrnoException) => err.code === 'ENOENT')
     })
+
+    it('removes files, links and empty directories together, and fails each removal with its own errno code', async () => {
+      const dir = await tmpDir()
+      await mkdir(join(dir, 'empty'))
+      await mkdir(join(dir, 'full'))
+      await writeFile(join(dir, 'full', 'x'), 'x')
+      await Promise.all(Array.from({ length: 20 }, async (_, i) => { await writeFile(join(dir, `f${i}`), String(i)) }))
+      await symlink('f0', join(dir, 'l'))
+      const results = await Promise.allSettled([
+        ...Array.from({ length: 20 }, async (_, i) => { await batch.remove(join(dir, `f${i}`), false) }),
+        batch.remove(join(dir, 'l'), false),
+        batch.remove(join(dir, 'empty'), true),
+        batch.remove(join(dir, 'full'), true),
+        batch.remove(join(dir, 'gone'), false)
+      ])
+      assert.deepEqual(results.slice(0, 22).map((r) => r.status), Array(22).fill('fulfilled'))
+      assert.equal((results[22] as PromiseRejectedResult).reason.code, 'ENOTEMPTY')
+      assert.equal((results[23] as PromiseRejectedResult).reason.code, 'ENOENT')
+      assert.deepEqual(await readdir(dir), ['full'])
+      assert.deepEqual(await readdir(join(dir, 'full')), ['x'])
+    })
   })
 }
 
 describe('file system batch worker', function () {
   this.timeout(20_000)
-
-  it('removes files, links and empty directories together, and fails each removal with its own errno code', async () => {
-    const dir = await tmpDir()
-    await mkdir(join(dir, 'empty'))
-    await mkdir(join(dir, 'full'))
-    await writeFile(join(dir, 'full', 'x'), 'x')
-    await Promise.all(Array.from({ length: 20 }, async (_, i) => { await writeFile(join(dir, `f${i}`), String(i)) }))
-    await symlink('f0', join(dir, 'l'))
-    const results = await Promise.allSettled([
-      ...Array.from({ length: 20 }, async (_, i) => { await batch.remove(join(dir, `f${i}`), false) }),
-      batch.remove(join(dir, 'l'), false),
-      batch.remove(join(dir, 'empty'), true),
-      batch.remove(join(dir, 'full'), true),
-      batch.remove(join(dir, 'gone'), false)
-    ])
-    assert.deepEqual(results.slice(0, 22).map((r) => r.status), Array(22).fill('fulfilled'))
-    assert.equal((results[22] as PromiseRejectedResult).reason.code, 'ENOTEMPTY')
-    assert.equal((results[23] as PromiseRejectedResult).reason.code, 'ENOENT')
-    assert.deepEqual(await readdir(dir), ['full'])
-    assert.deepEqual(await readdir(join(dir, 'full')), ['x'])
-  })
 
   it('sends a view of a larger buffer (a packed block) as its own bytes only', () => {
     const block = Buffer.alloc(65536, 1)
