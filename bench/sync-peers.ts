@@ -5,18 +5,23 @@ import { spawn, execFileSync, type ChildProcess } from 'node:child_process'
 import { readdirSync, readFileSync } from 'node:fs'
 import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import { startDaemon, type TestDaemon } from '../test/helpers/daemon.js'
+import { launcherNodeFlags, startDaemon, type TestDaemon } from '../test/helpers/daemon.js'
 import { freeUdpPort } from '../test/helpers/ports.js'
 
 export interface Peer { name: string, folder: string, pid: () => number | undefined }
 export interface System { name: string, a: Peer, b: Peer, stop: () => Promise<void> }
 
-/** `bin`: another build's dist/src/main.js (a baseline), instead of this checkout's. */
+/**
+ * `bin`: another build's dist/src/main.js (a baseline), instead of this checkout's. The daemons get
+ * the V8 flags bin/shoal gives them (what the image and `make run` run); BENCH_NODE_FLAGS=plain
+ * starts them with node's defaults instead (the figures before those flags).
+ */
 export async function startShoal (root: string, bin?: string): Promise<System> {
   const port = await freeUdpPort()
   const bootstrap = `127.0.0.1:${port}`
-  const a = await startDaemon({ dataPath: path.join(root, 'shoal-a'), bin, env: { SHOAL_BOOTSTRAP: bootstrap, SHOAL_DHT_PORT: String(port) } })
-  const b = await startDaemon({ dataPath: path.join(root, 'shoal-b'), bin, env: { SHOAL_BOOTSTRAP: bootstrap } })
+  const nodeArgs = process.env.BENCH_NODE_FLAGS === 'plain' ? [] : launcherNodeFlags()
+  const a = await startDaemon({ dataPath: path.join(root, 'shoal-a'), bin, nodeArgs, env: { SHOAL_BOOTSTRAP: bootstrap, SHOAL_DHT_PORT: String(port) } })
+  const b = await startDaemon({ dataPath: path.join(root, 'shoal-b'), bin, nodeArgs, env: { SHOAL_BOOTSTRAP: bootstrap } })
   const secret = (await a.ctl('add', 'bench')).stdout.trim()
   await b.ctl('add', `--secret=${secret}`, 'bench')
   await until(async () => JSON.parse((await b.ctl('status', '--json', 'bench')).stdout).peers === 1)

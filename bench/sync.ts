@@ -1,7 +1,9 @@
 // `npm run bench:sync`: shoal against Syncthing on the same workloads in the same run. Each is
 // timed from the end of the write on node A until node B's folder is byte-identical, with the CPU
 // seconds and peak RSS of each daemon. A benchmark, not a test. Results: a table on stdout and
-// bench/results/sync-<time>.json. BENCH_W2_MIB sizes W2 (default 1024).
+// bench/results/sync-<time>.json. BENCH_W2_MIB sizes W2 (default 1024). BENCH_WORKLOADS runs some
+// only (e.g. W2,W3: W3 then runs right after W2, its first row); default all. BENCH_NODE_FLAGS:
+// sync-peers.ts.
 import { createHash, randomBytes } from 'node:crypto'
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { loadavg, tmpdir } from 'node:os'
@@ -93,18 +95,22 @@ async function measure (sys: System, workload: string, write: () => Promise<void
   }
 }
 
+/** BENCH_WORKLOADS=W2,W3: those only (null: all). */
+const ONLY = process.env.BENCH_WORKLOADS === undefined ? null : new Set(process.env.BENCH_WORKLOADS.split(',').map((w) => w.trim().toUpperCase()))
+const runs = (w: string): boolean => ONLY === null || ONLY.has(w)
+
 async function workloads (sys: System): Promise<Result[]> {
   const { a, b } = sys
   const out: Result[] = []
   const small = randomBytes(4096)
-  out.push(await measure(sys, 'W1 5000 x 4 KiB in 50 dirs', async () => {
+  if (runs('W1') || runs('W6')) out.push(await measure(sys, 'W1 5000 x 4 KiB in 50 dirs', async () => {
     for (let d = 0; d < 50; d++) {
       await mkdir(path.join(a.folder, 'w1', `d${d}`), { recursive: true })
       await Promise.all(Array.from({ length: 100 }, async (_, f) => await writeFile(path.join(a.folder, 'w1', `d${d}`, `f${f}`), small)))
     }
   }))
   const mib = Number(process.env.BENCH_W2_MIB ?? 1024)
-  out.push(await measure(sys, `W2 one ${mib} MiB file`, async () => {
+  if (runs('W2')) out.push(await measure(sys, `W2 one ${mib} MiB file`, async () => {
     const ws = createWriteStream(path.join(a.folder, 'w2.bin'))
     const chunk = randomBytes(1 << 20)
     for (let i = 0; i < mib; i++) { chunk[0] = i & 255; if (!ws.write(chunk)) await new Promise<void>((resolve) => { ws.once('drain', () => { resolve() }) }) }
@@ -112,7 +118,7 @@ async function workloads (sys: System): Promise<Result[]> {
   }))
   // Untimed: every later check hashes both folders whole, and hashing this file twice per check
   // would be most of what W3–W6 measure (W6 read 13 s for both systems with it, 2.6 s without).
-  await rm(path.join(a.folder, 'w2.bin'))
+  await rm(path.join(a.folder, 'w2.bin'), { force: true })
   await identical(a, b)
   const w3 = path.join(a.folder, 'w3.txt')
   const changes = async (workload: string): Promise<void> => {
@@ -126,10 +132,12 @@ async function workloads (sys: System): Promise<Result[]> {
     lat.sort((x, y) => x - y)
     out.push({ workload, system: sys.name, seconds: lat.reduce((s, x) => s + x, 0), p50: lat[9] ?? 0, p95: lat[18] ?? 0, cpu: { a: 0, b: 0 }, peakRssMiB: { a: 0, b: 0 } })
   }
-  await changes('W3 right after W2 (not idle)')
-  console.log(`${sys.name}: idle ${(await quiet(sys)).toFixed(1)} s after W3 right after W2`)
-  await changes('W3 1 KiB change x20')
-  out.push(await measure(sys, 'W4 both write 500 files', async () => {
+  if (runs('W3')) {
+    await changes('W3 right after W2 (not idle)')
+    console.log(`${sys.name}: idle ${(await quiet(sys)).toFixed(1)} s after W3 right after W2`)
+    await changes('W3 1 KiB change x20')
+  }
+  if (runs('W4')) out.push(await measure(sys, 'W4 both write 500 files', async () => {
     await mkdir(path.join(a.folder, 'w4a'), { recursive: true })
     await mkdir(path.join(b.folder, 'w4b'), { recursive: true })
     await Promise.all([
@@ -137,7 +145,7 @@ async function workloads (sys: System): Promise<Result[]> {
       ...Array.from({ length: 500 }, async (_, i) => await writeFile(path.join(b.folder, 'w4b', `f${i}`), small))
     ])
   }))
-  out.push(await measure(sys, 'W6 delete 1000 files', async () => {
+  if (runs('W6')) out.push(await measure(sys, 'W6 delete 1000 files', async () => {
     for (let d = 0; d < 10; d++) await rm(path.join(a.folder, 'w1', `d${d}`), { recursive: true })
   }))
   return out

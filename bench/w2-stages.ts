@@ -70,6 +70,9 @@ async function main (): Promise<void> {
         if (ts >= since && /uploaded|applied|published|merged|served|direct/.test(line)) console.log(`${n} ${line}`)
       }
     }
+    // W2_LOG_DIR: the daemons' whole logs (a.log, b.log), e.g. with DAEMON_NODE_FLAGS=--trace-gc.
+    const logDir = process.env.W2_LOG_DIR
+    if (logDir !== undefined) { await writeFile(path.join(logDir, 'a.log'), a.log); await writeFile(path.join(logDir, 'b.log'), b.log) }
   } finally {
     await a.stop(); await b.stop()
     await rm(root, { recursive: true, force: true })

@@ -1,5 +1,6 @@
 // Real daemons as child processes, driven with the real `ctl` binary (compiled output).
 import { spawn, type ChildProcess } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { ControlClient } from '../../src/control/client.js'
@@ -8,6 +9,16 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 export const SHOAL_BIN = path.join(ROOT, 'dist/src/main.js')
 export const CTL_BIN = path.join(ROOT, 'dist/cli/ctl.js')
 export const LAUNCHER = path.join(ROOT, 'bin/shoal')
+/**
+ * The flags bin/shoal gives node (V8's heap settings), read from the launcher itself so that a
+ * benchmark starting `node dist/src/main.js` runs the daemon with the V8 settings it ships with.
+ * (Read at start-up by tests and benchmarks, never by the daemon.)
+ */
+export function launcherNodeFlags (): string[] {
+  const line = readFileSync(LAUNCHER, 'utf8').split('\n').find((l) => l.startsWith('exec ')) ?? ''
+  return /\bnode((?:\s+--[\w-]+(?:=\S+)?)*)/.exec(line)?.[1]?.trim().split(/\s+/).filter((f) => f !== '') ?? []
+}
+
 /** A DHT bootstrap address on loopback where nothing listens (the discard port). */
 export const NO_BOOTSTRAP = '127.0.0.1:9'
 
