@@ -67,16 +67,25 @@ export async function startSyncthing (root: string, basePort: number): Promise<S
     const res = await fetch(`http://127.0.0.1:${basePort + 10 + i}${p}`, { headers: { 'X-API-Key': keys[i] as string } })
     return await res.json()
   }
-  await until(async () => {
-    const c = await api(0, '/rest/system/connections') as { connections: Record<string, { connected: boolean }> }
-    return c.connections[ids[1] as string]?.connected === true
-  }, 60_000)
+  const stop = async (): Promise<void> => {
+    for (const p of procs) p.kill('SIGTERM')
+    await Promise.all(procs.map(async (p) => await new Promise((resolve) => { if (p.exitCode !== null || p.signalCode !== null) resolve(null); else p.once('exit', resolve) })))
+  }
+  try {
+    await until(async () => {
+      const c = await api(0, '/rest/system/connections') as { connections: Record<string, { connected: boolean }> }
+      return c.connections[ids[1] as string]?.connected === true
+    }, 60_000)
+  } catch (err) {
+    await stop() // no node left running behind a failed start
+    throw new Error(`the two Syncthing nodes did not connect within 60 s (${(err as Error).message})`)
+  }
   const peer = (i: number): Peer => ({ name: String.fromCharCode(97 + i), folder: folders[i] as string, pid: () => servingPid(procs[i]?.pid) })
   return {
     name: 'syncthing',
     a: peer(0),
     b: peer(1),
-    stop: async () => { for (const p of procs) p.kill('SIGTERM'); await Promise.all(procs.map(async (p) => await new Promise((resolve) => { if (p.exitCode !== null) resolve(null); else p.once('exit', resolve) }))) }
+    stop
   }
 }
 
