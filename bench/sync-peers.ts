@@ -20,13 +20,25 @@ export async function startShoal (root: string, bin?: string): Promise<System> {
   const port = await freeUdpPort()
   const bootstrap = `127.0.0.1:${port}`
   const nodeArgs = process.env.BENCH_NODE_FLAGS === 'plain' ? [] : launcherNodeFlags()
-  const a = await startDaemon({ dataPath: path.join(root, 'shoal-a'), bin, nodeArgs, env: { SHOAL_BOOTSTRAP: bootstrap, SHOAL_DHT_PORT: String(port) } })
-  const b = await startDaemon({ dataPath: path.join(root, 'shoal-b'), bin, nodeArgs, env: { SHOAL_BOOTSTRAP: bootstrap } })
+  // BENCH_LOG_DIR: both daemons' logs are written there when they stop (DEBUG=shoal:* for more).
+  const debug: Record<string, string> = process.env.DEBUG !== undefined ? { DEBUG: process.env.DEBUG } : {}
+  const a = await startDaemon({ dataPath: path.join(root, 'shoal-a'), bin, nodeArgs, env: { ...debug, SHOAL_BOOTSTRAP: bootstrap, SHOAL_DHT_PORT: String(port) } })
+  const b = await startDaemon({ dataPath: path.join(root, 'shoal-b'), bin, nodeArgs, env: { ...debug, SHOAL_BOOTSTRAP: bootstrap } })
   const secret = (await a.ctl('add', 'bench')).stdout.trim()
   await b.ctl('add', `--secret=${secret}`, 'bench')
   await until(async () => JSON.parse((await b.ctl('status', '--json', 'bench')).stdout).peers === 1)
   const peer = (d: TestDaemon, name: string): Peer => ({ name, folder: path.join(d.dataPath, 'bench'), pid: () => d.proc.pid })
-  return { name: 'shoal', a: peer(a, 'a'), b: peer(b, 'b'), stop: async () => { await a.stop(); await b.stop() } }
+  const logs = process.env.BENCH_LOG_DIR
+  const stop = async (): Promise<void> => {
+    await a.stop()
+    await b.stop()
+    if (logs !== undefined) {
+      await mkdir(logs, { recursive: true })
+      await writeFile(path.join(logs, 'shoal-a.log'), a.log)
+      await writeFile(path.join(logs, 'shoal-b.log'), b.log)
+    }
+  }
+  return { name: 'shoal', a: peer(a, 'a'), b: peer(b, 'b'), stop }
 }
 
 export async function startSyncthing (root: string, basePort: number): Promise<System | null> {
