@@ -173,7 +173,11 @@ describe('replica (piped streams)', function () {
     await until(async () => (await stat(join(b.folder, 'big.bin')).catch(() => null))?.size === size + 4, 'append on b', 60_000, 50)
   })
 
-  it('a large file rewritten while the peer fetches it ends with the last version there, no temp file left', async () => {
+  it('a large file rewritten while the peer fetches it ends with the last version there, no temp file left', async function () {
+    // Its own waits allow 60 s each. In about half the runs here (already at 418dfd6) the receiver
+    // waits out a 30 s timeout after the rewrite before it fetches again, which the suite's 30 s cut
+    // short: that wait is a known latency limit (docs/guarantees.md, limit 11), not what this checks.
+    this.timeout(150_000)
     const [a, b] = await pair()
     const first = randomBytes(48 << 20)
     const second = randomBytes((40 << 20) + 7)
