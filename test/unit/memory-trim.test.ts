@@ -1,12 +1,15 @@
 import assert from 'node:assert/strict'
 import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
-import { compactingCollection } from '../../src/memory-trim.js'
+import { compactingCollection, shrinkWhenStillQuiet } from '../../src/memory-trim.js'
+import type { Logger } from '../../src/log.js'
 
 function oldSpace (): { size: number, used: number } {
   const old = getHeapSpaceStatistics().find((s) => s.space_name === 'old_space')
   return { size: old?.space_size ?? 0, used: old?.space_used_size ?? 0 }
 }
+
+const newSpace = (): number => getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')?.space_size ?? 0
 
 describe('memory trim', function () {
   this.timeout(30_000)
@@ -33,5 +36,29 @@ describe('memory trim', function () {
     // The next ordinary collection does not compact everything again (the flag was for one only):
     // nothing to check from JavaScript but that it still runs.
     ;(runInNewContext('gc') as () => void)()
+  })
+
+  // V8 decides the shrink itself, from allocation rates it sampled (too heuristic for a test:
+  // bench:scale's daemon logs show it); this checks the tries around it.
+  it('collects again after quiet time while the young generation stays above its size at rest', async () => {
+    const said: string[] = []
+    const log = { debug: (m: string) => { said.push(m) } } as unknown as Logger
+    const sizes = [8 << 20, 8 << 20, 1 << 20]
+    let collections = 0
+    const wait = async (ms: number): Promise<void> => { await new Promise((resolve) => setTimeout(resolve, ms)) }
+    shrinkWhenStillQuiet(log, { delayMs: 20, tries: 5, size: () => sizes[collections] as number, collect: () => { collections++ } })
+    await wait(200)
+    assert.equal(collections, 2, 'the second collection shrank it: no third')
+    assert.deepEqual(said.map((m) => /young generation (\S+) → (\S+) MiB/.exec(m)?.slice(1)), [['8.0', '8.0'], ['8.0', '1.0']])
+
+    collections = 0
+    shrinkWhenStillQuiet(log, { delayMs: 20, tries: 3, size: () => 8 << 20, collect: () => { collections++ } })
+    await wait(200)
+    assert.equal(collections, 3, 'at most `tries` collections')
+
+    collections = 0
+    shrinkWhenStillQuiet(log, { delayMs: 20, tries: 3, size: () => 1 << 20, collect: () => { collections++ } })
+    await wait(60)
+    assert.equal(collections, 0, 'nothing to shrink: no collection')
   })
 })
