@@ -14,6 +14,17 @@ import type { BlobId } from 'hyperblobs'
 
 /** Block reads outstanding at once (blocks are up to 1 MiB: at most this many MiB buffered). */
 const WINDOW = 16
+/** A block's wait is cut into slices this long; between them the fetch asks whether it is still wanted. */
+const SUPERSEDED_CHECK_MS = 2000
+
+/**
+ * The writer published a newer entry for the path while its blob was being fetched: a large file
+ * rewritten during its upload, whose first blob is never stored. Not a failure: the newer entry is
+ * applied instead (merge.ts defers the path).
+ */
+export class SupersededError extends Error {
+  constructor () { super('the writer replaced this version while it was being fetched') }
+}
 
 export class ContentMismatchError extends Error {
   constructor (readonly expected: string, readonly actual: string) {
@@ -39,6 +50,11 @@ export interface FetchOptions {
   direct?: DirectFetch | null
   /** Packed small file: the content starts this many bytes into the blob's first block (entry.ts `p`). */
   at?: number | null
+  /**
+   * Asked every SUPERSEDED_CHECK_MS while a block is awaited: true ends the fetch with
+   * SupersededError instead of waiting out `timeout` for a blob that may never be stored.
+   */
+  superseded?: () => Promise<boolean>
 }
 
 /** A blob's bytes in order; throws ContentMismatchError at the end if they are not `hash`. */
@@ -63,7 +79,7 @@ export async function * fetchBlob (core: Hypercore, id: BlobId, opts: FetchOptio
     // (blob-pack.ts) starts `at` bytes into its block and ends before the block does.
     const at = opts.at ?? null
     let pos = -(at ?? 0) // where the current block starts, relative to the blob's first byte
-    for await (const block of blobBlocks(core, id, opts.timeout)) {
+    for await (const block of blobBlocks(core, id, opts.timeout, opts.superseded)) {
       const start = pos
       pos += block.length
       const from = Math.max(bytes, start)
@@ -86,7 +102,7 @@ export async function * fetchBlob (core: Hypercore, id: BlobId, opts: FetchOptio
 }
 
 /** The blob's blocks in order, fetched in bulk. */
-async function * blobBlocks (core: Hypercore, id: BlobId, timeout: number): AsyncGenerator<Buffer> {
+async function * blobBlocks (core: Hypercore, id: BlobId, timeout: number, superseded?: () => Promise<boolean>): AsyncGenerator<Buffer> {
   const start = id.blockOffset
   const end = id.blockOffset + id.blockLength
   // Bounded range: done() resolves, and destroy() cancels what is left when we stop early.
@@ -96,7 +112,7 @@ async function * blobBlocks (core: Hypercore, id: BlobId, timeout: number): Asyn
   try {
     while (next < end || pending.length > 0) {
       while (next < end && pending.length < WINDOW) {
-        const p = core.get(next++, { timeout })
+        const p = getBlock(core, next++, timeout, superseded)
         p.catch(() => {}) // read in order below; an early failure must not be unhandled meanwhile
         pending.push(p)
       }
@@ -106,5 +122,19 @@ async function * blobBlocks (core: Hypercore, id: BlobId, timeout: number): Asyn
     }
   } finally {
     range?.destroy()
+  }
+}
+
+/** core.get, its wait cut into slices between which `superseded` is asked (see FetchOptions). */
+async function getBlock (core: Hypercore, index: number, timeout: number, superseded?: () => Promise<boolean>): Promise<Buffer | null> {
+  if (superseded === undefined) return await core.get(index, { timeout })
+  const until = Date.now() + timeout
+  for (;;) {
+    try {
+      return await core.get(index, { timeout: Math.max(1, Math.min(until - Date.now(), SUPERSEDED_CHECK_MS)) })
+    } catch (err) {
+      if ((err as { code?: string }).code !== 'REQUEST_TIMEOUT' || Date.now() >= until) throw err
+      if (await superseded()) throw new SupersededError()
+    }
   }
 }

@@ -12,10 +12,11 @@ import { Readable } from 'node:stream'
 import type Hypercore from 'hypercore'
 import type Hyperdrive from 'hyperdrive'
 import type { Logger } from '../log.js'
-import { ContentMismatchError, fetchBlob, type DirectFetch } from './blob-fetch.js'
+import { ContentMismatchError, fetchBlob, SupersededError, type DirectFetch } from './blob-fetch.js'
 import { conflictPath, resolve } from './conflict.js'
 import { DriveBlocks, GAP, type ChangedEntry } from './drive-blocks.js'
 import { drivePath, toCandidate, type Candidate } from './entry.js'
+import { StageClock } from './stage-clock.js'
 import type { Hlc } from './hlc.js'
 import type { FolderIndex } from './index.js'
 import type { FolderWriter } from './apply.js'
@@ -241,7 +242,15 @@ export class Merger {
 
   async #applyOne (win: Winner, outcome: MergeOutcome): Promise<void> {
     for (const loser of win.conflicts) {
-      if (await this.#writeConflictCopy(win.path, loser.cand, loser.src)) {
+      let made = false
+      try {
+        made = await this.#writeConflictCopy(win.path, loser.cand, loser.src)
+      } catch (err) {
+        if (!(err instanceof SupersededError)) throw err
+        outcome.deferred.push(win.path) // the loser's newer version is merged next round
+        return
+      }
+      if (made) {
         outcome.conflicts++
         outcome.created.push(conflictPath(win.path, loser.cand))
       }
@@ -287,8 +296,14 @@ export class Merger {
       case 'file': {
         if (disk?.kind === 'dir' && !(await writer.remove(path, 'dir'))) return 'deferred'
         const t0 = performance.now()
-        if (cand.meta.z <= SMALL_CONTENT) await writer.writeBytes(path, await this.#bytes(cand, src), cand.meta.m, cand.meta.t, cand.h, ver)
-        else await writer.writeFile(path, await this.#content(path, cand, src), cand.meta.m, cand.meta.t, cand.h, ver)
+        try {
+          if (cand.meta.z <= SMALL_CONTENT) await writer.writeBytes(path, await this.#bytes(path, cand, src), cand.meta.m, cand.meta.t, cand.h, ver)
+          else await writer.writeFile(path, await this.#content(path, cand, src), cand.meta.m, cand.meta.t, cand.h, ver)
+        } catch (err) {
+          // The round is not committed, so the next one reads the writer's newer entry and applies it.
+          if (err instanceof SupersededError) return 'deferred'
+          throw err
+        }
         if (cand.meta.z >= 1 << 20) this.#o.log.debug(`applied ${path}: ${(cand.meta.z / 1048576).toFixed(1)} MiB in ${((performance.now() - t0) / 1000).toFixed(2)} s (fetch, verify, write)`)
         return 'applied'
       }
@@ -313,7 +328,7 @@ export class Merger {
    * packed file's block holds its neighbours too (blob-pack.ts): the block is read once for all of
    * them (#block) and sliced.
    */
-  async #bytes (cand: Candidate, src: MergeSource): Promise<Buffer> {
+  async #bytes (path: string, cand: Candidate, src: MergeSource): Promise<Buffer> {
     if (cand.blob === null || cand.meta.z === 0) return Buffer.alloc(0)
     const core = await blobCore(src)
     const timeout = this.#o.blockTimeoutMs ?? 30_000
@@ -326,7 +341,7 @@ export class Merger {
       return bytes
     }
     const parts: Buffer[] = []
-    for await (const b of fetchBlob(core, cand.blob, { hash: cand.h, timeout })) parts.push(b)
+    for await (const b of fetchBlob(core, cand.blob, { hash: cand.h, timeout, superseded: async () => await superseded(path, cand, src) })) parts.push(b)
     return parts.length === 1 ? parts[0] as Buffer : Buffer.concat(parts)
   }
 
@@ -351,7 +366,8 @@ export class Merger {
     if (cand.blob === null || cand.meta.z === 0) return null
     // A packed file is small: its writer's folder is not asked for it.
     const direct = cand.at === null ? this.#o.direct?.(src.key, path, cand.h, cand.meta.z) : null
-    return Readable.from(fetchBlob(await blobCore(src), cand.blob, { hash: cand.h, timeout: this.#o.blockTimeoutMs ?? 30_000, direct, at: cand.at }), { objectMode: false })
+    const opts = { hash: cand.h, timeout: this.#o.blockTimeoutMs ?? 30_000, direct, at: cand.at, superseded: async () => await superseded(path, cand, src) }
+    return Readable.from(fetchBlob(await blobCore(src), cand.blob, opts), { objectMode: false })
   }
 }
 
@@ -372,23 +388,19 @@ async function sameOnDisk (abs: string, disk: DiskEntry, cand: Candidate): Promi
   return disk.size === cand.meta.z && (await hashFile(abs).catch(() => '')) === cand.h
 }
 
+/**
+ * Whether the writer has since written `path` again (or removed it): its live drive, as far as
+ * it is here already, holds a later entry than the one being fetched.
+ */
+async function superseded (path: string, cand: Candidate, src: MergeSource): Promise<boolean> {
+  const node = await src.drive.entry(drivePath(path), { wait: false }).catch(() => null)
+  const now = node === null ? null : toCandidate(node)
+  return now !== null && now.c > cand.c
+}
+
 /** The core a source's content is read from. */
 async function blobCore (src: MergeSource): Promise<Hypercore> {
   const blobs = await src.drive.getBlobs()
   if (blobs === null) throw new Error(`no blob store for drive ${src.key.slice(0, 8)}`)
   return blobs.core
-}
-
-/** Where a round's time went, for the debug log: milliseconds per named stage. */
-class StageClock {
-  count = 0
-  #t = performance.now()
-  readonly #ms = new Map<string, number>()
-  lap (stage: string): void {
-    const now = performance.now()
-    this.#ms.set(stage, (this.#ms.get(stage) ?? 0) + now - this.#t)
-    this.#t = now
-  }
-
-  summary (): string { return [...this.#ms].map(([k, v]) => `${k} ${v.toFixed(0)} ms`).join(', ') }
 }

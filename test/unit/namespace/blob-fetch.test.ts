@@ -4,7 +4,7 @@ import { readdir, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Readable } from 'node:stream'
 import Hyperblobs from 'hyperblobs'
-import { ContentMismatchError, fetchBlob } from '../../../src/namespace/blob-fetch.js'
+import { ContentMismatchError, fetchBlob, SupersededError } from '../../../src/namespace/blob-fetch.js'
 import { FolderWriter } from '../../../src/namespace/apply.js'
 import { FolderIndex } from '../../../src/namespace/index.js'
 import { tmpDir } from '../../helpers/tmp.js'
@@ -58,5 +58,29 @@ describe('blob fetch', function () {
     const { id, remote } = await replicated(data, 65536)
     const beyond = { ...id, blockOffset: id.blockOffset + id.blockLength, byteOffset: id.byteLength }
     await assert.rejects(async () => { for await (const _ of fetchBlob(remote, beyond, { hash: '', timeout: 300 })) { /* nothing arrives */ } })
+  })
+
+  it('stops waiting for a block once the entry it belongs to is superseded, not after the timeout', async () => {
+    const data = randomBytes(2 * 65536)
+    const { id, remote } = await replicated(data, 65536)
+    const beyond = { ...id, blockOffset: id.blockOffset + id.blockLength, byteOffset: id.byteLength }
+    let asked = 0
+    const t0 = Date.now()
+    await assert.rejects(async () => {
+      for await (const _ of fetchBlob(remote, beyond, { hash: '', timeout: 60_000, superseded: async () => ++asked >= 2 })) { /* nothing arrives */ }
+    }, (err: unknown) => err instanceof SupersededError)
+    const s = (Date.now() - t0) / 1000
+    assert.ok(s > 3 && s < 20, `gave up after ${s} s (two checks 2 s apart)`)
+  })
+
+  it('still wanted: waits out the whole timeout, asking between slices', async () => {
+    const data = randomBytes(2 * 65536)
+    const { id, remote } = await replicated(data, 65536)
+    const beyond = { ...id, blockOffset: id.blockOffset + id.blockLength, byteOffset: id.byteLength }
+    let asked = 0
+    await assert.rejects(async () => {
+      for await (const _ of fetchBlob(remote, beyond, { hash: '', timeout: 4500, superseded: async () => { asked++; return false } })) { /* nothing arrives */ }
+    }, (err: unknown) => (err as { code?: string }).code === 'REQUEST_TIMEOUT')
+    assert.ok(asked >= 2, `asked ${asked} times`)
   })
 })
