@@ -23,12 +23,14 @@ const READ_AHEAD_MIN = 128 * 1024
 const JOB_WRITE_MAX = 64 * 1024
 
 export class FileIo {
-  readonly fds = new FdCache()
+  readonly fds: FdCache
   readonly #ahead = new ReadAhead()
   /** READs answered with bytes read ahead */
   aheadHits = 0
 
-  constructor (private readonly workers?: FsWorkers) {}
+  constructor (private readonly workers?: FsWorkers) {
+    this.fds = new FdCache(undefined, undefined, workers && (async (fds) => { await workers.closeAll(fds) }))
+  }
 
   /**
    * READ: eof when the file ends within this read. Not a regular file: ISDIR or INVAL. With

@@ -66,8 +66,14 @@ export interface WriteResult { stat: PackedStat }
 export interface LookupJob { op: 'lookup', path: string, dir: string }
 export interface LookupResult { stat: PackedStat | null, dir?: PackedStat | null }
 
-export type FsJob = CreateJob | SetattrJob | WriteJob | LookupJob
-export type FsResult = CreateResult | SetattrResult | WriteResult | LookupResult
+/**
+ * close: descriptors the main thread's descriptor cache let go of (no call uses them), closed
+ * together: one round trip for a batch instead of a thread-pool round trip each.
+ */
+export interface CloseJob { op: 'close', fds: number[] }
+
+export type FsJob = CreateJob | SetattrJob | WriteJob | LookupJob | CloseJob
+export type FsResult = CreateResult | SetattrResult | WriteResult | LookupResult | null
 
 export function runJob (job: FsJob): FsResult {
   switch (job.op) {
@@ -75,6 +81,9 @@ export function runJob (job: FsJob): FsResult {
     case 'setattr': return setattr(job)
     case 'write': return write(job)
     case 'lookup': return lookup(job)
+    case 'close':
+      for (const fd of job.fds) tryQuietly(() => { fs.closeSync(fd) })
+      return null
   }
 }
 

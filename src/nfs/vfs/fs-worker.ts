@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads'
+import { closeQuietly } from './fs-calls.js'
 import type { CreateJob, CreateResult, FsJob, LookupJob, LookupResult, SetattrJob, SetattrResult, WriteResult } from './fs-job.js'
 
 /**
@@ -31,6 +32,16 @@ export class FsWorkers {
   async write (fd: number, offset: number, data: Buffer): Promise<WriteResult> {
     const own = new Uint8Array(data)
     return await this.#run({ op: 'write', fd, offset, data: own }, [own.buffer]) as WriteResult
+  }
+
+  /**
+   * Closes descriptors nothing uses any more, in one job (through the thread pool once the workers
+   * are closed). If the worker dies meanwhile they may stay open: closing them again could close a
+   * number the kernel has handed out again.
+   */
+  async closeAll (fds: number[]): Promise<void> {
+    if (this.#closed) await Promise.all(fds.map(closeQuietly))
+    else await this.#run({ op: 'close', fds })
   }
 
   /** Jobs still running fail (a create's descriptor, if it was opened, closes with the thread). */

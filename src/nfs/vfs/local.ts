@@ -52,7 +52,8 @@ export class LocalVfs {
   get db (): HandleDb { return this.#nodes.db }
 
   async open (): Promise<void> { await this.db.open() }
-  async close (): Promise<void> { await this.#workers.close(); await this.#io.close(); await this.db.close() }
+  // the descriptors first: the cache closes them through the workers
+  async close (): Promise<void> { await this.#io.close(); await this.#workers.close(); await this.db.close() }
 
   abs (n: FsNode): string { return this.#nodes.abs(n) }
   handle (n: FsNode): FileHandle { return this.#nodes.handle(n) }

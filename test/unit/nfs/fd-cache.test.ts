@@ -70,4 +70,23 @@ describe('nfs/vfs fd cache', () => {
       assert.equal(kind, 'file')
     })
   })
+
+  it('with closeMany, closes what it lets go of in batches, and everything by settled() and close()', async () => {
+    const batches: number[][] = []
+    const { closeSync, openSync } = await import('node:fs')
+    cache = new FdCache(1, 60_000, async (fds) => { batches.push(fds); for (const fd of fds) closeSync(fd) })
+    const opened: number[] = []
+    for (let i = 0; i < 40; i++) {
+      const fd = openSync(join(dir, 'a'), 'r')
+      opened.push(fd)
+      cache.adopt(`k${i}`, fd, 'file') // the cache holds one: each adopt lets the one before go
+    }
+    assert.deepEqual(batches.map((b) => b.length), [32], 'one batch of 32 so far, not a close each')
+    assert.equal(isOpen(opened[33]!), true, 'the rest wait for the next batch')
+    await cache.settled()
+    assert.deepEqual(batches.map((b) => b.length), [32, 7])
+    await cache.close()
+    assert.deepEqual(batches.map((b) => b.length), [32, 7, 1], 'close() closes the last one too')
+    assert.equal(opened.some(isOpen), false, 'all closed (a number may have been handed out twice)')
+  })
 })

@@ -109,4 +109,16 @@ describe('nfs/vfs fs workers', () => {
     assert.equal(miss.stat, null)
     assert.equal(miss.dir && unpackStat(miss.dir).ino, statSync(root, { bigint: true }).ino)
   })
+
+  it('closes a batch of descriptors in one job, and through the thread pool once closed', async () => {
+    const isOpen = (fd: number): boolean => { try { fstatSync(fd); return true } catch { return false } }
+    writeFileSync(join(root, 'c'), 'x')
+    const fds = [openSync(join(root, 'c'), 'r'), openSync(join(root, 'c'), 'r')]
+    await workers.closeAll(fds)
+    assert.equal(fds.some(isOpen), false)
+    const late = openSync(join(root, 'c'), 'r')
+    await workers.close()
+    await workers.closeAll([late])
+    assert.equal(isOpen(late), false)
+  })
 })
