@@ -9,7 +9,7 @@ import { DeleteGuard, type GuardOptions } from './guard.js'
 import type { Hlc } from './hlc.js'
 import type { FolderIndex } from './index.js'
 import { publish, QUIET_MS, reusableBlobs } from './publish.js'
-import { fsBatch } from './fs-batch.js'
+import { fsBatch, WORKER_START_OPS } from './fs-batch.js'
 import { scanPaths, type ScanResult } from './scanner.js'
 import { TreeWarmup } from './tree-warmup.js'
 
@@ -118,6 +118,8 @@ export class LocalChanges {
       // Deletions wait for the settle window and are judged together (guard.ts).
       this.#guard.hold(removed)
       this.#warmup.add(own, removed)
+      // Whether they are still gone is asked of the file system worker once the window is over.
+      if (this.#guard.size >= WORKER_START_OPS) fsBatch.prestart()
       const due = this.#guard.ready
       const settled = await this.#settled()
       // The window is over: their puts are next (or nothing is published), the reads stop.
