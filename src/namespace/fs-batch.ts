@@ -41,12 +41,18 @@ const IDLE_STOP_MS = 2000
  * many: a single change is not worth a thread start; a sync's or a scan's batches are.
  */
 export const WORKER_START_OPS = 8
+/**
+ * While the worker loads, a turn of fewer operations than this goes to libuv rather than wait for
+ * it (bench W6's receiver: slices of ~15 removals); a larger one waits: on libuv a small file's
+ * write is eight trips through the pool that the storage's reads share.
+ */
+const LOADING_DIRECT_OPS = 64
 
 interface Waiting { op: FsOp, resolve: (r: { stat: DiskEntry | null, data?: Uint8Array }) => void, reject: (err: Error) => void }
 
 export class FsBatch {
   #worker: Worker | null = null
-  /** The worker said READY: until then batches go to libuv (its start took up to ~200 ms at load 3). */
+  /** The worker said READY: until then small batches go to libuv (its start took up to ~200 ms at load 3). */
   #ready = false
   #queue: Waiting[] = []
   readonly #inflight = new Map<number, Waiting[]>()
@@ -123,7 +129,7 @@ export class FsBatch {
     if (batch.length === 0) return
     if (this.#worker === null && batch.length >= this.#workerStartOps) this.#start()
     const worker = this.#worker
-    if (worker === null || !this.#ready) {
+    if (worker === null || (!this.#ready && batch.length < LOADING_DIRECT_OPS)) {
       for (const w of batch) runDirect(w.op).then(w.resolve, w.reject)
       return
     }
