@@ -70,7 +70,10 @@ export class RemoteDrives {
     // The entries: a live range, everything there is and everything appended later (never
     // awaited: with end -1 the download does not resolve). The blobs: in the background, a window
     // at a time, so that a bulk copy never queues ahead of the next change (backfill.ts).
-    db.download({ start: 0, end: -1 })
+    // Linear: in order, as the merge reads them (drive-blocks.ts). Unordered (hypercore picks a
+    // random start in each range batch), bench W6's 1,010 blocks came in any order and the merge,
+    // waiting for the next one in line, applied almost nothing until the last had come.
+    db.download({ start: 0, end: -1, linear: true })
     d.backfill.start()
     db.on('append', () => this.#onAppend(d))
     this.#log.debug(`following writer ${d.w.slice(0, 8)}`)

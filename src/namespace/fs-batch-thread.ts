@@ -2,7 +2,7 @@
 // one after the other, and answers with one message per batch.
 import { closeSync, fchmodSync, fchownSync, fstatSync, futimesSync, lstatSync, openSync, readFileSync, readlinkSync, renameSync, rmdirSync, unlinkSync, writeSync } from 'node:fs'
 import { parentPort } from 'node:worker_threads'
-import { own, toDiskEntry, type FsBatchReply, type FsBatchRequest, type FsOp, type FsResult } from './fs-batch.js'
+import { own, READY, toDiskEntry, type FsBatchReply, type FsBatchRequest, type FsOp, type FsResult } from './fs-batch.js'
 import type { DiskEntry } from './scanner.js'
 
 function run (op: FsOp): FsResult {
@@ -64,3 +64,5 @@ parentPort?.on('message', (req: FsBatchRequest) => {
   const reply: FsBatchReply = { id: req.id, results: req.ops.map(run) }
   parentPort?.postMessage(reply)
 })
+// Loaded and listening: batches may come here now (until then they go to libuv, fs-batch.ts).
+parentPort?.postMessage({ id: READY, results: [] } satisfies FsBatchReply)

@@ -30,6 +30,8 @@ export type FsOp =
 
 export type FsResult = { ok: true, stat: DiskEntry | null, data?: Uint8Array } | { ok: false, code?: string, message: string }
 export interface FsBatchRequest { id: number, ops: FsOp[] }
+/** The id of the worker's first message: it is loaded and takes batches. */
+export const READY = -1
 export interface FsBatchReply { id: number, results: FsResult[] }
 
 /** A worker without work for this long is stopped. */
@@ -38,12 +40,20 @@ const IDLE_STOP_MS = 2000
  * While it is stopped, a turn's operations go to libuv's pool (fs-direct.ts) unless there are this
  * many: a single change is not worth a thread start; a sync's or a scan's batches are.
  */
-const WORKER_START_OPS = 8
+export const WORKER_START_OPS = 8
+/**
+ * While the worker loads, a turn of fewer operations than this goes to libuv rather than wait for
+ * it (bench W6's receiver: slices of ~15 removals); a larger one waits: on libuv a small file's
+ * write is eight trips through the pool that the storage's reads share.
+ */
+const LOADING_DIRECT_OPS = 64
 
 interface Waiting { op: FsOp, resolve: (r: { stat: DiskEntry | null, data?: Uint8Array }) => void, reject: (err: Error) => void }
 
 export class FsBatch {
   #worker: Worker | null = null
+  /** The worker said READY: until then small batches go to libuv (its start took up to ~200 ms at load 3). */
+  #ready = false
   #queue: Waiting[] = []
   readonly #inflight = new Map<number, Waiting[]>()
   #nextId = 0
@@ -59,6 +69,18 @@ export class FsBatch {
 
   /** Whether the worker thread is running (it is stopped when idle). */
   get running (): boolean { return this.#worker !== null }
+  /** Whether the worker is loaded and takes batches (before that, they go to libuv). */
+  get loaded (): boolean { return this.#ready }
+
+  /**
+   * Starts the worker now when work for it is on the way (a merge round of many changes, deletions
+   * held by the guard): its start (30–65 ms at load 8, measured up to ~300 ms inside bench W6's
+   * receiving round) then overlaps the wait for that work instead of holding up its first batch.
+   * Stopped again after IDLE_STOP_MS if nothing comes.
+   */
+  prestart (): void {
+    if (this.#worker === null) this.#start()
+  }
 
   /** statEntry (scanner.ts) in the worker: null when nothing replicable is there. */
   async stat (abs: string): Promise<DiskEntry | null> {
@@ -105,13 +127,14 @@ export class FsBatch {
     const batch = this.#queue
     this.#queue = []
     if (batch.length === 0) return
-    if (this.#worker === null && batch.length < this.#workerStartOps) {
+    if (this.#worker === null && batch.length >= this.#workerStartOps) this.#start()
+    const worker = this.#worker
+    if (worker === null || (!this.#ready && batch.length < LOADING_DIRECT_OPS)) {
       for (const w of batch) runDirect(w.op).then(w.resolve, w.reject)
       return
     }
     const id = this.#nextId++
     this.#inflight.set(id, batch)
-    const worker = this.#start()
     if (this.#idleTimer !== null) { clearTimeout(this.#idleTimer); this.#idleTimer = null }
     worker.ref()
     worker.postMessage({ id, ops: batch.map((w) => w.op) } satisfies FsBatchRequest)
@@ -120,9 +143,14 @@ export class FsBatch {
   #start (): Worker {
     if (this.#worker !== null) return this.#worker
     const worker = new Worker(new URL('./fs-batch-thread.js', import.meta.url))
-    worker.on('message', (reply: FsBatchReply) => { this.#answer(reply) })
+    this.#ready = false
+    worker.on('message', (reply: FsBatchReply) => {
+      if (reply.id === READY) {
+        if (this.#worker === worker) this.#ready = true
+      } else this.#answer(reply)
+    })
     const fail = (err: Error): void => {
-      if (this.#worker === worker) this.#worker = null
+      if (this.#worker === worker) { this.#worker = null; this.#ready = false }
       const all = [...this.#inflight.values()].flat()
       this.#inflight.clear()
       for (const w of all) w.reject(err)
@@ -130,6 +158,10 @@ export class FsBatch {
     worker.on('error', fail)
     worker.on('exit', (code) => { fail(new Error(`file system worker exited (${code})`)) })
     this.#worker = worker
+    // Held (ref) only while a batch is in it; stopped if none comes (prestart, or batches that go
+    // to libuv while it loads).
+    worker.unref()
+    this.#stopWhenIdle()
     return worker
   }
 
@@ -142,6 +174,7 @@ export class FsBatch {
       if (worker === null || this.#inflight.size > 0 || this.#queue.length > 0) return
       // Its exit is not a failure: nothing is in flight, and later batches go to a new worker.
       this.#worker = null
+      this.#ready = false
       worker.removeAllListeners()
       worker.on('error', () => {})
       void worker.terminate()

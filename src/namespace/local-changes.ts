@@ -9,8 +9,9 @@ import { DeleteGuard, type GuardOptions } from './guard.js'
 import type { Hlc } from './hlc.js'
 import type { FolderIndex } from './index.js'
 import { publish, QUIET_MS, reusableBlobs } from './publish.js'
-import { fsBatch } from './fs-batch.js'
+import { fsBatch, WORKER_START_OPS } from './fs-batch.js'
 import { scanPaths, type ScanResult } from './scanner.js'
+import { TreeWarmup } from './tree-warmup.js'
 
 /**
  * How many new or changed paths go into one drive batch: the first FIRST_SLICE, each next one twice
@@ -56,6 +57,8 @@ export class LocalChanges {
   #confirmed = false
   readonly #waiting = new Set<string>()
   #laterTimer: NodeJS.Timeout | null = null
+  /** Reads the drive's tree for held deletions while they wait (tree-warmup.ts). */
+  readonly #warmup = new TreeWarmup()
 
   constructor (init: LocalChangesInit) {
     this.#i = init
@@ -80,9 +83,11 @@ export class LocalChanges {
     this.#full = true
   }
 
-  stop (): void {
+  /** Resolves once no read of the drive is in flight (before the drive is closed). */
+  async stop (): Promise<void> {
     this.#guard.stop()
     if (this.#laterTimer !== null) clearTimeout(this.#laterTimer)
+    await this.#warmup.close()
   }
 
   /** Files still being written: looked at again once they may have settled. */
@@ -112,7 +117,13 @@ export class LocalChanges {
     if (!this.#confirmed) {
       // Deletions wait for the settle window and are judged together (guard.ts).
       this.#guard.hold(removed)
+      this.#warmup.add(own, removed)
+      // Whether they are still gone is asked of the file system worker once the window is over.
+      if (this.#guard.size >= WORKER_START_OPS) fsBatch.prestart()
+      const due = this.#guard.ready
       const settled = await this.#settled()
+      // The window is over: their puts are next (or nothing is published), the reads stop.
+      if (due) await this.#warmup.stop()
       if (typeof settled === 'string') return { published: 0, paused: settled }
       removed = settled
     }

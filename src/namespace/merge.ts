@@ -21,6 +21,7 @@ import type { Hlc } from './hlc.js'
 import type { FolderIndex } from './index.js'
 import type { FolderWriter } from './apply.js'
 import { inParallel } from './parallel.js'
+import { fsBatch, WORKER_START_OPS } from './fs-batch.js'
 import { hashFile, statEntry, statMatches, type DiskEntry } from './scanner.js'
 
 export interface MergeSource {
@@ -130,6 +131,8 @@ export class Merger {
       // applied yet; bytes are known only for the current slice.
       let later = 0
       for (const s of snaps) later += Math.max(0, s.version - Math.max(1, s.from))
+      // Enough changes for the file system worker: started while the first blocks are read.
+      if (later >= WORKER_START_OPS) fsBatch.prestart()
       const pending = { files: 0, bytes: 0 }
       let reading: DriveBlocks | null = null
       let readingTo = 0

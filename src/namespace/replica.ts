@@ -174,11 +174,12 @@ export class Replica extends Resource {
     const stopped = this.#jobs.stop()
     this.#space.stop()
     this.#watcher.stop()
-    this.#local.stop()
+    const localStopped = this.#local.stop()
     this.peers.detach()
     this.#direct?.content.detach()
     await this.#init.swarm.leave(this.keys.topic).catch(() => {})
     await stopped
+    await localStopped
     await this.#saveState().catch(() => {})
     await this.#index.flush().catch(() => {})
     await this.#remotes.close()

@@ -5,9 +5,16 @@ import { FsBatch, own } from '../../../src/namespace/fs-batch.js'
 import { statEntry } from '../../../src/namespace/scanner.js'
 import { tmpDir } from '../../helpers/tmp.js'
 
-for (const [mode, batch] of [['in the worker', new FsBatch({ workerStartOps: 1 })], ['on libuv, the worker stopped', new FsBatch({ workerStartOps: Infinity })]] as const) {
+for (const [mode, batch] of [['in the worker', new FsBatch({ workerStartOps: 1, idleStopMs: 600_000 })], ['on libuv, the worker stopped', new FsBatch({ workerStartOps: Infinity })]] as const) {
   describe(`file system batch operations ${mode}`, function () {
     this.timeout(20_000)
+
+    before(async function () {
+      if (mode !== 'in the worker') return
+      // Batches go to libuv until the worker has loaded: wait for it, so that these run in it.
+      batch.prestart()
+      await waitFor(() => batch.loaded)
+    })
 
     it('writes many files at once through temp files, with mode and mtime, and answers with their stats', async () => {
       const dir = await tmpDir()
@@ -84,8 +91,26 @@ for (const [mode, batch] of [['in the worker', new FsBatch({ workerStartOps: 1 }
   })
 }
 
+async function waitFor (ok: () => boolean): Promise<void> {
+  for (let i = 0; i < 500 && !ok(); i++) await new Promise((resolve) => setTimeout(resolve, 10))
+  assert.ok(ok(), 'in time')
+}
+
 describe('file system batch worker', function () {
   this.timeout(20_000)
+
+  it('sends batches to libuv while the worker loads, and to the worker once it has', async () => {
+    const dir = await tmpDir()
+    await writeFile(join(dir, 'f'), 'abc')
+    const b = new FsBatch({ idleStopMs: 60_000, workerStartOps: 1 })
+    b.prestart()
+    assert.equal(b.running, true, 'started ahead of the work')
+    assert.equal(b.loaded, false)
+    // Answered without waiting for the worker's start (tens to hundreds of ms on a busy box).
+    assert.deepEqual((await Promise.all([b.stat(join(dir, 'f')), b.stat(join(dir, 'gone'))])).map((d) => d?.size ?? null), [3, null])
+    await waitFor(() => b.loaded)
+    assert.deepEqual((await Promise.all([b.stat(join(dir, 'f')), b.stat(join(dir, 'gone'))])).map((d) => d?.size ?? null), [3, null])
+  })
 
   it('sends a view of a larger buffer (a packed block) as its own bytes only', () => {
     const block = Buffer.alloc(65536, 1)
