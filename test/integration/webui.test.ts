@@ -244,7 +244,10 @@ describe('dashboard end to end in headless Chromium', function () {
       await page.locator('[data-ns="photos"] .peer').nth(1).waitFor()
       await shot(page, name)
       if (mobile) {
-        await page.locator('[data-ns="gitlab"]').scrollIntoViewIfNeeded()
+        // The dashboard re-renders rows as the polled answers come: a row found by a locator can be
+        // replaced before the scroll ("Element is not attached to the DOM", once in CI). Found and
+        // scrolled in one step inside the page instead.
+        await page.evaluate('document.querySelector(\'[data-ns="gitlab"]\')?.scrollIntoView({ block: "center" })')
         await page.screenshot({ path: path.join(ARTIFACTS, `${name}-screen.png`) })
       }
       await page.locator('[data-ns="gitlab"] [data-action="resume"]').click()
