@@ -46,10 +46,11 @@ let trimmedTo = oldSpace().size
 const tasks = new Set<QuietTask>()
 
 function oldSpace (): { size: number, used: number } {
-  return space('old_space')
+  return heapSpace('old_space')
 }
 
-function space (name: string): { size: number, used: number } {
+/** A V8 heap space's committed (`size`) and used bytes. */
+export function heapSpace (name: string): { size: number, used: number } {
   const s = getHeapSpaceStatistics().find((s) => s.space_name === name)
   return { size: s?.space_size ?? 0, used: s?.space_used_size ?? 0 }
 }
@@ -140,7 +141,7 @@ export interface YoungShrink {
  * Up to `tries` full collections, `delayMs` apart, while the young generation stays above its size
  * at rest; new work cancels them (trimMemoryWhenQuiet). Exported, with its V8 parts, for its test.
  */
-export function shrinkWhenStillQuiet (log: Logger, o: YoungShrink = { delayMs: SHRINK_DELAY_MS, tries: SHRINK_TRIES, size: () => space('new_space').size, collect: () => { gcFunction()() } }): void {
+export function shrinkWhenStillQuiet (log: Logger, o: YoungShrink = { delayMs: SHRINK_DELAY_MS, tries: SHRINK_TRIES, size: () => heapSpace('new_space').size, collect: () => { gcFunction()() } }): void {
   if (shrinkTimer !== null) clearTimeout(shrinkTimer)
   shrinkTimer = null
   if (o.tries <= 0 || o.size() <= NEW_SPACE_AT_REST) return

@@ -54,6 +54,9 @@ export class FsBatch {
   #worker: Worker | null = null
   /** The worker said READY: until then small batches go to libuv (its start took up to ~200 ms at load 3). */
   #ready = false
+  /** Settles when the current worker has said READY, or has gone without (see `loaded`). */
+  #loading: Promise<void> = Promise.resolve()
+  #settleLoading: () => void = () => {}
   #queue: Waiting[] = []
   readonly #inflight = new Map<number, Waiting[]>()
   #nextId = 0
@@ -76,10 +79,12 @@ export class FsBatch {
    * Starts the worker now when work for it is on the way (a merge round of many changes, deletions
    * held by the guard): its start (30–65 ms at load 8, measured up to ~300 ms inside bench W6's
    * receiving round) then overlaps the wait for that work instead of holding up its first batch.
-   * Stopped again after IDLE_STOP_MS if nothing comes.
+   * Stopped again after IDLE_STOP_MS if nothing comes. Resolves once it has loaded, or failed to
+   * (`loaded` tells which); callers that only start it need not wait.
    */
-  prestart (): void {
+  async prestart (): Promise<void> {
     if (this.#worker === null) this.#start()
+    await this.#loading
   }
 
   /** statEntry (scanner.ts) in the worker: null when nothing replicable is there. */
@@ -144,13 +149,14 @@ export class FsBatch {
     if (this.#worker !== null) return this.#worker
     const worker = new Worker(new URL('./fs-batch-thread.js', import.meta.url))
     this.#ready = false
+    this.#loading = new Promise((resolve) => { this.#settleLoading = resolve })
     worker.on('message', (reply: FsBatchReply) => {
       if (reply.id === READY) {
-        if (this.#worker === worker) this.#ready = true
+        if (this.#worker === worker) { this.#ready = true; this.#settleLoading() }
       } else this.#answer(reply)
     })
     const fail = (err: Error): void => {
-      if (this.#worker === worker) { this.#worker = null; this.#ready = false }
+      if (this.#worker === worker) { this.#worker = null; this.#ready = false; this.#settleLoading() }
       const all = [...this.#inflight.values()].flat()
       this.#inflight.clear()
       for (const w of all) w.reject(err)
@@ -175,6 +181,7 @@ export class FsBatch {
       // Its exit is not a failure: nothing is in flight, and later batches go to a new worker.
       this.#worker = null
       this.#ready = false
+      this.#settleLoading()
       worker.removeAllListeners()
       worker.on('error', () => {})
       void worker.terminate()

@@ -119,7 +119,7 @@ export class LocalChanges {
       this.#guard.hold(removed)
       this.#warmup.add(own, removed)
       // Whether they are still gone is asked of the file system worker once the window is over.
-      if (this.#guard.size >= WORKER_START_OPS) fsBatch.prestart()
+      if (this.#guard.size >= WORKER_START_OPS) void fsBatch.prestart()
       const due = this.#guard.ready
       const settled = await this.#settled()
       // The window is over: their puts are next (or nothing is published), the reads stop.

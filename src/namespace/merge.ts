@@ -12,7 +12,7 @@ import { Readable } from 'node:stream'
 import type Hypercore from 'hypercore'
 import type Hyperdrive from 'hyperdrive'
 import type { Logger } from '../log.js'
-import { ContentMismatchError, fetchBlob, SupersededError, type DirectFetch } from './blob-fetch.js'
+import { ContentMismatchError, fetchBlob, SupersededError, type DirectFetch, type FetchOptions } from './blob-fetch.js'
 import { conflictPath, resolve } from './conflict.js'
 import { DriveBlocks, GAP, type ChangedEntry } from './drive-blocks.js'
 import { drivePath, toCandidate, type Candidate } from './entry.js'
@@ -132,7 +132,7 @@ export class Merger {
       let later = 0
       for (const s of snaps) later += Math.max(0, s.version - Math.max(1, s.from))
       // Enough changes for the file system worker: started while the first blocks are read.
-      if (later >= WORKER_START_OPS) fsBatch.prestart()
+      if (later >= WORKER_START_OPS) void fsBatch.prestart()
       const pending = { files: 0, bytes: 0 }
       let reading: DriveBlocks | null = null
       let readingTo = 0
@@ -244,23 +244,22 @@ export class Merger {
   }
 
   async #applyOne (win: Winner, outcome: MergeOutcome): Promise<void> {
-    for (const loser of win.conflicts) {
-      let made = false
-      try {
-        made = await this.#writeConflictCopy(win.path, loser.cand, loser.src)
-      } catch (err) {
-        if (!(err instanceof SupersededError)) throw err
-        outcome.deferred.push(win.path) // the loser's newer version is merged next round
-        return
+    try {
+      for (const loser of win.conflicts) {
+        if (await this.#writeConflictCopy(win.path, loser.cand, loser.src)) {
+          outcome.conflicts++
+          outcome.created.push(conflictPath(win.path, loser.cand))
+        }
       }
-      if (made) {
-        outcome.conflicts++
-        outcome.created.push(conflictPath(win.path, loser.cand))
-      }
+      const r = await this.#apply(win)
+      if (r === 'deferred') outcome.deferred.push(win.path)
+      else if (r === 'applied') outcome.applied++
+    } catch (err) {
+      // A version's writer replaced it while its content was fetched: the round is not committed,
+      // so the next one reads the newer entry and applies that.
+      if (!(err instanceof SupersededError)) throw err
+      outcome.deferred.push(win.path)
     }
-    const r = await this.#apply(win)
-    if (r === 'deferred') outcome.deferred.push(win.path)
-    else if (r === 'applied') outcome.applied++
   }
 
   async #apply ({ path, cand, src }: Winner): Promise<'applied' | 'same' | 'deferred'> {
@@ -299,14 +298,8 @@ export class Merger {
       case 'file': {
         if (disk?.kind === 'dir' && !(await writer.remove(path, 'dir'))) return 'deferred'
         const t0 = performance.now()
-        try {
-          if (cand.meta.z <= SMALL_CONTENT) await writer.writeBytes(path, await this.#bytes(path, cand, src), cand.meta.m, cand.meta.t, cand.h, ver)
-          else await writer.writeFile(path, await this.#content(path, cand, src), cand.meta.m, cand.meta.t, cand.h, ver)
-        } catch (err) {
-          // The round is not committed, so the next one reads the writer's newer entry and applies it.
-          if (err instanceof SupersededError) return 'deferred'
-          throw err
-        }
+        if (cand.meta.z <= SMALL_CONTENT) await writer.writeBytes(path, await this.#bytes(path, cand, src), cand.meta.m, cand.meta.t, cand.h, ver)
+        else await writer.writeFile(path, await this.#content(path, cand, src), cand.meta.m, cand.meta.t, cand.h, ver)
         if (cand.meta.z >= 1 << 20) this.#o.log.debug(`applied ${path}: ${(cand.meta.z / 1048576).toFixed(1)} MiB in ${((performance.now() - t0) / 1000).toFixed(2)} s (fetch, verify, write)`)
         return 'applied'
       }
@@ -344,7 +337,7 @@ export class Merger {
       return bytes
     }
     const parts: Buffer[] = []
-    for await (const b of fetchBlob(core, cand.blob, { hash: cand.h, timeout, superseded: async () => await superseded(path, cand, src) })) parts.push(b)
+    for await (const b of fetchBlob(core, cand.blob, fetchOptions(path, cand, src, timeout))) parts.push(b)
     return parts.length === 1 ? parts[0] as Buffer : Buffer.concat(parts)
   }
 
@@ -369,7 +362,7 @@ export class Merger {
     if (cand.blob === null || cand.meta.z === 0) return null
     // A packed file is small: its writer's folder is not asked for it.
     const direct = cand.at === null ? this.#o.direct?.(src.key, path, cand.h, cand.meta.z) : null
-    const opts = { hash: cand.h, timeout: this.#o.blockTimeoutMs ?? 30_000, direct, at: cand.at, superseded: async () => await superseded(path, cand, src) }
+    const opts = { ...fetchOptions(path, cand, src, this.#o.blockTimeoutMs ?? 30_000), direct, at: cand.at }
     return Readable.from(fetchBlob(await blobCore(src), cand.blob, opts), { objectMode: false })
   }
 }
@@ -392,13 +385,17 @@ async function sameOnDisk (abs: string, disk: DiskEntry, cand: Candidate): Promi
 }
 
 /**
- * Whether the writer has since written `path` again (or removed it): its live drive, as far as
- * it is here already, holds a later entry than the one being fetched.
+ * How a candidate's blob is fetched: checked against its hash, and given up (SupersededError) once
+ * its writer has written `path` again or removed it: its live drive, as far as it is here already,
+ * holds a later entry than the one being fetched.
  */
-async function superseded (path: string, cand: Candidate, src: MergeSource): Promise<boolean> {
-  const node = await src.drive.entry(drivePath(path), { wait: false }).catch(() => null)
-  const now = node === null ? null : toCandidate(node)
-  return now !== null && now.c > cand.c
+function fetchOptions (path: string, cand: Candidate, src: MergeSource, timeout: number): FetchOptions {
+  const superseded = async (): Promise<boolean> => {
+    const node = await src.drive.entry(drivePath(path), { wait: false }).catch(() => null)
+    const now = node === null ? null : toCandidate(node)
+    return now !== null && now.c > cand.c
+  }
+  return { hash: cand.h, timeout, superseded }
 }
 
 /** The core a source's content is read from. */

@@ -1,15 +1,9 @@
 import assert from 'node:assert/strict'
-import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8'
+import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
-import { compactingCollection, shrinkWhenStillQuiet } from '../../src/memory-trim.js'
+import { compactingCollection, heapSpace, shrinkWhenStillQuiet } from '../../src/memory-trim.js'
 import type { Logger } from '../../src/log.js'
 
-function oldSpace (): { size: number, used: number } {
-  const old = getHeapSpaceStatistics().find((s) => s.space_name === 'old_space')
-  return { size: old?.space_size ?? 0, used: old?.space_used_size ?? 0 }
-}
-
-const newSpace = (): number => getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')?.space_size ?? 0
 
 describe('memory trim', function () {
   this.timeout(30_000)
@@ -26,7 +20,7 @@ describe('memory trim', function () {
     burst = null
     setFlagsFromString('--expose-gc')
     ;(runInNewContext('gc') as () => void)()
-    const plain = oldSpace()
+    const plain = heapSpace('old_space')
     const r = compactingCollection()
     // How much an ordinary collection keeps varies (10–30 MB here); the compacting one keeps
     // little beyond what is used, and less than the ordinary one by a few MB at least.

@@ -70,7 +70,10 @@ describe('blob fetch', function () {
       for await (const _ of fetchBlob(remote, beyond, { hash: '', timeout: 60_000, superseded: async () => ++asked >= 2 })) { /* nothing arrives */ }
     }, (err: unknown) => err instanceof SupersededError)
     const s = (Date.now() - t0) / 1000
-    assert.ok(s > 3 && s < 20, `gave up after ${s} s (two checks 2 s apart)`)
+    // The blob's two blocks are awaited at once, each asking after its own 2 s slice: the second
+    // ask can come from either, at ~2 s or ~4 s; never after the 60 s timeout.
+    assert.ok(asked >= 2)
+    assert.ok(s > 1.5 && s < 20, `gave up after ${s} s (asked every 2 s per block)`)
   })
 
   it('still wanted: waits out the whole timeout, asking between slices', async () => {

@@ -12,8 +12,8 @@ for (const [mode, batch] of [['in the worker', new FsBatch({ workerStartOps: 1, 
     before(async function () {
       if (mode !== 'in the worker') return
       // Batches go to libuv until the worker has loaded: wait for it, so that these run in it.
-      batch.prestart()
-      await waitFor(() => batch.loaded)
+      await batch.prestart()
+      assert.ok(batch.loaded)
     })
 
     it('writes many files at once through temp files, with mode and mtime, and answers with their stats', async () => {
@@ -91,11 +91,6 @@ for (const [mode, batch] of [['in the worker', new FsBatch({ workerStartOps: 1, 
   })
 }
 
-async function waitFor (ok: () => boolean): Promise<void> {
-  for (let i = 0; i < 500 && !ok(); i++) await new Promise((resolve) => setTimeout(resolve, 10))
-  assert.ok(ok(), 'in time')
-}
-
 describe('file system batch worker', function () {
   this.timeout(20_000)
 
@@ -103,12 +98,13 @@ describe('file system batch worker', function () {
     const dir = await tmpDir()
     await writeFile(join(dir, 'f'), 'abc')
     const b = new FsBatch({ idleStopMs: 60_000, workerStartOps: 1 })
-    b.prestart()
+    const loading = b.prestart()
     assert.equal(b.running, true, 'started ahead of the work')
     assert.equal(b.loaded, false)
     // Answered without waiting for the worker's start (tens to hundreds of ms on a busy box).
     assert.deepEqual((await Promise.all([b.stat(join(dir, 'f')), b.stat(join(dir, 'gone'))])).map((d) => d?.size ?? null), [3, null])
-    await waitFor(() => b.loaded)
+    await loading
+    assert.ok(b.loaded)
     assert.deepEqual((await Promise.all([b.stat(join(dir, 'f')), b.stat(join(dir, 'gone'))])).map((d) => d?.size ?? null), [3, null])
   })
 

@@ -33,16 +33,25 @@ describe('tree warm-up for held deletions', function () {
     assert.equal(drive.core.length, length + 1)
   })
 
-  it('reads at most WARM_MAX paths per window, and nothing once closed', async () => {
-    const drive = await driveWith(10)
+  it('reads at most WARM_MAX paths per window, again after stop(), and nothing once closed', async () => {
+    // A drive that counts the reads of its batches (what TreeWarmup uses of it).
+    const read: string[] = []
+    const counting = { batch: () => ({ entry: async (key: string) => { read.push(key); await new Promise((resolve) => setImmediate(resolve)) }, close: async () => {} }) } as unknown as Hyperdrive
     const warm = new TreeWarmup()
-    const many = Array.from({ length: WARM_MAX + 10 }, (_, i) => `d/f${i % 10}`)
-    warm.add(drive, many)
-    warm.add(drive, ['d/f1']) // over the cap: not queued
+    warm.add(counting, Array.from({ length: WARM_MAX + 10 }, (_, i) => `d/f${i}`))
+    warm.add(counting, ['d/over']) // over the cap: not queued
+    while (warm.busy) await new Promise((resolve) => setImmediate(resolve))
+    assert.equal(read.length, WARM_MAX)
+    assert.equal(read[0], '/d/f0')
+    assert.ok(!read.includes('/d/over'))
+    await warm.stop() // the window is over: the next one may read WARM_MAX again
+    warm.add(counting, ['d/next'])
     await warm.stop()
+    assert.deepEqual(read.slice(WARM_MAX), ['/d/next'])
     await warm.close()
-    warm.add(drive, ['d/f1'])
+    warm.add(counting, ['d/f1'])
     assert.equal(warm.busy, false, 'closed: no reader started')
+    assert.equal(read.length, WARM_MAX + 1)
   })
 
   it('swallows a drive closing under it (the puts read for themselves)', async () => {
