@@ -1,8 +1,8 @@
 // The worker side of fs-batch.ts: runs a batch of file system operations with synchronous calls,
 // one after the other, and answers with one message per batch.
 import { closeSync, fchmodSync, fchownSync, fstatSync, futimesSync, lstatSync, openSync, readFileSync, readlinkSync, renameSync, rmdirSync, unlinkSync, writeSync } from 'node:fs'
-import { parentPort } from 'node:worker_threads'
-import { own, READY, toDiskEntry, type FsBatchReply, type FsBatchRequest, type FsOp, type FsResult } from './fs-batch.js'
+import { serveCalls } from '../worker-calls.js'
+import { own, toDiskEntry, type FsOp, type FsResult } from './fs-batch.js'
 import type { DiskEntry } from './scanner.js'
 
 function run (op: FsOp): FsResult {
@@ -60,9 +60,5 @@ function put (op: Extract<FsOp, { t: 'put' }>): DiskEntry {
   }
 }
 
-parentPort?.on('message', (req: FsBatchRequest) => {
-  const reply: FsBatchReply = { id: req.id, results: req.ops.map(run) }
-  parentPort?.postMessage(reply)
-})
-// Loaded and listening: batches may come here now (until then they go to libuv, fs-batch.ts).
-parentPort?.postMessage({ id: READY, results: [] } satisfies FsBatchReply)
+// Loaded once this runs: batches may come here now (until then small ones go to libuv, fs-batch.ts).
+serveCalls((ops: FsOp[]) => ops.map(run))

@@ -16,7 +16,7 @@
 // 342 B/file; stopped: 256–267 and 196–208). Starting it again costs 30–65 ms (2-core box, load
 // 8): while it is stopped, a turn with fewer than WORKER_START_OPS operations goes to libuv.
 import type { Stats } from 'node:fs'
-import { Worker } from 'node:worker_threads'
+import { WorkerCalls } from '../worker-calls.js'
 import type { DiskEntry } from './scanner.js'
 import { runDirect } from './fs-direct.js'
 
@@ -29,10 +29,6 @@ export type FsOp =
   | { t: 'put', abs: string, tmp: string, data: Uint8Array, mode: number, mtimeMs: number, owner: Owner | null }
 
 export type FsResult = { ok: true, stat: DiskEntry | null, data?: Uint8Array } | { ok: false, code?: string, message: string }
-export interface FsBatchRequest { id: number, ops: FsOp[] }
-/** The id of the worker's first message: it is loaded and takes batches. */
-export const READY = -1
-export interface FsBatchReply { id: number, results: FsResult[] }
 
 /** A worker without work for this long is stopped. */
 const IDLE_STOP_MS = 2000
@@ -51,15 +47,10 @@ const LOADING_DIRECT_OPS = 64
 interface Waiting { op: FsOp, resolve: (r: { stat: DiskEntry | null, data?: Uint8Array }) => void, reject: (err: Error) => void }
 
 export class FsBatch {
-  #worker: Worker | null = null
-  /** The worker said READY: until then small batches go to libuv (its start took up to ~200 ms at load 3). */
-  #ready = false
-  /** Settles when the current worker has said READY, or has gone without (see `loaded`). */
-  #loading: Promise<void> = Promise.resolve()
-  #settleLoading: () => void = () => {}
+  #worker: WorkerCalls<FsOp[], FsResult[]> | null = null
   #queue: Waiting[] = []
-  readonly #inflight = new Map<number, Waiting[]>()
-  #nextId = 0
+  /** Batches sent to the worker and not answered yet. */
+  #inflight = 0
   #scheduled = false
   #idleTimer: NodeJS.Timeout | null = null
   readonly #idleStopMs: number
@@ -72,8 +63,8 @@ export class FsBatch {
 
   /** Whether the worker thread is running (it is stopped when idle). */
   get running (): boolean { return this.#worker !== null }
-  /** Whether the worker is loaded and takes batches (before that, they go to libuv). */
-  get loaded (): boolean { return this.#ready }
+  /** Whether the worker is loaded and takes batches (before that, small ones go to libuv). */
+  get loaded (): boolean { return this.#worker?.ready ?? false }
 
   /**
    * Starts the worker now when work for it is on the way (a merge round of many changes, deletions
@@ -83,8 +74,7 @@ export class FsBatch {
    * (`loaded` tells which); callers that only start it need not wait.
    */
   async prestart (): Promise<void> {
-    if (this.#worker === null) this.#start()
-    await this.#loading
+    await this.#start().loaded
   }
 
   /** statEntry (scanner.ts) in the worker: null when nothing replicable is there. */
@@ -134,40 +124,26 @@ export class FsBatch {
     if (batch.length === 0) return
     if (this.#worker === null && batch.length >= this.#workerStartOps) this.#start()
     const worker = this.#worker
-    if (worker === null || (!this.#ready && batch.length < LOADING_DIRECT_OPS)) {
+    if (worker === null || (!worker.ready && batch.length < LOADING_DIRECT_OPS)) {
       for (const w of batch) runDirect(w.op).then(w.resolve, w.reject)
       return
     }
-    const id = this.#nextId++
-    this.#inflight.set(id, batch)
     if (this.#idleTimer !== null) { clearTimeout(this.#idleTimer); this.#idleTimer = null }
-    worker.ref()
-    worker.postMessage({ id, ops: batch.map((w) => w.op) } satisfies FsBatchRequest)
+    this.#inflight++
+    worker.call(batch.map((w) => w.op)).then((results) => { this.#answer(batch, results) }, (err: Error) => {
+      for (const w of batch) w.reject(err)
+    }).finally(() => {
+      if (--this.#inflight === 0) this.#stopWhenIdle()
+    })
   }
 
-  #start (): Worker {
+  #start (): WorkerCalls<FsOp[], FsResult[]> {
     if (this.#worker !== null) return this.#worker
-    const worker = new Worker(new URL('./fs-batch-thread.js', import.meta.url))
-    this.#ready = false
-    this.#loading = new Promise((resolve) => { this.#settleLoading = resolve })
-    worker.on('message', (reply: FsBatchReply) => {
-      if (reply.id === READY) {
-        if (this.#worker === worker) { this.#ready = true; this.#settleLoading() }
-      } else this.#answer(reply)
+    const worker: WorkerCalls<FsOp[], FsResult[]> = new WorkerCalls(new URL('./fs-batch-thread.js', import.meta.url), {
+      onGone: () => { if (this.#worker === worker) this.#worker = null }
     })
-    const fail = (err: Error): void => {
-      if (this.#worker === worker) { this.#worker = null; this.#ready = false; this.#settleLoading() }
-      const all = [...this.#inflight.values()].flat()
-      this.#inflight.clear()
-      for (const w of all) w.reject(err)
-    }
-    worker.on('error', fail)
-    worker.on('exit', (code) => { fail(new Error(`file system worker exited (${code})`)) })
     this.#worker = worker
-    // Held (ref) only while a batch is in it; stopped if none comes (prestart, or batches that go
-    // to libuv while it loads).
-    worker.unref()
-    this.#stopWhenIdle()
+    this.#stopWhenIdle() // if no batch comes (prestart, or batches that go to libuv while it loads)
     return worker
   }
 
@@ -177,28 +153,17 @@ export class FsBatch {
     this.#idleTimer = setTimeout(() => {
       this.#idleTimer = null
       const worker = this.#worker
-      if (worker === null || this.#inflight.size > 0 || this.#queue.length > 0) return
+      if (worker === null || this.#inflight > 0 || this.#queue.length > 0) return
       // Its exit is not a failure: nothing is in flight, and later batches go to a new worker.
       this.#worker = null
-      this.#ready = false
-      this.#settleLoading()
-      worker.removeAllListeners()
-      worker.on('error', () => {})
-      void worker.terminate()
+      void worker.stop()
     }, this.#idleStopMs)
     this.#idleTimer.unref()
   }
 
-  #answer (reply: FsBatchReply): void {
-    const batch = this.#inflight.get(reply.id)
-    if (batch === undefined) return
-    this.#inflight.delete(reply.id)
-    if (this.#inflight.size === 0) {
-      this.#worker?.unref()
-      this.#stopWhenIdle()
-    }
+  #answer (batch: Waiting[], results: FsResult[]): void {
     for (const [i, w] of batch.entries()) {
-      const r = reply.results[i]
+      const r = results[i]
       if (r === undefined) w.reject(new Error('no answer from the file system worker'))
       else if (r.ok) w.resolve(r)
       else w.reject(Object.assign(new Error(r.message), { code: r.code }))

@@ -1,5 +1,5 @@
-import { Worker } from 'node:worker_threads'
 import { closeQuietly } from './fs-calls.js'
+import { WorkerCalls } from '../../worker-calls.js'
 import type { CreateJob, CreateResult, FsJob, LookupJob, LookupResult, SetattrJob, SetattrResult, WriteResult } from './fs-job.js'
 
 /**
@@ -8,14 +8,11 @@ import type { CreateJob, CreateResult, FsJob, LookupJob, LookupResult, SetattrJo
  * is a round trip (a pool thread woken, then the event loop), which on a busy machine cost more
  * than the calls. Here it is one round trip. The calls are synchronous in the worker only: the
  * event loop never waits for the disk (issue #4), and a hung disk holds a worker, not the server.
- * Started on the first job; a worker that dies fails its jobs and is replaced on the next one.
+ * Started on the first job; a worker that dies fails its jobs and is replaced on the next one
+ * (worker-calls.ts).
  */
-interface Pending { resolve: (v: unknown) => void, reject: (e: Error) => void }
-interface Slot { worker: Worker, pending: Map<number, Pending> }
-
 export class FsWorkers {
-  #slots: Slot[] = []
-  #ids = 0
+  #threads: Array<WorkerCalls<FsJob, unknown>> = []
   #closed = false
 
   constructor (private readonly count = 2) {}
@@ -47,51 +44,29 @@ export class FsWorkers {
   /** Jobs still running fail (a create's descriptor, if it was opened, closes with the thread). */
   async close (): Promise<void> {
     this.#closed = true
-    const slots = this.#slots
-    this.#slots = []
-    await Promise.all(slots.map(async (s) => { await s.worker.terminate() }))
+    const threads = this.#threads
+    this.#threads = []
+    await Promise.all(threads.map(async (t) => { await t.stop() }))
   }
 
   async #run (job: FsJob, transfer?: ArrayBuffer[]): Promise<unknown> {
     if (this.#closed) throw new Error('fs workers are closed')
-    const slot = this.#pick()
-    const id = ++this.#ids
-    return await new Promise((resolve, reject) => {
-      slot.pending.set(id, { resolve, reject })
-      slot.worker.postMessage({ id, job }, transfer)
-    })
+    return await this.#pick().call(job, transfer)
   }
 
   /** The least busy worker, starting one while fewer than `count` run. */
-  #pick (): Slot {
-    let best: Slot | undefined
-    for (const s of this.#slots) if (!best || s.pending.size < best.pending.size) best = s
-    if (best && (best.pending.size === 0 || this.#slots.length >= this.count)) return best
-    return this.#start()
-  }
-
-  #start (): Slot {
-    // trackUnmanagedFds off: a descriptor a create opens here belongs to the main thread (the
-    // descriptor cache closes it there); tracked, the worker would warn when the kernel hands the
+  #pick (): WorkerCalls<FsJob, unknown> {
+    let best: WorkerCalls<FsJob, unknown> | undefined
+    for (const t of this.#threads) if (!best || t.pending < best.pending) best = t
+    if (best && (best.pending === 0 || this.#threads.length >= this.count)) return best
+    // trackUnmanagedFds off: a descriptor a create opens there belongs to the main thread (the
+    // descriptor cache closes it here); tracked, the worker would warn when the kernel hands the
     // number out again and close whatever holds it by then when the worker exits
-    const worker = new Worker(new URL('./fs-worker-thread.js', import.meta.url), { trackUnmanagedFds: false })
-    worker.unref() // an idle worker keeps no process alive; the server's socket does
-    const slot: Slot = { worker, pending: new Map() }
-    worker.on('message', ({ id, ok, err }: { id: number, ok?: unknown, err?: { message: string } }) => {
-      const p = slot.pending.get(id)
-      if (!p) return
-      slot.pending.delete(id)
-      if (err) p.reject(Object.assign(new Error(err.message), err))
-      else p.resolve(ok)
+    const thread: WorkerCalls<FsJob, unknown> = new WorkerCalls(new URL('./fs-worker-thread.js', import.meta.url), {
+      trackUnmanagedFds: false,
+      onGone: () => { this.#threads = this.#threads.filter((t) => t !== thread) }
     })
-    const fail = (e: Error): void => {
-      this.#slots = this.#slots.filter((s) => s !== slot)
-      for (const p of slot.pending.values()) p.reject(e)
-      slot.pending.clear()
-    }
-    worker.on('error', fail)
-    worker.on('exit', (code) => { fail(new Error(`fs worker exited (${code})`)) })
-    this.#slots.push(slot)
-    return slot
+    this.#threads.push(thread)
+    return thread
   }
 }
