@@ -1,62 +1,36 @@
-// The worker side of fs-batch.ts: runs a batch of file system operations with synchronous calls,
-// one after the other, and answers with one message per batch.
+// The worker side of fs-batch.ts: runs a batch of file system operations (fs-steps.ts) with
+// synchronous calls, one after the other, and answers with one message per batch.
 import { closeSync, fchmodSync, fchownSync, fstatSync, futimesSync, lstatSync, openSync, readFileSync, readlinkSync, renameSync, rmdirSync, unlinkSync, writeSync } from 'node:fs'
 import { serveCalls } from '../worker-calls.js'
-import { own, toDiskEntry, type FsOp, type FsResult } from './fs-batch.js'
-import type { DiskEntry } from './scanner.js'
+import { own, type FsOp, type FsResult } from './fs-batch.js'
+import { opSteps, runSteps, type FsCall } from './fs-steps.js'
+
+function callSync (c: FsCall): unknown {
+  switch (c.c) {
+    case 'lstat': return lstatSync(c.path)
+    case 'readlink': return readlinkSync(c.path)
+    case 'readFile': return own(readFileSync(c.path))
+    case 'unlink': return unlinkSync(c.path)
+    case 'rmdir': return rmdirSync(c.path)
+    case 'rename': return renameSync(c.from, c.to)
+    case 'open': return openSync(c.path, c.flags, c.mode)
+    case 'write':
+      for (let off = 0; off < c.data.length;) off += writeSync(c.fd, c.data, off, c.data.length - off, off)
+      return undefined
+    case 'futimes': return futimesSync(c.fd, c.time, c.time)
+    case 'fchown': return fchownSync(c.fd, c.uid, c.gid)
+    case 'fstat': return fstatSync(c.fd)
+    case 'fchmod': return fchmodSync(c.fd, c.mode)
+    case 'close': return closeSync(c.fd)
+  }
+}
 
 function run (op: FsOp): FsResult {
   try {
-    if (op.t === 'stat') return { ok: true, stat: stat(op.abs) }
-    if (op.t === 'read') {
-      const data = own(readFileSync(op.abs))
-      return { ok: true, data, stat: stat(op.abs) }
-    }
-    if (op.t === 'remove') {
-      if (op.dir) rmdirSync(op.abs)
-      else unlinkSync(op.abs)
-      return { ok: true, stat: null }
-    }
-    return { ok: true, stat: put(op) }
+    return { ok: true, ...runSteps(opSteps(op), callSync) }
   } catch (err) {
     const e = err as NodeJS.ErrnoException
     return { ok: false, code: e.code, message: e.message }
-  }
-}
-
-/** statEntry (scanner.ts), synchronously. */
-function stat (abs: string): DiskEntry | null {
-  try {
-    return toDiskEntry(lstatSync(abs), () => readlinkSync(abs))
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code
-    if (code === 'ENOENT' || code === 'ENOTDIR') return null
-    throw err
-  }
-}
-
-/** Temp file with the content, mtime, owner and mode, then renamed over the target; its stat. */
-function put (op: Extract<FsOp, { t: 'put' }>): DiskEntry {
-  const data = op.data
-  try {
-    const fd = openSync(op.tmp, 'wx', op.mode)
-    let stat
-    try {
-      for (let off = 0; off < data.length;) off += writeSync(fd, data, off, data.length - off, off)
-      const mtime = new Date(op.mtimeMs)
-      futimesSync(fd, mtime, mtime)
-      if (op.owner !== null) try { fchownSync(fd, op.owner.uid, op.owner.gid) } catch { /* not permitted: keep ours */ }
-      const st = fstatSync(fd)
-      if ((st.mode & 0o777) !== op.mode) fchmodSync(fd, op.mode) // the umask took bits away
-      stat = { kind: 'file' as const, size: st.size, mtimeMs: Math.floor(st.mtimeMs), mode: op.mode, ino: st.ino }
-    } finally {
-      closeSync(fd)
-    }
-    renameSync(op.tmp, op.abs)
-    return stat
-  } catch (err) {
-    try { unlinkSync(op.tmp) } catch { /* never made, or renamed */ }
-    throw err
   }
 }
 

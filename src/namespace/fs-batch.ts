@@ -15,7 +15,6 @@
 // counted that as growth per file (100k files, the worker never stopped: writer 306 and receiver
 // 342 B/file; stopped: 256–267 and 196–208). Starting it again costs 30–65 ms (2-core box, load
 // 8): while it is stopped, a turn with fewer than WORKER_START_OPS operations goes to libuv.
-import type { Stats } from 'node:fs'
 import { WorkerCalls } from '../worker-calls.js'
 import type { DiskEntry } from './scanner.js'
 import { runDirect } from './fs-direct.js'
@@ -177,15 +176,6 @@ export class FsBatch {
  */
 export function own (data: Uint8Array): Uint8Array {
   return data.byteOffset === 0 && data.byteLength === data.buffer.byteLength ? data : Uint8Array.prototype.slice.call(data)
-}
-
-/** An lstat as a DiskEntry; null for what is not replicated. `target` reads a link's target. */
-export function toDiskEntry (st: Stats, target: () => string): DiskEntry | null {
-  const kind = st.isDirectory() ? 'dir' : st.isSymbolicLink() ? 'link' : st.isFile() ? 'file' : null
-  if (kind === null) return null // sockets, fifos, devices: not replicated
-  const d: DiskEntry = { kind, size: kind === 'file' ? st.size : 0, mtimeMs: Math.floor(st.mtimeMs), mode: st.mode & 0o777, ino: st.ino }
-  if (kind === 'link') d.target = target()
-  return d
 }
 
 /** The process's one batch worker. */

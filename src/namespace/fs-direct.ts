@@ -1,46 +1,55 @@
-// fs-batch.ts's operations made with the async fs API (libuv's pool) on the calling thread: for
-// the few operations that come while the batch worker is stopped. Starting the worker for them
-// cost 30–65 ms on each side of a sync (bench w3 with 3 s between changes: p50 184 ms against 55
-// ms before the worker was ever stopped); a handful of libuv trips costs well under 1 ms.
-// The same steps as fs-batch-thread.ts, in the same order, with the same results and errors.
-import { open, readFile, rename, rmdir, unlink } from 'node:fs/promises'
+// fs-batch.ts's operations made with libuv's pool on the calling thread: for the few operations
+// that come while the batch worker is stopped. Starting the worker for them cost 30–65 ms on each
+// side of a sync (bench w3 with 3 s between changes: p50 184 ms against 55 ms before the worker was
+// ever stopped); a handful of libuv trips costs well under 1 ms. The steps are fs-steps.ts's, the
+// same the worker runs synchronously.
+import { close, fchmod, fchown, fstat, futimes, lstat, open, readFile, readlink, rename, rmdir, unlink, write } from 'node:fs'
+import { promisify } from 'node:util'
 import type { FsOp } from './fs-batch.js'
-import { statEntry, type DiskEntry } from './scanner.js'
+import { opSteps, runStepsAsync, statSteps, type FsCall, type OpResult } from './fs-steps.js'
+import type { DiskEntry } from './scanner.js'
 
-export async function runDirect (op: FsOp): Promise<{ stat: DiskEntry | null, data?: Uint8Array }> {
-  if (op.t === 'stat') return { stat: await statEntry(op.abs) }
-  if (op.t === 'read') {
-    const data = await readFile(op.abs)
-    return { data, stat: await statEntry(op.abs) }
-  }
-  if (op.t === 'remove') {
-    if (op.dir) await rmdir(op.abs)
-    else await unlink(op.abs)
-    return { stat: null }
-  }
-  return { stat: await putDirect(op) }
+const p = {
+  lstat: promisify(lstat),
+  readlink: promisify(readlink),
+  readFile: promisify(readFile),
+  unlink: promisify(unlink),
+  rmdir: promisify(rmdir),
+  rename: promisify(rename),
+  open: promisify(open),
+  write: promisify(write),
+  futimes: promisify(futimes),
+  fchown: promisify(fchown),
+  fstat: promisify(fstat),
+  fchmod: promisify(fchmod),
+  close: promisify(close)
 }
 
-/** Temp file with the content, mtime, owner and mode, then renamed over the target; its stat. */
-async function putDirect (op: Extract<FsOp, { t: 'put' }>): Promise<DiskEntry> {
-  try {
-    const fh = await open(op.tmp, 'wx', op.mode)
-    let stat: DiskEntry
-    try {
-      await fh.writeFile(op.data)
-      const mtime = new Date(op.mtimeMs)
-      await fh.utimes(mtime, mtime)
-      if (op.owner !== null) await fh.chown(op.owner.uid, op.owner.gid).catch(() => {}) // not permitted: keep ours
-      const st = await fh.stat()
-      if ((st.mode & 0o777) !== op.mode) await fh.chmod(op.mode) // the umask took bits away
-      stat = { kind: 'file', size: st.size, mtimeMs: Math.floor(st.mtimeMs), mode: op.mode, ino: st.ino }
-    } finally {
-      await fh.close()
-    }
-    await rename(op.tmp, op.abs)
-    return stat
-  } catch (err) {
-    await unlink(op.tmp).catch(() => {}) // never made, or renamed
-    throw err
+async function callAsync (c: FsCall): Promise<unknown> {
+  switch (c.c) {
+    case 'lstat': return await p.lstat(c.path)
+    case 'readlink': return await p.readlink(c.path)
+    case 'readFile': return await p.readFile(c.path)
+    case 'unlink': return await p.unlink(c.path)
+    case 'rmdir': return await p.rmdir(c.path)
+    case 'rename': return await p.rename(c.from, c.to)
+    case 'open': return await p.open(c.path, c.flags, c.mode)
+    case 'write':
+      for (let off = 0; off < c.data.length;) off += (await p.write(c.fd, c.data, off, c.data.length - off, off)).bytesWritten
+      return undefined
+    case 'futimes': return await p.futimes(c.fd, c.time, c.time)
+    case 'fchown': return await p.fchown(c.fd, c.uid, c.gid)
+    case 'fstat': return await p.fstat(c.fd)
+    case 'fchmod': return await p.fchmod(c.fd, c.mode)
+    case 'close': return await p.close(c.fd)
   }
+}
+
+export async function runDirect (op: FsOp): Promise<OpResult> {
+  return await runStepsAsync(opSteps(op), callAsync)
+}
+
+/** An lstat as a DiskEntry (a link with its target); null when nothing replicable is there. */
+export async function statEntry (abs: string): Promise<DiskEntry | null> {
+  return await runStepsAsync(statSteps(abs), callAsync)
 }

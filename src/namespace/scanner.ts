@@ -1,11 +1,13 @@
 // The scanner: walks the folder (or part of it) and compares it with the index. It only reports
 // what differs; hashing, publishing and the mass-delete guard are the replica's business.
 import { createHash } from 'node:crypto'
-import { lstat, open, readdir, readlink, unlink } from 'node:fs/promises'
+import { open, readdir, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import { isErrno } from '../errors.js'
 import { isUnder, type FolderIndex, type IndexEntry } from './index.js'
-import { fsBatch, toDiskEntry } from './fs-batch.js'
+import { fsBatch } from './fs-batch.js'
+import { statEntry } from './fs-direct.js'
+export { statEntry }
 
 export interface DiskEntry {
   kind: IndexEntry['kind']
@@ -142,17 +144,6 @@ async function walk (folder: string, rel: string, out: Map<string, DiskEntry>): 
     if (d.kind === 'dir') dirs.push(path)
   }
   for (const dir of dirs) await walk(folder, dir, out)
-}
-
-export async function statEntry (abs: string): Promise<DiskEntry | null> {
-  try {
-    const d = toDiskEntry(await lstat(abs), () => '')
-    if (d?.kind === 'link') d.target = await readlink(abs)
-    return d
-  } catch (err) {
-    if (isErrno(err, 'ENOENT') || isErrno(err, 'ENOTDIR')) return null
-    throw err
-  }
 }
 
 /** sha256 of a file, streamed (never buffers a whole large file). */
