@@ -21,6 +21,13 @@
  * BENCH_BASE=DIR adds a bare server from another build (DIR/dist/test/helpers/nfs.js, e.g. main's)
  * beside this build's and ganesha, runs rotating among the three: before/after in the same minutes,
  * each against ganesha.
+ * BENCH_FRESH_FS (default 1 when root): each server's folder is on a file system of its own, made
+ * fresh for this run (an ext4 image on a loop device, the same size and options for each). On one
+ * shared file system a create's cost depended on what had been deleted nearby lately (ext4's inode
+ * allocator skips recently freed inodes, one lookup each: 40-60 us per O_CREAT open in one folder,
+ * 281 us in its sibling, 380-760 us in every folder right after 10,000 removals), so whichever
+ * server's folder landed near another process's deletions lost up to half its create rate.
+ * BENCH_FRESH_FS=0 keeps every folder under the work directory.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process'
 
@@ -44,6 +51,26 @@ const DAEMON = process.env.BENCH_DAEMON ?? ''
 const DAEMON_BASE = process.env.BENCH_DAEMON_BASE ?? ''
 const DAEMON_PROF = process.env.BENCH_DAEMON_PROF ?? ''
 const BASE = process.env.BENCH_BASE ?? ''
+const FRESH_FS = (process.env.BENCH_FRESH_FS ?? (process.getuid?.() === 0 ? '1' : '0')) === '1'
+
+/**
+ * A new, empty ext4 file system mounted at `dir` (made if missing), or nothing when FRESH_FS is off.
+ * Returns its unmount. Sized for the big file and the creates with room to spare.
+ */
+async function freshFs (dir: string): Promise<() => Promise<void>> {
+  await mkdir(dir, { recursive: true })
+  if (!FRESH_FS) return async () => {}
+  const image = `${dir}.img`
+  const mib = 2 * MIB + 1024
+  await run('truncate', ['-s', `${mib}M`, image])
+  // itable and journal made now, not by a kernel thread in the background of the measurements
+  await run('mkfs.ext4', ['-q', '-F', '-E', 'lazy_itable_init=0,lazy_journal_init=0', image])
+  await run('mount', ['-o', 'loop', image, dir])
+  return async () => {
+    await run('umount', [dir]).catch(async () => await run('umount', ['-l', dir]))
+    await rm(image, { force: true })
+  }
+}
 
 interface Figures { writeMiBs: number, readMiBs: number, createsPerSec: number }
 
@@ -148,13 +175,16 @@ function ratios (s: Figures, n: Figures): Ratios {
 async function compare (client: string, work: string, vers: string): Promise<Compared> {
   // Both servers run at once and their runs alternate (who goes first, too): on a shared, noisy
   // machine, minutes apart is a different machine, and a ratio must compare like with like.
-  const shoal = await startNfs(['data'], { root: join(work, `shoal-v${vers}`) })
-  const startBase = BASE === '' ? undefined : (await import(join(BASE, 'dist', 'test', 'helpers', 'nfs.js')) as { startNfs: typeof startNfs }).startNfs
-  const base = startBase ? await startBase(['data'], { root: join(work, `base-v${vers}`) }) : undefined
-  const gdir = join(work, `ganesha-export-v${vers}`)
-  await mkdir(gdir)
+  const unmounts: Array<() => Promise<void>> = []
+  const fresh = async (dir: string): Promise<string> => { unmounts.push(await freshFs(dir)); return dir }
+  let shoal: Awaited<ReturnType<typeof startNfs>> | undefined
+  let base: Awaited<ReturnType<typeof startNfs>> | undefined
   let g: Awaited<ReturnType<typeof ganesha>> | null = null
   try {
+    shoal = await startNfs(['data'], { root: await fresh(join(work, `shoal-v${vers}`)) })
+    const startBase = BASE === '' ? undefined : (await import(join(BASE, 'dist', 'test', 'helpers', 'nfs.js')) as { startNfs: typeof startNfs }).startNfs
+    base = startBase ? await startBase(['data'], { root: await fresh(join(work, `base-v${vers}`)) }) : undefined
+    const gdir = await fresh(join(work, `ganesha-export-v${vers}`))
     g = await ganesha(gdir, work, vers)
     const target = (port: number, mountPort: number, dir: string): Target => {
       const q = query(vers, port, mountPort)
@@ -176,7 +206,8 @@ async function compare (client: string, work: string, vers: string): Promise<Com
   } finally {
     await g?.stop()
     await base?.close()
-    await shoal.close()
+    await shoal?.close()
+    for (const unmount of unmounts) await unmount()
   }
 }
 
@@ -239,7 +270,7 @@ async function main (): Promise<void> {
   if (DAEMON !== '') for (const vers of VERSIONS) daemonRows.push([vers, await daemons(client, work, vers)])
 
   const f = (x: number): string => x.toFixed(1)
-  console.log(`libnfs, loopback, ${MIB} MiB, ${FILES} × 4 KiB, median of ${RUNS}`)
+  console.log(`libnfs, loopback, ${MIB} MiB, ${FILES} × 4 KiB, median of ${RUNS}${FRESH_FS ? ', each server on a fresh ext4' : ''}`)
   console.log(`                 write MiB/s   read MiB/s   creates/s`)
   const row = (label: string, x: Figures): void => { console.log(`${label.padEnd(17)}${f(x.writeMiBs).padStart(11)}   ${f(x.readMiBs).padStart(10)}   ${f(x.createsPerSec).padStart(9)}`) }
   const ratioRow = (label: string, r: Ratios): void => { console.log(`${label.padEnd(17)}${r.write.toFixed(2).padStart(11)}   ${r.read.toFixed(2).padStart(10)}   ${r.creates.toFixed(2).padStart(9)}`) }
@@ -260,7 +291,7 @@ async function main (): Promise<void> {
   const outDir = join(ROOT, 'bench', 'results')
   await mkdir(outDir, { recursive: true })
   const file = join(outDir, `nfs-${new Date().toISOString().replace(/[:.]/g, '-')}.json`)
-  await writeFile(file, JSON.stringify({ date: new Date().toISOString(), mib: MIB, files: FILES, runs: RUNS, versions: Object.fromEntries(byVersion), daemons: Object.fromEntries(daemonRows.map(([v, rows]) => [v, Object.fromEntries(rows)])) }, null, 2) + '\n')
+  await writeFile(file, JSON.stringify({ date: new Date().toISOString(), freshFs: FRESH_FS, mib: MIB, files: FILES, runs: RUNS, versions: Object.fromEntries(byVersion), daemons: Object.fromEntries(daemonRows.map(([v, rows]) => [v, Object.fromEntries(rows)])) }, null, 2) + '\n')
   console.log(`saved ${file}`)
   await rm(work, { recursive: true, force: true })
 }
