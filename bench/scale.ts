@@ -15,7 +15,8 @@
  * Saves bench/results/scale-<time>.json. The long test suite runs it with 10,000 files.
  * Diagnosis: SCALE_SMAPS_DIR (each checkpoint's /proc/PID/smaps), SCALE_HEAPTRACK (native
  * allocations by stack), SCALE_NODE_OPTIONS + SCALE_SNAPSHOT_MS (heap snapshots), SCALE_SETTLE_MS,
- * SCALE_MALLOC_ARENA_MAX and SCALE_GLIBC_TUNABLES (glibc settings, with SCALE_START=node), SCALE_START.
+ * SCALE_MALLOC_ARENA_MAX and SCALE_GLIBC_TUNABLES (glibc settings, with SCALE_START=node), SCALE_START,
+ * SCALE_STATS_SIGNAL (a signal sent to the writer after its first reading, to both after the last), SCALE_LD_PRELOAD.
  */
 import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -151,12 +152,16 @@ async function waitIdle (daemons: TestDaemon[], ms: number, timeoutMs: number): 
   const deadline = Date.now() + timeoutMs
   let since = Date.now()
   while (Date.now() < deadline) {
-    const states = await Promise.all(daemons.map(async (d) => ((await d.client.status('scale')) as { state: string }).state))
-    if (states.some((s) => s !== 'idle')) since = Date.now()
+    if (!(await allIdle(daemons))) since = Date.now()
     else if (Date.now() - since >= ms) return true
     await sleep(100)
   }
   return false
+}
+
+async function allIdle (daemons: TestDaemon[]): Promise<boolean> {
+  const states = await Promise.all(daemons.map(async (d) => ((await d.client.status('scale')) as { state: string }).state))
+  return states.every((s) => s === 'idle')
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
@@ -196,6 +201,8 @@ export async function runScale (files: number, log: (s: string) => void = () => 
     // SHOAL_MALLOC=glibc and MALLOC_CONF reach bin/with-jemalloc (the allocator under bin/shoal);
     // DEBUG (e.g. shoal:*) the daemons' debug log, whose memory trims are printed at the end.
     for (const k of ['SHOAL_MALLOC', 'MALLOC_CONF', 'DEBUG', 'SHOAL_MEMORY_TRIM']) { const v = process.env[k]; if (v !== undefined) malloc[k] = v }
+    // SCALE_LD_PRELOAD is the daemons' LD_PRELOAD (bin/with-jemalloc then leaves it alone), for diagnosis.
+    if (process.env.SCALE_LD_PRELOAD !== undefined) malloc.LD_PRELOAD = process.env.SCALE_LD_PRELOAD
     // SCALE_HEAPTRACK=DIR runs each daemon under heaptrack (native allocations by call stack; what
     // is still allocated when the daemons are killed at the end is what they held), for diagnosis.
     const ht = process.env.SCALE_HEAPTRACK
@@ -242,6 +249,20 @@ export async function runScale (files: number, log: (s: string) => void = () => 
     })()
 
     const aBefore = await memory(a, true, 'writer-before')
+    const statsSignal = process.env.SCALE_STATS_SIGNAL
+    const sendStatsSignal = async (to: TestDaemon[]): Promise<void> => {
+      if (statsSignal === undefined) return
+      // Diagnosis: a signal to the daemons right after a reading (e.g. 37 with a preloaded library
+      // that prints the allocator's statistics on it), and time to act on it.
+      for (const d of to) d.proc.kill(/^\d+$/.test(statsSignal) ? Number(statsSignal) : statsSignal as NodeJS.Signals)
+      await sleep(2000)
+    }
+    await sendStatsSignal([a])
+    if (process.env.SCALE_SNAPSHOT_MS !== undefined) {
+      // A snapshot of the writer before as well, to compare with the one after (what stays per file).
+      a.proc.kill('SIGUSR2')
+      await sleep(Number(process.env.SCALE_SNAPSHOT_MS))
+    }
     t0 = Date.now()
     const secret = (await a.ctl('add', 'scale')).stdout.trim()
     const files0 = async (d: TestDaemon): Promise<number> => ((await d.client.status('scale')) as { files: number }).files
@@ -271,19 +292,31 @@ export async function runScale (files: number, log: (s: string) => void = () => 
     // "Idle" is what the daemons say: each replica rescans its folder every 60 s, and a rescan
     // that overlapped the checkpoint counted its working memory (the file system worker, a grown
     // young generation) as growth: 456 and 532 B/file in two runs against ~200–280 around them.
-    const quiet = await waitIdle([a, b], SETTLE_MS, 120_000)
-    if (!quiet) log(`the daemons were not idle for ${SETTLE_MS} ms within 120 s: measuring anyway`)
-    const aAfter = await memory(a, true, 'writer-after')
-    const bAfter = await memory(b, true, 'receiver-after')
+    // A rescan can also start during the reading (its 60 s timer fired just then: the writer's
+    // reading caught its file system worker and a grown heap, 689 B/file against ~300 in one run):
+    // the daemons must still be idle once both are read, or they are read again after SETTLE_MS.
+    let aAfter: MemoryPoint | null = null
+    let bAfter: MemoryPoint | null = null
+    for (let attempt = 1; aAfter === null || bAfter === null; attempt++) {
+      const quiet = await waitIdle([a, b], SETTLE_MS, 120_000)
+      if (!quiet) log(`the daemons were not idle for ${SETTLE_MS} ms within 120 s: measuring anyway`)
+      const aRead = await memory(a, true, 'writer-after')
+      const bRead = await memory(b, true, 'receiver-after')
+      if (attempt < 4 && !(await allIdle([a, b]))) { log('a daemon turned busy while being read: reading again'); continue }
+      aAfter = aRead
+      bAfter = bRead
+    }
     const aPeak = await peakRss(a.proc.pid as number)
     const bPeak = await peakRss(b.proc.pid as number)
     const mb = (n: number): string => `${(n / 1048576).toFixed(0)} MB`
     for (const [name, x, y] of [['writer', aBefore, aAfter], ['receiver', bBefore, bAfter]] as const) {
       log(`${name}: rss ${mb(x.rss)} → ${mb(y.rss)}, heap used ${mb(x.heapUsed)} → ${mb(y.heapUsed)} (total ${mb(x.heapTotal)} → ${mb(y.heapTotal)}), external ${mb(x.external)} → ${mb(y.external)}, anonymous ${mb(x.anonRss)} → ${mb(y.anonRss)} (after a forced GC)`)
     }
+    await sendStatsSignal([a, b])
     if (process.env.SCALE_SNAPSHOT_MS !== undefined) {
       // With SCALE_NODE_OPTIONS='--heapsnapshot-signal=SIGUSR2 --diagnostic-dir=DIR': heap snapshots
-      // of both daemons after the sync, for analysis; allow them this long to be written.
+      // of both daemons after the sync (and of the writer before it, above), for analysis; allow
+      // them this long to be written.
       a.proc.kill('SIGUSR2')
       b.proc.kill('SIGUSR2')
       await sleep(Number(process.env.SCALE_SNAPSHOT_MS))

@@ -7,7 +7,6 @@
 // deferred and the round is not committed; the replica publishes the edit (its clock is past
 // everything observed, its seen map does not include what was deferred) and merges again, so the
 // local edit wins and the remote version becomes a conflict copy, or the reverse. Nothing is lost.
-import { createHash } from 'node:crypto'
 import { Readable } from 'node:stream'
 import type Hypercore from 'hypercore'
 import type Hyperdrive from 'hyperdrive'
@@ -22,7 +21,7 @@ import type { FolderIndex } from './index.js'
 import type { FolderWriter } from './apply.js'
 import { inParallel } from './parallel.js'
 import { fsBatch, WORKER_START_OPS } from './fs-batch.js'
-import { hashFile, statEntry, statMatches, type DiskEntry } from './scanner.js'
+import { hashFile, sha256Hex, statEntry, statMatches, type DiskEntry } from './scanner.js'
 
 export interface MergeSource {
   /** Writer id. */
@@ -332,7 +331,7 @@ export class Merger {
       const block = await this.#block(src.key, core, cand.blob.blockOffset, timeout)
       const bytes = block.subarray(cand.at, cand.at + cand.blob.byteLength)
       if (bytes.length !== cand.blob.byteLength) throw new Error(`blob is ${bytes.length} bytes, its entry says ${cand.blob.byteLength}`)
-      const actual = createHash('sha256').update(bytes).digest('hex')
+      const actual = sha256Hex(bytes)
       if (actual !== cand.h) throw new ContentMismatchError(cand.h, actual)
       return bytes
     }

@@ -3,24 +3,34 @@
 // each path its record number. A Map of IndexEntry objects (plus a 64-character hash string each)
 // cost ~390 heap bytes per path; a Map from path string to record number plus one buffer grown by
 // copying cost ~240 (71 of them in the V8 heap). This costs RECORD bytes, the path's UTF-8 bytes
-// and ~18 bytes of table per path, none of it in the V8 heap. Entries are decoded on read.
+// and ~14 bytes of table per path, none of it in the V8 heap. Entries are decoded on read.
 import { isConflictCopy } from './conflict.js'
 import type { IndexEntry } from './index.js'
 import { PathTable } from './path-table.js'
 
 /**
- * Record layout (little-endian):
- *   0 kind u8 · 1 flags u8 · 2 mode u16 · 4 writer number u32 · 8 size f64 · 16 mtimeMs f64
- *   24 ino f64 · 32 clock f64 · 40 sha256 (32 bytes)
+ * Record layout (64 bytes, little-endian; 72 before, with every number an f64: 8 bytes a path):
+ *   0 kind and flags u8 (kind: the low 2 bits) · 1 mode u16 · 3 writer number u16 · 5 size u40
+ *   10 mtimeMs u48 · 16 ino f64 · 24 clock f64 · 32 sha256 (32 bytes)
+ * The narrow fields hold what a folder has (modes are 16 bits, a namespace has a few writers,
+ * files under 1 TiB, integer mtimes from 1970 to the year 10889: toDiskEntry floors them); an entry
+ * with a value outside them is WIDE: kept whole in #wide, as exact as an f64 record. ino and the
+ * clock stay f64: inode numbers can use all 64 bits (XFS, overlayfs), and a clock is 51 bits.
  */
-const RECORD = 72
+const RECORD = 64
 const KINDS = ['file', 'dir', 'link'] as const
-const F_VER = 1
+const KIND_MASK = 3
+const F_VER = 4
 /** The hash is 64 lowercase hex characters, stored as 32 bytes. */
-const F_HEX = 2
+const F_HEX = 8
 /** Any other non-empty hash (a link target): kept as a string in #odd. */
-const F_ODD = 4
+const F_ODD = 16
+/** A value does not fit its narrow field: the entry is in #wide. */
+const F_WIDE = 32
 const HEX64 = /^[0-9a-f]{64}$/
+const MAX_WRITER = 0xffff
+const MAX_SIZE = 2 ** 40
+const MAX_MTIME = 2 ** 48
 /** Records are allocated a page at a time and never moved: growing copies nothing. */
 const RECORDS_PER_PAGE = 1024
 
@@ -35,6 +45,7 @@ export class PackedEntries {
   readonly #paths = new PathTable()
   #pages: Buffer[] = []
   readonly #odd = new Map<number, string>()
+  readonly #wide = new Map<number, IndexEntry>()
   readonly #writers: string[] = []
   readonly #writerNo = new Map<string, number>()
   readonly #totals: IndexTotals = { files: 0, bytes: 0, conflicts: 0 }
@@ -53,26 +64,33 @@ export class PackedEntries {
     if (!added) {
       this.#count(path, slot, -1)
       this.#odd.delete(slot)
+      this.#wide.delete(slot)
     }
     while (this.#pages.length * RECORDS_PER_PAGE <= slot) this.#pages.push(Buffer.alloc(RECORDS_PER_PAGE * RECORD))
     const [b, o] = this.#at(slot)
-    let flags = 0
+    const writer = e.ver === null ? 0 : this.#writer(e.ver.w)
+    if (!fitsNarrow(e, writer)) {
+      b[o] = KINDS.indexOf(e.kind) | F_WIDE
+      this.#wide.set(slot, { ...e, ver: e.ver === null ? null : { ...e.ver } })
+      this.#count(path, slot, 1)
+      return
+    }
+    let flags = KINDS.indexOf(e.kind)
     if (e.ver !== null) flags |= F_VER
     if (HEX64.test(e.hash)) {
       flags |= F_HEX
-      b.write(e.hash, o + 40, 32, 'hex')
+      b.write(e.hash, o + 32, 32, 'hex')
     } else if (e.hash !== '') {
       flags |= F_ODD
       this.#odd.set(slot, e.hash)
     }
-    b[o] = KINDS.indexOf(e.kind)
-    b[o + 1] = flags
-    b.writeUInt16LE(e.mode & 0xffff, o + 2)
-    b.writeUInt32LE(e.ver === null ? 0 : this.#writer(e.ver.w), o + 4)
-    b.writeDoubleLE(e.size, o + 8)
-    b.writeDoubleLE(e.mtimeMs, o + 16)
-    b.writeDoubleLE(e.ino, o + 24)
-    b.writeDoubleLE(e.ver === null ? 0 : e.ver.c, o + 32)
+    b[o] = flags
+    b.writeUInt16LE(e.mode, o + 1)
+    b.writeUInt16LE(writer, o + 3)
+    b.writeUIntLE(e.size, o + 5, 5)
+    b.writeUIntLE(e.mtimeMs, o + 10, 6)
+    b.writeDoubleLE(e.ino, o + 16)
+    b.writeDoubleLE(e.ver === null ? 0 : e.ver.c, o + 24)
     this.#count(path, slot, 1)
   }
 
@@ -82,12 +100,14 @@ export class PackedEntries {
     this.#count(path, slot, -1)
     this.#paths.remove(path)
     this.#odd.delete(slot)
+    this.#wide.delete(slot)
     return true
   }
 
   clear (): void {
     this.#paths.clear()
     this.#odd.clear()
+    this.#wide.clear()
     this.#pages = []
     this.#totals.files = this.#totals.bytes = this.#totals.conflicts = 0
   }
@@ -122,25 +142,30 @@ export class PackedEntries {
 
   #decode (slot: number): IndexEntry {
     const [b, o] = this.#at(slot)
-    const flags = b[o + 1] as number
-    const hash = (flags & F_HEX) !== 0 ? b.toString('hex', o + 40, o + 72) : (flags & F_ODD) !== 0 ? this.#odd.get(slot) ?? '' : ''
+    const flags = b[o] as number
+    if ((flags & F_WIDE) !== 0) {
+      const e = this.#wide.get(slot) as IndexEntry
+      return { ...e, ver: e.ver === null ? null : { ...e.ver } }
+    }
+    const hash = (flags & F_HEX) !== 0 ? b.toString('hex', o + 32, o + 64) : (flags & F_ODD) !== 0 ? this.#odd.get(slot) ?? '' : ''
     return {
-      kind: KINDS[b[o] as number] ?? 'file',
-      size: b.readDoubleLE(o + 8),
-      mtimeMs: b.readDoubleLE(o + 16),
-      mode: b.readUInt16LE(o + 2),
-      ino: b.readDoubleLE(o + 24),
+      kind: KINDS[flags & KIND_MASK] ?? 'file',
+      size: b.readUIntLE(o + 5, 5),
+      mtimeMs: b.readUIntLE(o + 10, 6),
+      mode: b.readUInt16LE(o + 1),
+      ino: b.readDoubleLE(o + 16),
       hash,
-      ver: (flags & F_VER) === 0 ? null : { w: this.#writers[b.readUInt32LE(o + 4)] ?? '', c: b.readDoubleLE(o + 32) }
+      ver: (flags & F_VER) === 0 ? null : { w: this.#writers[b.readUInt16LE(o + 3)] ?? '', c: b.readDoubleLE(o + 24) }
     }
   }
 
   /** Adds (sign 1) or removes (-1) the record's share of the totals. */
   #count (path: string, slot: number, sign: 1 | -1): void {
     const [b, o] = this.#at(slot)
-    if (KINDS[b[o] as number] === 'dir') return
+    const flags = b[o] as number
+    if (KINDS[flags & KIND_MASK] === 'dir') return
     this.#totals.files += sign
-    this.#totals.bytes += sign * b.readDoubleLE(o + 8)
+    this.#totals.bytes += sign * ((flags & F_WIDE) !== 0 ? (this.#wide.get(slot) as IndexEntry).size : b.readUIntLE(o + 5, 5))
     if (isConflictCopy(path)) this.#totals.conflicts += sign
   }
 
@@ -153,4 +178,13 @@ export class PackedEntries {
     }
     return n
   }
+}
+
+/** Whether every value of `e` fits its narrow field in a record (see the layout above). */
+function fitsNarrow (e: IndexEntry, writer: number): boolean {
+  return writer <= MAX_WRITER && isUint(e.mode, 0x10000) && isUint(e.size, MAX_SIZE) && isUint(e.mtimeMs, MAX_MTIME)
+}
+
+function isUint (n: number, limit: number): boolean {
+  return Number.isInteger(n) && n >= 0 && n < limit && !Object.is(n, -0)
 }

@@ -1,8 +1,10 @@
 // A set of path strings kept outside the V8 heap, each with a small integer slot: the folder
 // index's key column. A Map<string, number> cost ~70 heap bytes per path (the string, the Map's
 // slot) and kept V8's heap large at 100,000 paths; here a path costs its UTF-8 bytes in an arena,
-// 12 bytes of slot metadata and ~6 bytes of hash table, all in fixed-size pages that never move
+// 8 bytes of slot metadata and ~6 bytes of hash table, all in fixed-size pages that never move
 // (growing copies nothing but the hash table, and leaves no half-empty buffer behind).
+// No hash is kept per path (it was 4 of those 12 bytes): a probe compares the length, then the
+// bytes, and a rehash hashes the arena's bytes again.
 //
 // Lookups encode the key into a scratch buffer and compare bytes: no string is kept per path, and
 // one is made only when a path is read back (paths(), pathOf()).
@@ -10,8 +12,8 @@
 /** Slots per metadata page; path bytes per arena page. */
 const SLOT_PAGE = 1024
 const ARENA_PAGE = 64 * 1024
-/** Per slot: arena reference (page << 16 | offset), byte length (DEAD: a free slot), hash. */
-const META = 3
+/** Per slot: arena reference (page << 16 | offset), byte length (DEAD: a free slot). */
+const META = 2
 const DEAD = 0xffffffff
 /** Hash table cells: 0 empty, TOMB a removed entry, otherwise slot + 1. */
 const TOMB = -1
@@ -41,14 +43,14 @@ export class PathTable {
   /** The slot of `path`, or -1. */
   slotOf (path: string): number {
     const n = this.#encode(path)
-    const cell = this.#find(n, fnv1a(this.#scratch, n))
+    const cell = this.#find(n, fnv1a(this.#scratch, 0, n))
     return cell < 0 ? -1 : (this.#table[cell] as number) - 1
   }
 
   /** The slot of `path`, added if it is new (`added` tells which). */
   insert (path: string): { slot: number, added: boolean } {
     const n = this.#encode(path)
-    const hash = fnv1a(this.#scratch, n)
+    const hash = fnv1a(this.#scratch, 0, n)
     const found = this.#find(n, hash)
     if (found >= 0) return { slot: (this.#table[found] as number) - 1, added: false }
     if ((this.#live + this.#tombs + 1) * 4 > this.#table.length * 3) this.#rehash()
@@ -58,7 +60,6 @@ export class PathTable {
     const o = (slot % SLOT_PAGE) * META
     m[o] = ref
     m[o + 1] = n
-    m[o + 2] = hash
     const mask = this.#table.length - 1
     let i = hash & mask
     while ((this.#table[i] as number) > 0) i = (i + 1) & mask
@@ -71,7 +72,7 @@ export class PathTable {
   /** Removes `path`; its slot (or -1) is free for a later insert. */
   remove (path: string): number {
     const n = this.#encode(path)
-    const cell = this.#find(n, fnv1a(this.#scratch, n))
+    const cell = this.#find(n, fnv1a(this.#scratch, 0, n))
     if (cell < 0) return -1
     const slot = (this.#table[cell] as number) - 1
     this.#table[cell] = TOMB
@@ -162,10 +163,9 @@ export class PathTable {
       const slot = v - 1
       const m = this.#metaOf(slot)
       const o = (slot % SLOT_PAGE) * META
-      if (m[o + 2] !== hash || m[o + 1] !== n) continue
+      if (m[o + 1] !== n) continue
       const ref = m[o] as number
-      const off = ref & 0xffff
-      if (this.#scratch.compare(this.#arena[ref >>> 16] as Buffer, off, off + n, 0, n) === 0) return i
+      if (sameBytes(this.#scratch, this.#arena[ref >>> 16] as Buffer, ref & 0xffff, n)) return i
     }
   }
 
@@ -204,7 +204,11 @@ export class PathTable {
     const t = new Int32Array(size)
     const mask = size - 1
     for (const s of this.slots()) {
-      let i = (this.#metaOf(s)[(s % SLOT_PAGE) * META + 2] as number) & mask
+      const m = this.#metaOf(s)
+      const o = (s % SLOT_PAGE) * META
+      const ref = m[o] as number
+      const off = ref & 0xffff
+      let i = fnv1a(this.#arena[ref >>> 16] as Buffer, off, off + (m[o + 1] as number)) & mask
       while (t[i] !== 0) i = (i + 1) & mask
       t[i] = s + 1
     }
@@ -231,9 +235,19 @@ export class PathTable {
   }
 }
 
-/** FNV-1a over `n` bytes, as an unsigned 32-bit integer. */
-function fnv1a (b: Buffer, n: number): number {
+/** FNV-1a over bytes `start` to `end`, as an unsigned 32-bit integer. */
+function fnv1a (b: Buffer, start: number, end: number): number {
   let h = 0x811c9dc5
-  for (let i = 0; i < n; i++) h = Math.imul(h ^ (b[i] as number), 0x01000193)
+  for (let i = start; i < end; i++) h = Math.imul(h ^ (b[i] as number), 0x01000193)
   return h >>> 0
+}
+
+/** Shorter than this, paths are compared in a JS loop: cheaper than a call into Buffer.compare. */
+const LOOP_COMPARE = 48
+
+/** Whether `key`'s first `n` bytes are `page`'s `n` bytes at `off`. */
+function sameBytes (key: Buffer, page: Buffer, off: number, n: number): boolean {
+  if (n >= LOOP_COMPARE) return key.compare(page, off, off + n, 0, n) === 0
+  for (let i = n - 1; i >= 0; i--) if (key[i] !== page[off + i]) return false
+  return true
 }

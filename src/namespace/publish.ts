@@ -10,7 +10,7 @@ import type { Logger } from '../log.js'
 import type { Hlc } from './hlc.js'
 import type { FolderIndex, IndexEntry } from './index.js'
 import { drivePath, toCandidate, type EntryMeta } from './entry.js'
-import { EMPTY_HASH, hashFile, statEntry, statMatches, type DiskEntry, type ScanResult } from './scanner.js'
+import { EMPTY_HASH, hashFile, sha256Hex, statEntry, statMatches, type DiskEntry, type ScanResult } from './scanner.js'
 import type { FolderWriter } from './apply.js'
 import { BlobBatch, type BlobRef } from './blob-pack.js'
 import { fsBatch } from './fs-batch.js'
@@ -91,7 +91,7 @@ export async function publish (ctx: PublishContext, scan: ScanResult, reuseFrom:
         const read = ahead.take(i)
         if (read !== null) {
           const { buf, after } = await read
-          hash = createHash('sha256').update(buf).digest('hex')
+          hash = sha256Hex(buf)
           if (known !== undefined && known.ver !== null && known.kind === 'file' && known.size === d.size && known.mode === d.mode && hash === known.hash) {
             await writer.record(path, hash, known.ver, d) // touched, not changed
             continue

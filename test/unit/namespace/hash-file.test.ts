@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { createHash, randomBytes } from 'node:crypto'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { hashFile } from '../../../src/namespace/scanner.js'
+import { EMPTY_HASH, hashFile, sha256Hex } from '../../../src/namespace/scanner.js'
 import { tmpDir } from '../../helpers/tmp.js'
 
 describe('hashFile (two reused read buffers)', () => {
@@ -22,5 +22,15 @@ describe('hashFile (two reused read buffers)', () => {
 
   it('a missing file throws ENOENT', async () => {
     await assert.rejects(hashFile(join(await tmpDir(), 'gone')), /ENOENT/)
+  })
+})
+
+describe('sha256Hex (one call per buffer)', () => {
+  it('gives what a Hash object gives, for views into a larger buffer too', () => {
+    const big = randomBytes(70_000)
+    for (const bytes of [Buffer.alloc(0), big.subarray(5, 6), big.subarray(100, 4196), big, new Uint8Array(big.buffer, big.byteOffset + 3, 64)]) {
+      assert.equal(sha256Hex(bytes), createHash('sha256').update(bytes).digest('hex'), `${bytes.length} bytes`)
+    }
+    assert.equal(sha256Hex(Buffer.alloc(0)), EMPTY_HASH)
   })
 })

@@ -36,6 +36,33 @@ describe('PackedEntries: the index entries packed in one buffer', () => {
     assert.equal(p.get('f2'), undefined)
   })
 
+  it('keeps values its narrow fields cannot hold exactly, and narrow ones again once they fit', () => {
+    const p = new PackedEntries()
+    const base: IndexEntry = { kind: 'file', size: 3, mtimeMs: 1_763_700_000_123, mode: 0o644, ino: 7, hash: hex(2), ver: { w: W, c: 9 } }
+    const odd: IndexEntry[] = [
+      { ...base, size: 2 ** 40 }, // 1 TiB: past the 40-bit size
+      { ...base, size: 2 ** 50 },
+      { ...base, mtimeMs: -1000 }, // before 1970
+      { ...base, mtimeMs: 1.5 },
+      { ...base, mtimeMs: -0 },
+      { ...base, mtimeMs: 2 ** 48 },
+      { ...base, mode: 0x10000 },
+      { ...base, ino: 2 ** 64 - 2 ** 11, ver: { w: W, c: 2 ** 60 } } // f64 fields: exact either way
+    ]
+    for (const [i, e] of odd.entries()) p.set(`p${i}`, e)
+    for (const [i, e] of odd.entries()) assert.deepEqual(p.get(`p${i}`), e, `p${i}`)
+    assert.equal(Object.is(p.get('p4')?.mtimeMs, -0), true)
+    assert.equal(p.totals.bytes, 3 * (odd.length - 2) + 2 ** 40 + 2 ** 50)
+    // Many writers: numbers past 16 bits are wide, the first ones stay narrow.
+    for (let i = 0; i < 0x10001; i++) p.set('w', { ...base, ver: { w: `w${i}`, c: i } })
+    assert.deepEqual(p.get('w'), { ...base, ver: { w: 'w65536', c: 65536 } })
+    p.set('p0', base) // wide → narrow: the wide copy goes
+    assert.deepEqual(p.get('p0'), base)
+    p.set('p1', { ...base, size: 2 ** 45 }) // a reused record's totals
+    assert.equal(p.delete('p1'), true)
+    assert.equal(p.totals.bytes, 3 * (odd.length - 1) + 3)
+  })
+
   it('keeps the totals status needs (files, bytes, conflict copies; directories are not files)', () => {
     const p = new PackedEntries()
     const f = (size: number): IndexEntry => ({ kind: 'file', size, mtimeMs: 0, mode: 0o644, ino: 1, hash: hex(1), ver: null })
