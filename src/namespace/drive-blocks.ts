@@ -86,6 +86,8 @@ export class DriveBlocks {
   readonly #core: Hypercore
   readonly #to: number
   readonly #o: ReadOptions
+  /** The summary whose claims are being checked against their blocks, if any. */
+  #checking: Checking | null = null
 
   constructor (core: Hypercore, from: number, to: number, opts: ReadOptions) {
     this.#core = core
@@ -96,12 +98,17 @@ export class DriveBlocks {
 
   get done (): boolean { return this.next >= this.#to }
 
+  /** Blocks left to read, less those of a summary's claims (yielded already): changes still to come. */
+  get unread (): number {
+    const left = this.#to - this.next
+    return this.#checking === null ? left : left - (this.#checking.end - this.next)
+  }
+
   async * changes (): AsyncGenerator<ChangedEntry | typeof GAP> {
     const core = this.#core
     const to = this.#to
     const ahead: Array<Promise<Buffer | null>> = []
     let asked = this.next
-    let checking: Checking | null = null
     while (this.next < to) {
       // Blocks already held are read a window at a time (local reads overlap).
       while (asked < to && asked < core.contiguousLength && ahead.length < WINDOW) {
@@ -118,40 +125,38 @@ export class DriveBlocks {
         block = await core.get(this.next, { timeout: this.#o.waitMs }).catch(() => null)
         if (block === null) {
           // Claims applied but not all checked: the next read starts at the summary again.
-          if (checking !== null) this.next = checking.seq
+          if (this.#checking !== null) this.next = this.#checking.seq
+          this.#checking = null
           return
         }
       }
       const seq = this.next++
       const msg = decodeNode(block)
-      if (checking !== null) {
-        const claim = checking.claims.get(seq)
-        if (claim !== undefined) {
-          const real = msg === null ? null : toEntry(seq, msg.key, msg.value)
-          if (msg !== null && claim.key.equals(msg.key) && msg.value !== null && claim.value.equals(msg.value)) {
-            if (real !== null) yield { ...real, summary: 'match' }
-          } else {
-            const claimed = toEntry(seq, claim.key, claim.value)
-            if (claimed !== null) checking.suspects.add(claimed.path)
-            if (real !== null) checking.suspects.add(real.path)
-          }
-          if (seq === checking.end - 1) {
-            const again = await this.#reread(checking)
-            if (again === null) { this.next = checking.seq; return }
-            yield * again
-            checking = null
-          }
-          continue
+      const checking = this.#checking
+      const claim = checking?.claims.get(seq)
+      if (checking !== null && claim !== undefined) {
+        const real = msg === null ? null : toEntry(seq, msg.key, msg.value)
+        if (msg !== null && claim.key.equals(msg.key) && msg.value !== null && claim.value.equals(msg.value)) {
+          if (real !== null) yield { ...real, summary: 'match' }
+        } else {
+          const claimed = toEntry(seq, claim.key, claim.value)
+          if (claimed !== null) checking.suspects.add(claimed.path)
+          if (real !== null) checking.suspects.add(real.path)
         }
+        if (seq === checking.end - 1) {
+          const again = await this.#reread(checking)
+          this.#checking = null
+          if (again === null) { this.next = checking.seq; return }
+          yield * again
+        }
+        continue
       }
       if (msg === null) continue
-      if (checking === null && this.#o.entryAt !== undefined && msg.key.equals(SUMMARY_KEY) && msg.value !== null) {
-        checking = this.#claims(seq, msg.value)
-        if (checking !== null) {
-          for (const [at, claim] of checking.claims) {
-            const e = toEntry(at, claim.key, claim.value)
-            if (e !== null) yield { ...e, summary: 'claim' }
-          }
+      if (this.#checking === null && this.#o.entryAt !== undefined && msg.key.equals(SUMMARY_KEY) && msg.value !== null) {
+        this.#checking = this.#claims(seq, msg.value)
+        for (const [at, m] of this.#checking?.claims ?? []) {
+          const e = toEntry(at, m.key, m.value)
+          if (e !== null) yield { ...e, summary: 'claim' }
         }
         continue
       }

@@ -138,15 +138,13 @@ export class Merger {
       if (later >= WORKER_START_OPS) void fsBatch.prestart()
       const pending = { files: 0, bytes: 0 }
       let reading: DriveBlocks | null = null
-      let readingTo = 0
-      const report = (): void => this.#o.onProgress?.({ files: later + (reading === null ? 0 : readingTo - reading.next) + pending.files, bytes: pending.bytes })
+      const report = (): void => this.#o.onProgress?.({ files: later + (reading?.unread ?? 0) + pending.files, bytes: pending.bytes })
       const dirTombs = new Map<string, Winner>()
       for (const s of snaps) {
         if (s.version <= s.from) continue
         const blocks = new DriveBlocks(s.src.drive.core, s.from, s.version, { waitMs: this.#o.fetchWaitMs ?? FETCH_WAIT_MS, entryAt: async (path, v) => await entryAt(s.src.drive, path, v, this.#o.fetchWaitMs ?? FETCH_WAIT_MS) })
         later -= s.version - blocks.next
         reading = blocks
-        readingTo = s.version
         const slice = new Map<string, ChangedEntry>()
         const flush = async (): Promise<void> => {
           if (slice.size === 0) return

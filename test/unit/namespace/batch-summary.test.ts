@@ -133,6 +133,13 @@ describe('batch summary', function () {
     const all = await read(drive, from, drive.core.length)
     assert.deepEqual(all.got.map(show), [...entries(SUMMARY_MIN).map(([p]) => `claim ${p.slice(1)}`), ...entries(SUMMARY_MIN).map(([p]) => `match ${p.slice(1)}`)])
     assert.equal(all.blocks.next, drive.core.length)
+    // Progress: once the claims are out, their blocks are no changes still to come.
+    const counted = new DriveBlocks(drive.core, from, drive.core.length, { waitMs: 1000, entryAt: async () => null })
+    assert.equal(counted.unread, 1 + SUMMARY_MIN)
+    for await (const e of counted.changes()) {
+      if (e !== GAP && e.summary === 'claim') assert.equal(counted.unread, 0)
+    }
+    assert.equal(counted.unread, 0)
     // Without entryAt (a reader that cannot check): the blocks as they are, the summary skipped.
     const plain = new DriveBlocks(drive.core, from, drive.core.length, { waitMs: 1000 })
     const got: string[] = []
