@@ -154,10 +154,14 @@ export class DriveBlocks {
       if (msg === null) continue
       if (this.#checking === null && this.#o.entryAt !== undefined && msg.key.equals(SUMMARY_KEY) && msg.value !== null) {
         this.#checking = this.#claims(seq, msg.value)
-        for (const [at, m] of this.#checking?.claims ?? []) {
+        if (this.#checking === null) continue
+        for (const [at, m] of this.#checking.claims) {
           const e = toEntry(at, m.key, m.value)
           if (e !== null) yield { ...e, summary: 'claim' }
         }
+        // The claims are what the summary is for: applied now, not after reading on through
+        // blocks that happen to be held already.
+        yield GAP
         continue
       }
       const entry = toEntry(seq, msg.key, msg.value)
