@@ -7,11 +7,12 @@
 //
 // A batch may start with a summary of its entries (batch-summary.ts): read first, it yields them
 // all at once, marked as claims, before their own blocks have come. Each real block is then
-// compared with its claim. One that matches is yielded as a match (already applied: only its
-// clock counts). One that differs is not trusted either way: the paths of both (the claim's and the
-// block's) are read again from the drive once the summarised range has been read, and yielded as
-// they are there (the real blocks are authoritative). A reader stopped inside a summarised range
-// says it got no further than the summary (`next`), so the next read starts there again.
+// compared with its claim. One that matches is a match: already applied, only its clock counts,
+// and it is yielded once the whole range has been read, so that `seen` never covers a range in
+// doubt. One that differs is not trusted either way: the paths of both (the claim's and the
+// block's) are read again from the drive once the range has been read, and yielded as they are
+// there (the real blocks are authoritative). A reader stopped inside a summarised range says it got
+// no further than the summary (`next`), so the next read starts there again.
 import type Hypercore from 'hypercore'
 import type { DriveEntryValue, DriveNode } from 'hyperdrive'
 import { Node } from 'hyperbee/lib/messages.js'
@@ -72,7 +73,7 @@ export interface ReadOptions {
 }
 
 /** A summary being checked: its seq and its claims, by seq. */
-interface Checking { seq: number, claims: Map<number, Claim>, end: number, suspects: Set<string> }
+interface Checking { seq: number, claims: Map<number, Claim>, end: number, suspects: Set<string>, matches: ChangedEntry[] }
 
 /**
  * The changes in blocks [from, to) of a drive's core, in order, with GAP before each wait for a
@@ -137,7 +138,7 @@ export class DriveBlocks {
       if (checking !== null && claim !== undefined) {
         const real = msg === null ? null : toEntry(seq, msg.key, msg.value)
         if (msg !== null && claim.key.equals(msg.key) && msg.value !== null && claim.value.equals(msg.value)) {
-          if (real !== null) yield { ...real, summary: 'match' }
+          if (real !== null) checking.matches.push({ ...real, summary: 'match' })
         } else {
           const claimed = toEntry(seq, claim.key, claim.value)
           if (claimed !== null) checking.suspects.add(claimed.path)
@@ -147,6 +148,8 @@ export class DriveBlocks {
           const again = await this.#reread(checking)
           this.#checking = null
           if (again === null) { this.next = checking.seq; return }
+          // The matches only now: their clocks count as seen once the whole range is settled.
+          yield * checking.matches
           yield * again
         }
         continue
@@ -182,7 +185,7 @@ export class DriveBlocks {
     if (end > this.#to) return null
     const claims = new Map<number, Claim>()
     s.claims.forEach((claim, i) => claims.set(first + i, claim))
-    return { seq, claims, end, suspects: new Set() }
+    return { seq, claims, end, suspects: new Set(), matches: [] }
   }
 
   /**

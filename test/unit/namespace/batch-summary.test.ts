@@ -120,11 +120,12 @@ describe('batch summary', function () {
     await putEntries(batch, entries(SUMMARY_MIN))
     await batch.flush()
     const { remote, cut } = await replicaOf(store, drive, encryptionKey)
-    await remote.core.download({ start: 0, end: from + 1 }).done() // up to the summary
+    await remote.core.download({ start: 0, end: from + 1 + SUMMARY_MIN / 2 }).done() // the summary and half its blocks
     cut()
-    // Without the rest: the claims, then a stop at the first claimed block, at the summary's seq.
+    // Without the rest: the claims, then a stop at the first claimed block not held, and no match
+    // yielded for the half that was (their clocks would count as seen), at the summary's seq.
     const first = await read(remote, from, remote.core.length, 200)
-    // The claims, a gap (apply them now), then the gap before waiting for the first claimed block.
+    // The claims, a gap (apply them now), then the gap before waiting for the first block not held.
     assert.deepEqual(first.got.map(show), [...entries(SUMMARY_MIN).map(([p]) => `claim ${p.slice(1)}`), 'gap', 'gap'])
     assert.equal((first.got[0] as ChangedEntry).seq, from + 1, 'a claim has its block\'s seq')
     assert.deepEqual((first.got[0] as ChangedEntry).node?.value, { executable: false, linkname: null, blob: null, metadata: tomb(0).metadata })
