@@ -173,9 +173,9 @@ export class DriveBlocks {
   }
 
   /**
-   * A summary's claims, if it is one to act on: its range must start after it and end within the
-   * blocks this reader was asked for (the writer's signed length covers them), and every claim be
-   * an entry. Anything else is read as the block it is (ignored).
+   * A summary's claims, if it is one to act on: its range must start after it, end within the
+   * blocks this reader was asked for (the writer's signed length covers them), and not be held
+   * whole already. Anything else is read as the block it is (ignored).
    */
   #claims (seq: number, value: Buffer): Checking | null {
     const s = decodeSummary(value)
@@ -183,6 +183,10 @@ export class DriveBlocks {
     const first = seq + s.at
     const end = first + s.claims.length
     if (end > this.#to) return null
+    // Its blocks all held already (a round catching up, or reading a summary again after stopping
+    // inside its range): they are as quick to read as the summary, and read in order they never
+    // apply an entry a later one in the same read replaces.
+    if (this.#core.contiguousLength >= end) return null
     const claims = new Map<number, Claim>()
     s.claims.forEach((claim, i) => claims.set(first + i, claim))
     return { seq, claims, end, suspects: new Set(), matches: [] }
