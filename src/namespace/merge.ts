@@ -140,9 +140,10 @@ export class Merger {
       let reading: DriveBlocks | null = null
       const report = (): void => this.#o.onProgress?.({ files: later + (reading?.unread ?? 0) + pending.files, bytes: pending.bytes })
       const dirTombs = new Map<string, Winner>()
+      const waitMs = this.#o.fetchWaitMs ?? FETCH_WAIT_MS
       for (const s of snaps) {
         if (s.version <= s.from) continue
-        const blocks = new DriveBlocks(s.src.drive.core, s.from, s.version, { waitMs: this.#o.fetchWaitMs ?? FETCH_WAIT_MS, entryAt: async (path, v) => await entryAt(s.src.drive, path, v, this.#o.fetchWaitMs ?? FETCH_WAIT_MS) })
+        const blocks = new DriveBlocks(s.src.drive.core, s.from, s.version, { waitMs, entryAt: async (path, v) => await entryAt(s.src.drive, path, v, waitMs) })
         later -= s.version - blocks.next
         reading = blocks
         const slice = new Map<string, ChangedEntry>()
