@@ -179,6 +179,12 @@ declare module 'hyperdrive' {
     readonly key: Buffer
     readonly contentKey: Buffer | undefined
     readonly core: Hypercore
+    /** The drive's Hyperbee; in a drive's batch(), hyperbee's Batch: `length` is its blocks not yet flushed. */
+    readonly db: {
+      readonly length: number
+      put (key: Buffer, value: Buffer, opts: { keyEncoding: 'binary', valueEncoding: 'binary' }): Promise<void>
+      get (key: Buffer, opts: { keyEncoding: 'binary', valueEncoding: 'binary' }): Promise<{ seq: number, key: Buffer, value: Buffer } | null>
+    }
     readonly blobs: Hyperblobs | null
     readonly version: number
     readonly writable: boolean
@@ -194,6 +200,8 @@ declare module 'hyperdrive' {
     batch (): Hyperdrive
     flush (): Promise<void>
     diff (length: number, folder?: string | null): AsyncIterable<DiffItem>
+    list (folder?: string, opts?: { recursive?: boolean }): AsyncIterable<DriveNode>
+    readdir (folder?: string): AsyncIterable<string>
     createReadStream (path: string, opts?: { wait?: boolean, timeout?: number }): Readable
   }
 }

@@ -91,7 +91,13 @@ export async function * fetchBlob (core: Hypercore, id: BlobId, opts: FetchOptio
       yield part
     }
   }
-  if (bytes !== id.byteLength) throw new Error(`blob is ${bytes} bytes, its entry says ${id.byteLength}`)
+  if (bytes !== id.byteLength) {
+    // A large file's entry goes out before its blob is stored (publish.ts): if its writer was
+    // stopped meanwhile, it appends the file again where the blob was promised, and this entry,
+    // replaced by then, no longer describes those blocks.
+    if (await opts.superseded?.() === true) throw new SupersededError()
+    throw new Error(`blob is ${bytes} bytes, its entry says ${id.byteLength}`)
+  }
   if (h !== null) {
     const actual = h.digest('hex')
     if (actual !== opts.hash) {

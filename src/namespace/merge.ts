@@ -10,6 +10,7 @@
 import { Readable } from 'node:stream'
 import type Hypercore from 'hypercore'
 import type Hyperdrive from 'hyperdrive'
+import type { DriveNode } from 'hyperdrive'
 import type { Logger } from '../log.js'
 import { ContentMismatchError, fetchBlob, SupersededError, type DirectFetch, type FetchOptions } from './blob-fetch.js'
 import { conflictPath, resolve } from './conflict.js'
@@ -64,6 +65,8 @@ export interface MergerOptions {
   log: Logger
   /** Per-block wait for remote content before the round gives up and retries later. */
   blockTimeoutMs?: number
+  /** How long a round waits for a drive's next block (default FETCH_WAIT_MS). */
+  fetchWaitMs?: number
   onProgress?: (p: MergeProgress) => void
   /** A direct stream of a file's content from its writer (drive key hex, path, hash, size), if one can be had. */
   direct?: (key: string, path: string, hash: string, size: number) => DirectFetch | null
@@ -134,15 +137,14 @@ export class Merger {
       if (later >= WORKER_START_OPS) void fsBatch.prestart()
       const pending = { files: 0, bytes: 0 }
       let reading: DriveBlocks | null = null
-      let readingTo = 0
-      const report = (): void => this.#o.onProgress?.({ files: later + (reading === null ? 0 : readingTo - reading.next) + pending.files, bytes: pending.bytes })
+      const report = (): void => this.#o.onProgress?.({ files: later + (reading?.unread ?? 0) + pending.files, bytes: pending.bytes })
       const dirTombs = new Map<string, Winner>()
+      const waitMs = this.#o.fetchWaitMs ?? FETCH_WAIT_MS
       for (const s of snaps) {
         if (s.version <= s.from) continue
-        const blocks = new DriveBlocks(s.src.drive.core, s.from, s.version, { waitMs: FETCH_WAIT_MS })
+        const blocks = new DriveBlocks(s.src.drive.core, s.from, s.version, { waitMs, entryAt: async (path, v) => await entryAt(s.src.drive, path, v, waitMs) })
         later -= s.version - blocks.next
         reading = blocks
-        readingTo = s.version
         const slice = new Map<string, ChangedEntry>()
         const flush = async (): Promise<void> => {
           if (slice.size === 0) return
@@ -156,14 +158,18 @@ export class Merger {
         }
         for await (const e of blocks.changes()) {
           if (e === GAP) { await flush(); continue }
+          const cand = toCandidate(e.node)
+          if (cand !== null && cand.w !== this.#o.own) {
+            // A summary's claims are applied before their blocks are read: our clock goes past
+            // them now (a local write after them must win), but what we have seen of their writer
+            // counts only blocks read (a claim's own block says 'match' once read).
+            hlc.observe(cand.c)
+            if (e.summary !== 'claim' && cand.c > (maxClock[cand.w] ?? 0)) maxClock[cand.w] = cand.c
+          }
+          if (e.summary === 'match') continue // applied as a claim
           // A path written again later in the slice is resolved once, at its latest entry.
           slice.delete(e.path)
           slice.set(e.path, e)
-          const cand = toCandidate(e.node)
-          if (cand !== null && cand.w !== this.#o.own) {
-            hlc.observe(cand.c)
-            if (cand.c > (maxClock[cand.w] ?? 0)) maxClock[cand.w] = cand.c
-          }
           if (slice.size >= MERGE_SLICE) await flush()
         }
         await flush()
@@ -279,7 +285,13 @@ export class Merger {
     if (dirty && !this.#o.readOnly) return 'deferred'
     switch (cand.k) {
       case 'tomb':
-        if (disk === null) { index.delete(path); return 'applied' }
+        if (disk === null) {
+          // Gone already: nothing applied unless the index still knew it (a round that reads a
+          // summary's claims again after stopping inside its range finds them done).
+          if (known === undefined) return 'same'
+          index.delete(path)
+          return 'applied'
+        }
         if (!(await writer.remove(path, disk.kind))) {
           // Something local is still inside: keep the directory, and publish it again.
           await writer.record(path, '', null)
@@ -363,6 +375,16 @@ export class Merger {
     const direct = cand.at === null ? this.#o.direct?.(src.key, path, cand.h, cand.meta.z) : null
     const opts = { ...fetchOptions(path, cand, src, this.#o.blockTimeoutMs ?? 30_000), direct, at: cand.at }
     return Readable.from(fetchBlob(await blobCore(src), cand.blob, opts), { objectMode: false })
+  }
+}
+
+/** A path's entry in a drive at a version: what a summary's claim is checked against (drive-blocks.ts). */
+async function entryAt (drive: Hyperdrive, path: string, version: number, timeout: number): Promise<DriveNode | null> {
+  const snap = drive.checkout(version)
+  try {
+    return await snap.entry(drivePath(path), { timeout })
+  } finally {
+    await snap.close()
   }
 }
 

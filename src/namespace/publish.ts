@@ -4,6 +4,7 @@
 import { createReadStream } from 'node:fs'
 import { createHash } from 'node:crypto'
 import type Hyperdrive from 'hyperdrive'
+import type { DriveEntryValue } from 'hyperdrive'
 import type { BlobId } from 'hyperblobs'
 import { pipeline } from 'node:stream/promises'
 import type { Logger } from '../log.js'
@@ -14,6 +15,7 @@ import { EMPTY_HASH, hashFile, sha256Hex, statEntry, statMatches, type DiskEntry
 import type { FolderWriter } from './apply.js'
 import { BlobBatch, type BlobRef } from './blob-pack.js'
 import { fsBatch } from './fs-batch.js'
+import { putEntries } from './batch-summary.js'
 
 export interface PublishContext {
   drive: Hyperdrive
@@ -66,6 +68,8 @@ export async function publish (ctx: PublishContext, scan: ScanResult, reuseFrom:
   const batch = drive.batch()
   const done: Array<{ path: string, hash: string, c: number, stat: DiskEntry }> = []
   const uploads: Upload[] = []
+  /** The batch's entries, put together at the end: drive path and value. */
+  const entries: Array<[string, Partial<DriveEntryValue>]> = []
   const retry: string[] = []
   const later: string[] = []
   let bytes = 0
@@ -137,13 +141,13 @@ export async function publish (ctx: PublishContext, scan: ScanResult, reuseFrom:
       const c = ctx.hlc.tick()
       const meta: EntryMeta = { v: 1, c, w: ctx.w, s: seen, k: d.kind, h: hash, m: d.mode, t: d.mtimeMs, z: d.size }
       if (blob !== null && blob.at !== null) meta.p = blob.at
-      await batch.putEntry(drivePath(path), { executable: (d.mode & 0o111) !== 0, linkname: d.kind === 'link' ? hash : null, blob: blob?.id ?? null, metadata: meta })
+      entries.push([drivePath(path), { executable: (d.mode & 0o111) !== 0, linkname: d.kind === 'link' ? hash : null, blob: blob?.id ?? null, metadata: meta }])
       done.push({ path, hash, c, stat: d })
     }
     for (const path of scan.removed) {
       const c = ctx.hlc.tick()
       const meta: EntryMeta = { v: 1, c, w: ctx.w, s: seen, k: 'tomb', h: '', m: 0, t: Date.now(), z: 0 }
-      await batch.putEntry(drivePath(path), { executable: false, linkname: null, blob: null, metadata: meta })
+      entries.push([drivePath(path), { executable: false, linkname: null, blob: null, metadata: meta }])
       done.push({ path, hash: '', c, stat: TOMBSTONE_STAT })
     }
     await flushSmall()
@@ -155,10 +159,12 @@ export async function publish (ctx: PublishContext, scan: ScanResult, reuseFrom:
       at = { block: at.block + up.blob.blockLength, byte: at.byte + up.stat.size }
       const c = ctx.hlc.tick()
       const meta: EntryMeta = { v: 1, c, w: ctx.w, s: seen, k: 'file', h: up.hash, m: up.stat.mode, t: up.stat.mtimeMs, z: up.stat.size }
-      await batch.putEntry(drivePath(up.path), { executable: (up.stat.mode & 0o111) !== 0, linkname: null, blob: up.blob, metadata: meta })
+      entries.push([drivePath(up.path), { executable: (up.stat.mode & 0o111) !== 0, linkname: null, blob: up.blob, metadata: meta }])
       up.c = c
       ctx.uploading?.set(up.path, { hash: up.hash, stat: up.stat })
     }
+    // All entries at the end, after their summary (batch-summary.ts): a peer gets them in one block.
+    await putEntries(batch, entries, () => { ctx.log.warn('a batch summary does not match its blocks (a put appended no block): peers read the blocks one by one') })
     await batch.flush()
   } catch (err) {
     await ahead.drain()

@@ -53,6 +53,17 @@ describe('blob fetch', function () {
     assert.equal(await stat(join(dir, 'f.bin')).catch(() => null), null)
   })
 
+  it('a blob whose blocks hold another length than its entry says: superseded if its entry was replaced, an error if not', async () => {
+    // A writer stopped during an upload appends the file again from where its core ends: the first
+    // entry's id then spans blocks of another length (publish.ts, faults-kill).
+    const data = randomBytes(3 * 65536)
+    const { id, remote } = await replicated(data, 65536)
+    const promised = { ...id, byteLength: id.byteLength + 1000 }
+    const drain = async (superseded: () => Promise<boolean>): Promise<void> => { for await (const _ of fetchBlob(remote, promised, { hash: '', timeout: 10_000, superseded })) { /* read */ } }
+    await assert.rejects(drain(async () => true), (err: unknown) => err instanceof SupersededError)
+    await assert.rejects(drain(async () => false), /blob is 196608 bytes, its entry says 197608/)
+  })
+
   it('gives up on a block no peer has after the timeout', async () => {
     const data = randomBytes(2 * 65536)
     const { id, remote } = await replicated(data, 65536)
