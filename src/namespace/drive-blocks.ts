@@ -14,9 +14,11 @@
 // there (the real blocks are authoritative). A reader stopped inside a summarised range says it got
 // no further than the summary (`next`), so the next read starts there again.
 import type Hypercore from 'hypercore'
+import type Hyperdrive from 'hyperdrive'
 import type { DriveEntryValue, DriveNode } from 'hyperdrive'
 import { Node } from 'hyperbee/lib/messages.js'
 import { decodeSummary, FILES, SUMMARY_KEY, type Claim } from './batch-summary.js'
+import { drivePath } from './entry.js'
 
 /** Block reads in flight at once, among the blocks already held (local reads). */
 const WINDOW = 32
@@ -207,5 +209,15 @@ export class DriveBlocks {
     } catch {
       return null
     }
+  }
+}
+
+/** A path's entry in a drive at a version (ReadOptions.entryAt): what a summary's claim is checked against. */
+export async function entryAt (drive: Hyperdrive, path: string, version: number, timeout: number): Promise<DriveNode | null> {
+  const snap = drive.checkout(version)
+  try {
+    return await snap.entry(drivePath(path), { timeout })
+  } finally {
+    await snap.close()
   }
 }

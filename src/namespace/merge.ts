@@ -7,14 +7,12 @@
 // deferred and the round is not committed; the replica publishes the edit (its clock is past
 // everything observed, its seen map does not include what was deferred) and merges again, so the
 // local edit wins and the remote version becomes a conflict copy, or the reverse. Nothing is lost.
-import { Readable } from 'node:stream'
-import type Hypercore from 'hypercore'
 import type Hyperdrive from 'hyperdrive'
-import type { DriveNode } from 'hyperdrive'
 import type { Logger } from '../log.js'
-import { ContentMismatchError, fetchBlob, SupersededError, type DirectFetch, type FetchOptions } from './blob-fetch.js'
+import { SupersededError, type DirectFetch } from './blob-fetch.js'
 import { conflictPath, resolve } from './conflict.js'
-import { DriveBlocks, GAP, type ChangedEntry } from './drive-blocks.js'
+import { DriveBlocks, entryAt, GAP, type ChangedEntry } from './drive-blocks.js'
+import { MergeContent } from './merge-content.js'
 import { drivePath, toCandidate, type Candidate } from './entry.js'
 import { StageClock } from './stage-clock.js'
 import type { Hlc } from './hlc.js'
@@ -22,7 +20,7 @@ import type { FolderIndex } from './index.js'
 import type { FolderWriter } from './apply.js'
 import { inParallel } from './parallel.js'
 import { fsBatch, WORKER_START_OPS } from './fs-batch.js'
-import { hashFile, sha256Hex, statEntry, statMatches, type DiskEntry } from './scanner.js'
+import { hashFile, statEntry, statMatches, type DiskEntry } from './scanner.js'
 
 export interface MergeSource {
   /** Writer id. */
@@ -93,15 +91,13 @@ interface Winner { path: string, cand: Candidate, src: MergeSource, conflicts: A
 
 interface Snap { src: MergeSource, version: number, from: number, snap: Hyperdrive, at: number }
 
-/** Packed blob blocks a round keeps after reading them (PACK_BLOCK each at most): a slice's files are applied PARALLEL at a time, in order. */
-const BLOCK_CACHE = 64
-
 export class Merger {
   readonly #o: MergerOptions
-  readonly #blocks = new Map<string, Promise<Buffer>>()
+  readonly #fetch: MergeContent
 
   constructor (opts: MergerOptions) {
     this.#o = opts
+    this.#fetch = new MergeContent(opts)
   }
 
   /**
@@ -309,8 +305,8 @@ export class Merger {
       case 'file': {
         if (disk?.kind === 'dir' && !(await writer.remove(path, 'dir'))) return 'deferred'
         const t0 = performance.now()
-        if (cand.meta.z <= SMALL_CONTENT) await writer.writeBytes(path, await this.#bytes(path, cand, src), cand.meta.m, cand.meta.t, cand.h, ver)
-        else await writer.writeFile(path, await this.#content(path, cand, src), cand.meta.m, cand.meta.t, cand.h, ver)
+        if (cand.meta.z <= SMALL_CONTENT) await writer.writeBytes(path, await this.#fetch.bytes(path, cand, src), cand.meta.m, cand.meta.t, cand.h, ver)
+        else await writer.writeFile(path, await this.#fetch.content(path, cand, src), cand.meta.m, cand.meta.t, cand.h, ver)
         if (cand.meta.z >= 1 << 20) this.#o.log.debug(`applied ${path}: ${(cand.meta.z / 1048576).toFixed(1)} MiB in ${((performance.now() - t0) / 1000).toFixed(2)} s (fetch, verify, write)`)
         return 'applied'
       }
@@ -326,65 +322,8 @@ export class Merger {
     if (index.get(target) !== undefined) return false
     this.#o.log.info(`conflict on ${path}: keeping ${cand.w.slice(0, 7)}'s version as ${target}`)
     if (cand.k === 'link') await writer.writeLink(target, cand.linkname ?? '', null)
-    else await writer.writeFile(target, await this.#content(path, cand, src), cand.meta.m, cand.meta.t, cand.h, null)
+    else await writer.writeFile(target, await this.#fetch.content(path, cand, src), cand.meta.m, cand.meta.t, cand.h, null)
     return true
-  }
-
-  /**
-   * Small content whole, checked against its hash (fetchBlob's blocks gathered: no streams). A
-   * packed file's block holds its neighbours too (blob-pack.ts): the block is read once for all of
-   * them (#block) and sliced.
-   */
-  async #bytes (path: string, cand: Candidate, src: MergeSource): Promise<Buffer> {
-    if (cand.blob === null || cand.meta.z === 0) return Buffer.alloc(0)
-    const core = await blobCore(src)
-    const timeout = this.#o.blockTimeoutMs ?? 30_000
-    if (cand.at !== null) {
-      const block = await this.#block(src.key, core, cand.blob.blockOffset, timeout)
-      const bytes = block.subarray(cand.at, cand.at + cand.blob.byteLength)
-      if (bytes.length !== cand.blob.byteLength) throw new Error(`blob is ${bytes.length} bytes, its entry says ${cand.blob.byteLength}`)
-      const actual = sha256Hex(bytes)
-      if (actual !== cand.h) throw new ContentMismatchError(cand.h, actual)
-      return bytes
-    }
-    const parts: Buffer[] = []
-    for await (const b of fetchBlob(core, cand.blob, fetchOptions(path, cand, src, timeout))) parts.push(b)
-    return parts.length === 1 ? parts[0] as Buffer : Buffer.concat(parts)
-  }
-
-  /** A blob block, read once for the packed files it holds (the last BLOCK_CACHE blocks are kept). */
-  async #block (drive: string, core: Hypercore, index: number, timeout: number): Promise<Buffer> {
-    const key = `${drive}:${index}`
-    let p = this.#blocks.get(key)
-    if (p === undefined) {
-      p = core.get(index, { timeout }).then((b) => {
-        if (b === null) throw new Error(`blob block ${index} not available`)
-        return b
-      })
-      p.catch(() => { this.#blocks.delete(key) }) // a failed read is tried again by the next file
-      this.#blocks.set(key, p)
-      if (this.#blocks.size > BLOCK_CACHE) this.#blocks.delete(this.#blocks.keys().next().value as string)
-    }
-    return await p
-  }
-
-  /** `path`: where the writer's own folder holds the content (what a direct fetch asks for). */
-  async #content (path: string, cand: Candidate, src: MergeSource): Promise<Readable | null> {
-    if (cand.blob === null || cand.meta.z === 0) return null
-    // A packed file is small: its writer's folder is not asked for it.
-    const direct = cand.at === null ? this.#o.direct?.(src.key, path, cand.h, cand.meta.z) : null
-    const opts = { ...fetchOptions(path, cand, src, this.#o.blockTimeoutMs ?? 30_000), direct, at: cand.at }
-    return Readable.from(fetchBlob(await blobCore(src), cand.blob, opts), { objectMode: false })
-  }
-}
-
-/** A path's entry in a drive at a version: what a summary's claim is checked against (drive-blocks.ts). */
-async function entryAt (drive: Hyperdrive, path: string, version: number, timeout: number): Promise<DriveNode | null> {
-  const snap = drive.checkout(version)
-  try {
-    return await snap.entry(drivePath(path), { timeout })
-  } finally {
-    await snap.close()
   }
 }
 
@@ -403,25 +342,4 @@ async function sameOnDisk (abs: string, disk: DiskEntry, cand: Candidate): Promi
   if (disk.kind === 'dir') return true
   if (disk.kind === 'link') return disk.target === cand.linkname
   return disk.size === cand.meta.z && (await hashFile(abs).catch(() => '')) === cand.h
-}
-
-/**
- * How a candidate's blob is fetched: checked against its hash, and given up (SupersededError) once
- * its writer has written `path` again or removed it: its live drive, as far as it is here already,
- * holds a later entry than the one being fetched.
- */
-function fetchOptions (path: string, cand: Candidate, src: MergeSource, timeout: number): FetchOptions {
-  const superseded = async (): Promise<boolean> => {
-    const node = await src.drive.entry(drivePath(path), { wait: false }).catch(() => null)
-    const now = node === null ? null : toCandidate(node)
-    return now !== null && now.c > cand.c
-  }
-  return { hash: cand.h, timeout, superseded }
-}
-
-/** The core a source's content is read from. */
-async function blobCore (src: MergeSource): Promise<Hypercore> {
-  const blobs = await src.drive.getBlobs()
-  if (blobs === null) throw new Error(`no blob store for drive ${src.key.slice(0, 8)}`)
-  return blobs.core
 }
