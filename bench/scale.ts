@@ -12,6 +12,8 @@
  *     SETTLE_MS in a row (not only SETTLE_MS of time: a 60 s rescan may be running then). The
  *     peak RSS (VmHWM) during the run is reported beside it, not counted as growth.
  *   - the index file's size and how long one rewrite of it takes.
+ * Then a second run at SCALE_SLOPE_FILES (default 30% of the files) gives the growth per file
+ *   apart from the fixed cost: the slope between the two (see slope()).
  * Saves bench/results/scale-<time>.json. The long test suite runs it with 10,000 files.
  * Diagnosis: SCALE_SMAPS_DIR (each checkpoint's /proc/PID/smaps), SCALE_HEAPTRACK (native
  * allocations by stack), SCALE_NODE_OPTIONS + SCALE_SNAPSHOT_MS (heap snapshots), SCALE_SETTLE_MS,
@@ -363,18 +365,38 @@ export async function runScale (files: number, log: (s: string) => void = () => 
   }
 }
 
+/**
+ * What memory costs per file, apart from what a namespace costs at all: the slope between two runs
+ * at different file counts, and the fixed part that remains. Growth / files (the first column) also
+ * divides the fixed part (code V8 compiles once the namespace works, allocator metadata, caches up
+ * to their caps: 10-13 MB) by the file count; the slope is what grows with the files.
+ */
+export function slope (small: DaemonMemory, smallFiles: number, large: DaemonMemory, largeFiles: number): { bytesPerFile: number, fixedMB: number } {
+  const grew = (m: DaemonMemory): number => m.after.rss - m.before.rss
+  const per = (grew(large) - grew(small)) / (largeFiles - smallFiles)
+  return { bytesPerFile: Math.round(per), fixedMB: Number(((grew(large) - per * largeFiles) / 1048576).toFixed(1)) }
+}
+
 if (process.argv[1]?.endsWith('bench/scale.js')) {
   const files = Number(process.env.SCALE_FILES ?? 100_000)
+  // SCALE_SLOPE_FILES (default 30% of SCALE_FILES; 0: none): a second, smaller run for the slope.
+  const smallFiles = Number(process.env.SCALE_SLOPE_FILES ?? Math.round(files * 0.3))
   const r = await runScale(files, (s) => { console.log(s) })
   console.log(JSON.stringify(r, null, 2))
+  const small = smallFiles > 0 && smallFiles < files ? await runScale(smallFiles, (s) => { console.log(`(${smallFiles}) ${s}`) }) : null
+  const slopes = small === null ? null : { files: smallFiles, writer: slope(small.writer, smallFiles, r.writer, files), receiver: slope(small.receiver, smallFiles, r.receiver, files) }
   const mb = (n: number): string => (n / 1048576).toFixed(0).padStart(6)
   console.log(`\n${r.files} files, daemons started with ${r.start} (${r.allocator}); publish ${r.publishS.toFixed(0)} s, sync ${r.syncS.toFixed(0)} s (${r.syncFilesPerS} files/s); ctl status p99 ${r.statusApiMs.p99} ms`)
   console.log('           RSS MB before  after   peak   growth B/file (goal 256)   V8 heap B/file   external B/file')
   for (const [name, m] of [['writer', r.writer], ['receiver', r.receiver]] as const) {
     console.log(`${name.padEnd(10)} ${mb(m.before.rss)}     ${mb(m.after.rss)} ${mb(m.peakRss)}   ${String(m.bytesPerFile).padStart(13)}              ${String(m.heapBytesPerFile).padStart(8)}           ${String(m.externalBytesPerFile).padStart(8)}`)
   }
+  if (slopes !== null && small !== null) {
+    console.log(`per file between ${smallFiles} and ${files} files (growth ${small.writer.bytesPerFile} / ${small.receiver.bytesPerFile} B/file at ${smallFiles}):`)
+    for (const name of ['writer', 'receiver'] as const) console.log(`${name.padEnd(10)} ${String(slopes[name].bytesPerFile).padStart(5)} B/file (goal 256) + ${slopes[name].fixedMB} MB fixed`)
+  }
   const out = join(ROOT, 'bench', 'results', `scale-${new Date().toISOString().replace(/[:.]/g, '-')}.json`)
   await mkdir(dirname(out), { recursive: true })
-  await writeFile(out, JSON.stringify({ date: new Date().toISOString(), ...r }, null, 2) + '\n')
+  await writeFile(out, JSON.stringify({ date: new Date().toISOString(), ...r, slope: slopes === null ? null : { ...slopes, smallRun: small } }, null, 2) + '\n')
   console.log(`saved ${out}`)
 }
