@@ -15,7 +15,7 @@ import { EMPTY_HASH, hashFile, sha256Hex, statEntry, statMatches, type DiskEntry
 import type { FolderWriter } from './apply.js'
 import { BlobBatch, type BlobRef } from './blob-pack.js'
 import { fsBatch } from './fs-batch.js'
-import { putEntries } from './batch-summary.js'
+import { forgetSummaries, putEntries } from './batch-summary.js'
 
 export interface PublishContext {
   drive: Hyperdrive
@@ -166,6 +166,7 @@ export async function publish (ctx: PublishContext, scan: ScanResult, reuseFrom:
     // All entries at the end, after their summary (batch-summary.ts): a peer gets them in one block.
     await putEntries(batch, entries, () => { ctx.log.warn('a batch summary does not match its blocks (a put appended no block): peers read the blocks one by one') })
     await batch.flush()
+    forgetSummaries(drive.db)
   } catch (err) {
     await ahead.drain()
     await batch.close().catch(() => {})

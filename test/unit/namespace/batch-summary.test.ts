@@ -5,7 +5,7 @@ import Corestore from 'corestore'
 import Hyperdrive from 'hyperdrive'
 import type { DriveEntryValue } from 'hyperdrive'
 import { Node } from 'hyperbee/lib/messages.js'
-import { decodeSummary, encodeSummary, entryKey, entryValue, putEntries, SUMMARY_KEY, SUMMARY_MIN, type Claim } from '../../../src/namespace/batch-summary.js'
+import { decodeSummary, encodeSummary, entryKey, entryValue, forgetSummaries, putEntries, SUMMARY_KEY, SUMMARY_MIN, type Claim } from '../../../src/namespace/batch-summary.js'
 import { decodeBlock, DriveBlocks, GAP, type ChangedEntry } from '../../../src/namespace/drive-blocks.js'
 import { link } from '../../helpers/stores.js'
 import { onTeardown, tmpDir } from '../../helpers/tmp.js'
@@ -60,6 +60,30 @@ const show = (e: ChangedEntry | 'gap'): string => e === 'gap' ? e : `${e.summary
 
 describe('batch summary', function () {
   this.timeout(30_000)
+
+  it('a writer keeps no old summary in the b-tree node cache once a publish is done', async () => {
+    const { drive } = await writerDrive()
+    const cachedSummaries = (): number => {
+      let n = 0
+      for (const [, node] of (drive.db as unknown as { _nodeCache: { keys: Iterable<[number, { key: Buffer }]> } })._nodeCache.keys) if (node.key.equals(SUMMARY_KEY)) n++
+      return n
+    }
+    for (let round = 0; round < 3; round++) {
+      const batch = drive.batch()
+      await putEntries(batch, entries(SUMMARY_MIN, round * SUMMARY_MIN))
+      await batch.flush()
+    }
+    // Each summary's put read the one before it, value and all, into the cache all drives share.
+    assert.ok(cachedSummaries() > 0, 'hyperbee caches the summaries it compares keys with')
+    assert.ok(forgetSummaries(drive.db) > 0)
+    assert.equal(cachedSummaries(), 0)
+    assert.equal(forgetSummaries({}), 0, 'a bee without that cache: nothing to do')
+    const batch = drive.batch()
+    await putEntries(batch, entries(SUMMARY_MIN, 3 * SUMMARY_MIN))
+    await batch.flush()
+    assert.ok(cachedSummaries() > 0)
+    assert.equal(((await drive.entry('/d/f100'))?.value.metadata as { k?: string } | undefined)?.k, 'tomb', 'the drive reads as before')
+  })
 
   it('encodes and decodes its claims; anything malformed, of another version or inflating past its size is no summary', () => {
     const claims: Claim[] = [{ key: entryKey('/a'), value: entryValue({ metadata: { x: 1 } }) }, { key: entryKey('/b/c'), value: Buffer.alloc(0) }]
