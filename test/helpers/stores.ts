@@ -1,4 +1,6 @@
+import { randomBytes } from 'node:crypto'
 import Corestore from 'corestore'
+import Hyperdrive from 'hyperdrive'
 import { onTeardown, tmpDir } from './tmp.js'
 
 /** Two fresh Corestores in temp dirs, closed after the test. */
@@ -19,4 +21,14 @@ export function link (a: Corestore, b: Corestore): () => void {
   const cut = (): void => { ra.destroy(); rb.destroy() }
   onTeardown(cut)
   return cut
+}
+
+/** A writable, encrypted drive on a fresh store, closed after the test. */
+export async function writerDrive (): Promise<{ store: Corestore, drive: Hyperdrive, encryptionKey: Buffer }> {
+  const encryptionKey = randomBytes(32)
+  const store = new Corestore(await tmpDir())
+  onTeardown(async () => { await store.close() })
+  const drive = new Hyperdrive(store.namespace('w'), { encryptionKey })
+  await drive.ready()
+  return { store, drive, encryptionKey }
 }

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict'
-import { randomBytes } from 'node:crypto'
 import { deflateRawSync } from 'node:zlib'
 import Corestore from 'corestore'
 import Hyperdrive from 'hyperdrive'
@@ -7,17 +6,8 @@ import type { DriveEntryValue } from 'hyperdrive'
 import { Node } from 'hyperbee/lib/messages.js'
 import { decodeSummary, encodeSummary, entryKey, entryValue, forgetSummaries, putEntries, SUMMARY_KEY, SUMMARY_MIN, type Claim } from '../../../src/namespace/batch-summary.js'
 import { decodeBlock, DriveBlocks, GAP, type ChangedEntry } from '../../../src/namespace/drive-blocks.js'
-import { link } from '../../helpers/stores.js'
+import { link, writerDrive } from '../../helpers/stores.js'
 import { onTeardown, tmpDir } from '../../helpers/tmp.js'
-
-async function writerDrive (): Promise<{ store: Corestore, drive: Hyperdrive, encryptionKey: Buffer }> {
-  const encryptionKey = randomBytes(32)
-  const store = new Corestore(await tmpDir())
-  onTeardown(async () => { await store.close() })
-  const drive = new Hyperdrive(store.namespace('w'), { encryptionKey })
-  await drive.ready()
-  return { store, drive, encryptionKey }
-}
 
 /** A replica of `drive` on another store, linked; returns it and the link's cut. */
 async function replicaOf (store: Corestore, drive: Hyperdrive, encryptionKey: Buffer): Promise<{ remote: Hyperdrive, cut: () => void }> {

@@ -1,19 +1,9 @@
 import assert from 'node:assert/strict'
-import { randomBytes } from 'node:crypto'
 import Corestore from 'corestore'
 import Hyperdrive from 'hyperdrive'
 import { DriveBlocks, GAP, type ChangedEntry } from '../../../src/namespace/drive-blocks.js'
 import { onTeardown, tmpDir } from '../../helpers/tmp.js'
-import { link } from '../../helpers/stores.js'
-
-async function writerDrive (): Promise<{ store: Corestore, drive: Hyperdrive, encryptionKey: Buffer }> {
-  const encryptionKey = randomBytes(32)
-  const store = new Corestore(await tmpDir())
-  onTeardown(async () => { await store.close() })
-  const drive = new Hyperdrive(store.namespace('w'), { encryptionKey })
-  await drive.ready()
-  return { store, drive, encryptionKey }
-}
+import { link, writerDrive } from '../../helpers/stores.js'
 
 async function read (blocks: DriveBlocks): Promise<Array<ChangedEntry | 'gap'>> {
   const out: Array<ChangedEntry | 'gap'> = []
