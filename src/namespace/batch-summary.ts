@@ -104,9 +104,9 @@ export function entryValue (v: Partial<DriveEntryValue>): Buffer {
  * SUMMARY_MIN of them (the first ones that fit MAX_CLAIMS and MAX_RAW). Each put appends one block:
  * every entry carries a fresh clock, so hyperbee never skips one as unchanged. Should it, the
  * claims after it would name the wrong seqs: readers check every claim against its block, so that
- * costs time, not correctness; `onMisplaced` is told.
+ * costs time, not correctness; `onMisplaced` is told. Returns whether a summary was put.
  */
-export async function putEntries (batch: Hyperdrive, entries: Array<[string, Partial<DriveEntryValue>]>, onMisplaced?: () => void): Promise<void> {
+export async function putEntries (batch: Hyperdrive, entries: Array<[string, Partial<DriveEntryValue>]>, onMisplaced?: () => void): Promise<boolean> {
   const claims: Claim[] = []
   if (entries.length >= SUMMARY_MIN) {
     let raw = 0
@@ -122,6 +122,7 @@ export async function putEntries (batch: Hyperdrive, entries: Array<[string, Par
   if (claims.length > 0) await db.put(SUMMARY_KEY, encodeSummary({ at: 1, claims }), BINARY)
   for (const [path, value] of entries) await batch.putEntry(path, value)
   if (claims.length > 0 && db.length - before !== entries.length + 1) onMisplaced?.()
+  return claims.length > 0
 }
 
 const BINARY = { keyEncoding: 'binary', valueEncoding: 'binary' } as const

@@ -67,15 +67,18 @@ export interface ReadOptions {
   /** How long to wait for a block that is not held before stopping there (ms). */
   waitMs: number
   /**
-   * A path's entry in the drive at a version (the drive's own tree, read after the blocks below the
-   * version were): needed to act on summaries. Without it, summaries are read as the blocks they
-   * are (ignored) and every entry comes from its own block.
+   * Paths' entries in the drive at a version (the drive's own tree, read after the blocks below the
+   * version were), in order: needed to act on summaries. Without it, summaries are read as the
+   * blocks they are (ignored) and every entry comes from its own block.
    */
-  entryAt?: (path: string, version: number) => Promise<DriveNode | null>
+  entriesAt?: (paths: string[], version: number) => Promise<Array<DriveNode | null>>
 }
 
+/** One claim of a summary: the bytes its block should hold, and the entry they decode to. */
+interface Claimed { claim: Claim, entry: ChangedEntry | null }
+
 /** A summary being checked: its seq and its claims, by seq. */
-interface Checking { seq: number, claims: Map<number, Claim>, end: number, suspects: Set<string>, matches: ChangedEntry[] }
+interface Checking { seq: number, claims: Map<number, Claimed>, end: number, suspects: Set<string>, matches: ChangedEntry[] }
 
 /**
  * The changes in blocks [from, to) of a drive's core, in order, with GAP before each wait for a
@@ -136,14 +139,15 @@ export class DriveBlocks {
       const seq = this.next++
       const msg = decodeNode(block)
       const checking = this.#checking
-      const claim = checking?.claims.get(seq)
-      if (checking !== null && claim !== undefined) {
-        const real = msg === null ? null : toEntry(seq, msg.key, msg.value)
+      const claimed = checking?.claims.get(seq)
+      if (checking !== null && claimed !== undefined) {
+        const { claim, entry } = claimed
         if (msg !== null && claim.key.equals(msg.key) && msg.value !== null && claim.value.equals(msg.value)) {
-          if (real !== null) checking.matches.push({ ...real, summary: 'match' })
+          // The same bytes: the entry decoded from the claim is this block's.
+          if (entry !== null) checking.matches.push({ ...entry, summary: 'match' })
         } else {
-          const claimed = toEntry(seq, claim.key, claim.value)
-          if (claimed !== null) checking.suspects.add(claimed.path)
+          const real = msg === null ? null : toEntry(seq, msg.key, msg.value)
+          if (entry !== null) checking.suspects.add(entry.path)
           if (real !== null) checking.suspects.add(real.path)
         }
         if (seq === checking.end - 1) {
@@ -157,13 +161,10 @@ export class DriveBlocks {
         continue
       }
       if (msg === null) continue
-      if (this.#checking === null && this.#o.entryAt !== undefined && msg.key.equals(SUMMARY_KEY) && msg.value !== null) {
+      if (this.#checking === null && this.#o.entriesAt !== undefined && msg.key.equals(SUMMARY_KEY) && msg.value !== null) {
         this.#checking = this.#claims(seq, msg.value)
         if (this.#checking === null) continue
-        for (const [at, m] of this.#checking.claims) {
-          const e = toEntry(at, m.key, m.value)
-          if (e !== null) yield { ...e, summary: 'claim' }
-        }
+        for (const { entry } of this.#checking.claims.values()) if (entry !== null) yield { ...entry, summary: 'claim' }
         // The claims are what the summary is for: applied now, not after reading on through
         // blocks that happen to be held already.
         yield GAP
@@ -189,8 +190,8 @@ export class DriveBlocks {
     // inside its range): they are as quick to read as the summary, and read in order they never
     // apply an entry a later one in the same read replaces.
     if (this.#core.contiguousLength >= end) return null
-    const claims = new Map<number, Claim>()
-    s.claims.forEach((claim, i) => claims.set(first + i, claim))
+    const claims = new Map<number, Claimed>()
+    s.claims.forEach((claim, i) => claims.set(first + i, { claim, entry: toEntry(first + i, claim.key, claim.value) }))
     return { seq, claims, end, suspects: new Set(), matches: [] }
   }
 
@@ -199,24 +200,26 @@ export class DriveBlocks {
    * at the range's end; null if one could not be read (the range is read again later).
    */
   async #reread (checking: Checking): Promise<ChangedEntry[] | null> {
-    const entryAt = this.#o.entryAt
-    if (entryAt === undefined || checking.suspects.size === 0) return []
+    const entriesAt = this.#o.entriesAt
+    if (entriesAt === undefined || checking.suspects.size === 0) return []
     const seq = checking.end - 1
+    const paths = [...checking.suspects]
     try {
-      const out: ChangedEntry[] = []
-      for (const path of checking.suspects) out.push({ seq, path, node: await entryAt(path, checking.end) })
-      return out
+      const nodes = await entriesAt(paths, checking.end)
+      return paths.map((path, i) => ({ seq, path, node: nodes[i] ?? null }))
     } catch {
       return null
     }
   }
 }
 
-/** A path's entry in a drive at a version (ReadOptions.entryAt): what a summary's claim is checked against. */
-export async function entryAt (drive: Hyperdrive, path: string, version: number, timeout: number): Promise<DriveNode | null> {
+/** Paths' entries in a drive at a version, from one checkout (ReadOptions.entriesAt). */
+export async function entriesAt (drive: Hyperdrive, paths: string[], version: number, timeout: number): Promise<Array<DriveNode | null>> {
   const snap = drive.checkout(version)
   try {
-    return await snap.entry(drivePath(path), { timeout })
+    const nodes: Array<DriveNode | null> = []
+    for (const path of paths) nodes.push(await snap.entry(drivePath(path), { timeout }))
+    return nodes
   } finally {
     await snap.close()
   }

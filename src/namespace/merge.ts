@@ -11,7 +11,7 @@ import type Hyperdrive from 'hyperdrive'
 import type { Logger } from '../log.js'
 import { SupersededError, type DirectFetch } from './blob-fetch.js'
 import { conflictPath, resolve } from './conflict.js'
-import { DriveBlocks, entryAt, GAP, type ChangedEntry } from './drive-blocks.js'
+import { DriveBlocks, entriesAt, GAP, type ChangedEntry } from './drive-blocks.js'
 import { MergeContent } from './merge-content.js'
 import { drivePath, toCandidate, type Candidate } from './entry.js'
 import { StageClock } from './stage-clock.js'
@@ -138,7 +138,7 @@ export class Merger {
       const waitMs = this.#o.fetchWaitMs ?? FETCH_WAIT_MS
       for (const s of snaps) {
         if (s.version <= s.from) continue
-        const blocks = new DriveBlocks(s.src.drive.core, s.from, s.version, { waitMs, entryAt: async (path, v) => await entryAt(s.src.drive, path, v, waitMs) })
+        const blocks = new DriveBlocks(s.src.drive.core, s.from, s.version, { waitMs, entriesAt: async (paths, v) => await entriesAt(s.src.drive, paths, v, waitMs) })
         later -= s.version - blocks.next
         reading = blocks
         const slice = new Map<string, ChangedEntry>()

@@ -164,9 +164,10 @@ export async function publish (ctx: PublishContext, scan: ScanResult, reuseFrom:
       ctx.uploading?.set(up.path, { hash: up.hash, stat: up.stat })
     }
     // All entries at the end, after their summary (batch-summary.ts): a peer gets them in one block.
-    await putEntries(batch, entries, () => { ctx.log.warn('a batch summary does not match its blocks (a put appended no block): peers read the blocks one by one') })
+    const summarised = await putEntries(batch, entries, () => { ctx.log.warn('a batch summary does not match its blocks (a put appended no block): peers read the blocks one by one') })
     await batch.flush()
-    forgetSummaries(drive.db)
+    // Only a summary's put reads the previous summary into the cache: other publishes leave it be.
+    if (summarised) forgetSummaries(drive.db)
   } catch (err) {
     await ahead.drain()
     await batch.close().catch(() => {})

@@ -1,7 +1,6 @@
 // The scanner: walks the folder (or part of it) and compares it with the index. It only reports
 // what differs; hashing, publishing and the mass-delete guard are the replica's business.
 import * as crypto from 'node:crypto'
-import { createHash } from 'node:crypto'
 import { open, readdir, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import { isErrno } from '../errors.js'
@@ -163,7 +162,7 @@ export async function hashFile (abs: string, chunk = HASH_CHUNK): Promise<string
   try {
     const size = Math.max(1, Math.min(chunk, (await fh.stat()).size))
     const bufs = [Buffer.allocUnsafe(size), Buffer.allocUnsafe(size)]
-    const h = createHash('sha256')
+    const h = crypto.createHash('sha256')
     let pos = 0
     let i = 0
     next = fh.read(bufs[0] as Buffer, 0, size, 0)
@@ -182,7 +181,7 @@ export async function hashFile (abs: string, chunk = HASH_CHUNK): Promise<string
   }
 }
 
-export const EMPTY_HASH = createHash('sha256').digest('hex')
+export const EMPTY_HASH = crypto.createHash('sha256').digest('hex')
 
 /**
  * sha256 hex of bytes in memory, in one call (crypto.hash, Node 20.12+): a Hash object per small
@@ -193,7 +192,7 @@ export const EMPTY_HASH = createHash('sha256').digest('hex')
  */
 export const sha256Hex: (bytes: Uint8Array) => string = typeof crypto.hash === 'function'
   ? (bytes) => crypto.hash('sha256', bytes, 'hex')
-  : (bytes) => createHash('sha256').update(bytes).digest('hex')
+  : (bytes) => crypto.createHash('sha256').update(bytes).digest('hex')
 
 function depth (path: string): number {
   let n = 0

@@ -5,7 +5,7 @@ import Hyperdrive from 'hyperdrive'
 import type { DriveEntryValue } from 'hyperdrive'
 import { Node } from 'hyperbee/lib/messages.js'
 import { decodeSummary, encodeSummary, entryKey, entryValue, forgetSummaries, putEntries, SUMMARY_KEY, SUMMARY_MIN, type Claim } from '../../../src/namespace/batch-summary.js'
-import { decodeBlock, DriveBlocks, GAP, type ChangedEntry } from '../../../src/namespace/drive-blocks.js'
+import { decodeBlock, DriveBlocks, entriesAt, GAP, type ChangedEntry } from '../../../src/namespace/drive-blocks.js'
 import { link, writerDrive } from '../../helpers/stores.js'
 import { onTeardown, tmpDir } from '../../helpers/tmp.js'
 
@@ -36,10 +36,7 @@ const noGaps = (got: Array<ChangedEntry | 'gap'>): string[] => got.filter((e) =>
 async function read (drive: Hyperdrive, from: number, to: number, waitMs = 1000): Promise<{ got: Array<ChangedEntry | 'gap'>, blocks: DriveBlocks }> {
   const blocks = new DriveBlocks(drive.core, from, to, {
     waitMs,
-    entryAt: async (path, v) => {
-      const snap = drive.checkout(v)
-      try { return await snap.entry('/' + path, { timeout: waitMs }) } finally { await snap.close() }
-    }
+    entriesAt: async (paths, v) => await entriesAt(drive, paths, v, waitMs)
   })
   const got: Array<ChangedEntry | 'gap'> = []
   for await (const e of blocks.changes()) got.push(e === GAP ? 'gap' : e)
@@ -69,9 +66,12 @@ describe('batch summary', function () {
     assert.equal(cachedSummaries(), 0)
     assert.equal(forgetSummaries({}), 0, 'a bee without that cache: nothing to do')
     const batch = drive.batch()
-    await putEntries(batch, entries(SUMMARY_MIN, 3 * SUMMARY_MIN))
+    assert.equal(await putEntries(batch, entries(SUMMARY_MIN, 3 * SUMMARY_MIN)), true, 'a summary was put: the caller forgets it')
     await batch.flush()
     assert.ok(cachedSummaries() > 0)
+    const few = drive.batch()
+    assert.equal(await putEntries(few, entries(SUMMARY_MIN - 1, 4 * SUMMARY_MIN)), false, 'too few for a summary: nothing to forget')
+    await few.flush()
     assert.equal(((await drive.entry('/d/f100'))?.value.metadata as { k?: string } | undefined)?.k, 'tomb', 'the drive reads as before')
   })
 
@@ -164,13 +164,13 @@ describe('batch summary', function () {
     assert.deepEqual(held.got.map(show), entries(SUMMARY_MIN).map(([p]) => `block ${p.slice(1)}`))
     // Progress: once the claims are out, their blocks are no changes still to come.
     const counting = await holding(store, drive, encryptionKey, from + 1)
-    const counted = new DriveBlocks(counting.core, from, counting.core.length, { waitMs: 1000, entryAt: async () => null })
+    const counted = new DriveBlocks(counting.core, from, counting.core.length, { waitMs: 1000, entriesAt: async (paths) => paths.map(() => null) })
     assert.equal(counted.unread, 1 + SUMMARY_MIN)
     for await (const e of counted.changes()) {
       if (e !== GAP && e.summary === 'claim') assert.equal(counted.unread, 0)
     }
     assert.equal(counted.unread, 0)
-    // Without entryAt (a reader that cannot check): the blocks as they are, the summary skipped.
+    // Without entriesAt (a reader that cannot check): the blocks as they are, the summary skipped.
     const plain = new DriveBlocks(drive.core, from, drive.core.length, { waitMs: 1000 })
     const got: string[] = []
     for await (const e of plain.changes()) got.push(show(e === GAP ? 'gap' : e))
