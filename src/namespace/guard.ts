@@ -24,6 +24,8 @@ export class DeleteGuard {
   readonly #held = new Set<string>()
   #timer: NodeJS.Timeout | null = null
   #since = 0
+  /** When the settle window of what is held ends (ms since the epoch). */
+  #settlesAt = 0
   #ready = false
 
   constructor (opts: GuardOptions, onReady: () => void) {
@@ -36,14 +38,22 @@ export class DeleteGuard {
   get ready (): boolean { return this.#ready && this.#held.size > 0 }
   held (): string[] { return [...this.#held] }
 
-  hold (paths: string[]): void {
+  /**
+   * Holds deletions that were seen at `seenAt` (default now). The window counts from there, not
+   * from this call: the watcher reports a deletion at once, but the scan that finds it may run up to
+   * the job loop's churn pause later (bench W6: the last scan of an `rm -rf` came 70–250 ms after
+   * its last event, and the window only started then). A later sighting moves the window's end on,
+   * an earlier one never moves it back.
+   */
+  hold (paths: string[], seenAt = Date.now()): void {
     if (paths.length === 0) return
     const now = Date.now()
-    if (this.#held.size === 0) this.#since = now
+    if (this.#held.size === 0) { this.#since = now; this.#settlesAt = 0 }
     for (const p of paths) this.#held.add(p)
     this.#ready = false
     if (this.#timer !== null) clearTimeout(this.#timer)
-    const wait = Math.max(0, Math.min(this.#o.settleMs, this.#since + this.#o.maxHoldMs - now))
+    this.#settlesAt = Math.max(this.#settlesAt, Math.min(seenAt, now) + this.#o.settleMs)
+    const wait = Math.max(0, Math.min(this.#settlesAt, this.#since + this.#o.maxHoldMs) - now)
     this.#timer = setTimeout(() => { this.#timer = null; this.#ready = true; this.#onReady() }, wait)
   }
 

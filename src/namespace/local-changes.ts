@@ -54,6 +54,8 @@ export class LocalChanges {
   readonly #guard: DeleteGuard
   readonly #dirty = new Set<string>()
   #full = false
+  /** When a path was last marked (the watcher, the NFS server): when the latest change was seen. */
+  #markedAt = 0
   #confirmed = false
   readonly #waiting = new Set<string>()
   #laterTimer: NodeJS.Timeout | null = null
@@ -73,7 +75,7 @@ export class LocalChanges {
   /** A path changed (null: something changed somewhere, scan everything). */
   mark (path: string | null): void {
     if (path === null) this.#full = true
-    else this.#dirty.add(path)
+    else { this.#dirty.add(path); this.#markedAt = Date.now() }
   }
 
   /** After `ctl resume`: the deletions are confirmed; the next scan publishes them whatever their number. */
@@ -107,6 +109,9 @@ export class LocalChanges {
     const { index, folder } = this.#i
     const full = this.#full || this.#dirty.size > Math.max(FULL_SCAN_ABOVE, index.size)
     const paths = full ? [''] : topmost([...this.#dirty].map((p) => unknownAncestor(index, p)))
+    // Deletions this scan finds were seen when their paths were marked; a full scan (a rescan, the
+    // watcher lost track) sees them only now.
+    const seenAt = this.#full ? Date.now() : this.#markedAt
     this.#full = false
     this.#dirty.clear()
     const t0 = performance.now()
@@ -116,7 +121,7 @@ export class LocalChanges {
     let removed = result.removed
     if (!this.#confirmed) {
       // Deletions wait for the settle window and are judged together (guard.ts).
-      this.#guard.hold(removed)
+      this.#guard.hold(removed, seenAt)
       this.#warmup.add(own, removed)
       // Whether they are still gone is asked of the file system worker once the window is over.
       if (this.#guard.size >= WORKER_START_OPS) void fsBatch.prestart()
