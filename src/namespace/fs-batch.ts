@@ -37,11 +37,30 @@ const IDLE_STOP_MS = 2000
  */
 export const WORKER_START_OPS = 8
 /**
- * While the worker loads, a turn of fewer operations than this goes to libuv rather than wait for
- * it (bench W6's receiver: slices of ~15 removals); a larger one waits: on libuv a small file's
- * write is eight trips through the pool that the storage's reads share.
+ * While the worker loads, a turn that makes fewer file system calls than this goes to libuv rather
+ * than wait for it; a larger one waits: on libuv each call is a trip through the pool that the
+ * storage's reads share. Counted in calls, not operations: a small file's write is eight, a stat or
+ * a removal one. Bench W6's receiver stats and removes 1,010 files 256 at a time right after its
+ * worker was started (stopped after W1, idle): the first batch waited 106 ms for the load, where
+ * the libuv pool answers 256 lstats in a few.
  */
-const LOADING_DIRECT_OPS = 64
+const LOADING_DIRECT_CALLS = 512
+
+/** About how many file system calls an operation makes (fs-steps.ts). */
+function callsOf (op: FsOp): number {
+  switch (op.t) {
+    case 'stat': case 'remove': return 1
+    case 'read': return 2
+    case 'put': return 8
+  }
+}
+
+/** Whether a turn's operations go to libuv while the worker loads rather than wait for it. */
+export function directWhileLoading (ops: readonly FsOp[]): boolean {
+  let calls = 0
+  for (const op of ops) if ((calls += callsOf(op)) >= LOADING_DIRECT_CALLS) return false
+  return true
+}
 
 interface Waiting { op: FsOp, resolve: (r: { stat: DiskEntry | null, data?: Uint8Array }) => void, reject: (err: Error) => void }
 
@@ -123,7 +142,7 @@ export class FsBatch {
     if (batch.length === 0) return
     if (this.#worker === null && batch.length >= this.#workerStartOps) this.#start()
     const worker = this.#worker
-    if (worker === null || (!worker.ready && batch.length < LOADING_DIRECT_OPS)) {
+    if (worker === null || (!worker.ready && directWhileLoading(batch.map((w) => w.op)))) {
       for (const w of batch) runDirect(w.op).then(w.resolve, w.reject)
       return
     }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { lstat, mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { FsBatch, own } from '../../../src/namespace/fs-batch.js'
+import { directWhileLoading, FsBatch, own, type FsOp } from '../../../src/namespace/fs-batch.js'
 import { statEntry } from '../../../src/namespace/scanner.js'
 import { tmpDir } from '../../helpers/tmp.js'
 
@@ -106,6 +106,17 @@ describe('file system batch worker', function () {
     await loading
     assert.ok(b.loaded)
     assert.deepEqual((await Promise.all([b.stat(join(dir, 'f')), b.stat(join(dir, 'gone'))])).map((d) => d?.size ?? null), [3, null])
+  })
+
+  it('while the worker loads, sends turns of few calls to libuv (hundreds of stats or removals), not many writes', () => {
+    const stat: FsOp = { t: 'stat', abs: '/x' }
+    const remove: FsOp = { t: 'remove', abs: '/x', dir: false }
+    const put: FsOp = { t: 'put', abs: '/x', tmp: '/t', data: new Uint8Array(1), mode: 0o644, mtimeMs: 0, owner: null }
+    assert.equal(directWhileLoading(Array(256).fill(stat)), true, 'a receiver\'s removal slice: one call each')
+    assert.equal(directWhileLoading(Array(256).fill(remove)), true)
+    assert.equal(directWhileLoading(Array(600).fill(stat)), false)
+    assert.equal(directWhileLoading(Array(15).fill(put)), true)
+    assert.equal(directWhileLoading(Array(64).fill(put)), false, 'eight calls a write: these wait for the worker')
   })
 
   it('sends a view of a larger buffer (a packed block) as its own bytes only', () => {
