@@ -16,7 +16,7 @@
 //     and shrink it to 1 MB (the first one did not always, in the bench's daemon logs).
 //
 // The collection holds the event loop while it runs (30–130 ms measured at load 7), so it runs
-// only once the process has been quiet for TRIM_DELAY_MS, and only when the old space has grown
+// only once no namespace has been busy for TRIM_DELAY_MS (new work cancels it), and only when the old space has grown
 // by MIN_GROWTH since the last one. (Its unused part cannot tell: before a collection, "used"
 // counts the burst's garbage too.)
 import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8'
@@ -93,19 +93,73 @@ export function addQuietTask (task: QuietTask): () => void {
 }
 
 /**
- * Called when a namespace goes from busy to idle: once the process has been quiet for
- * TRIM_DELAY_MS (another busy → idle moves the time), runs the quiet tasks, then compacts the
- * heap if the old space grew by MIN_GROWTH.
+ * Holders (namespaces) say when they turn busy and quiet; once none has been busy for `delayMs`,
+ * `onQuiet` runs. Turning busy cancels a pending run, so that a trim armed by one burst does not
+ * land in the middle of the next (it did: bench:sync's W6 started 1–3 s after W1 settled, and the
+ * trim's 80–110 ms compacting collection and memtable flush fell inside it). Exported for its test.
  */
-export function trimMemoryWhenQuiet (log: Logger): void {
-  if (process.env.SHOAL_MEMORY_TRIM === '0') return
-  if (timer !== null) clearTimeout(timer)
+export class QuietGate {
+  readonly #busy = new Set<object>()
+  #timer: NodeJS.Timeout | null = null
+  /** A holder asked for a run while another was still busy. */
+  #wanted = false
+  readonly #delayMs: number
+  readonly #onQuiet: () => void
+  readonly #onBusy: () => void
+
+  constructor (delayMs: number, onQuiet: () => void, onBusy: () => void = () => {}) {
+    this.#delayMs = delayMs
+    this.#onQuiet = onQuiet
+    this.#onBusy = onBusy
+  }
+
+  get quiet (): boolean { return this.#busy.size === 0 }
+
+  busy (holder: object): void {
+    this.#busy.add(holder)
+    this.#cancel()
+    this.#onBusy()
+  }
+
+  /** `holder` is done; `arm` says whether its work is worth a run once everyone is quiet. */
+  done (holder: object, arm: boolean): void {
+    this.#busy.delete(holder)
+    this.#wanted ||= arm
+    if (!this.#wanted || this.#busy.size > 0) return
+    this.#wanted = false
+    this.#cancel()
+    this.#timer = setTimeout(() => {
+      this.#timer = null
+      if (this.quiet) this.#onQuiet()
+    }, this.#delayMs)
+    this.#timer.unref()
+  }
+
+  #cancel (): void {
+    if (this.#timer !== null) clearTimeout(this.#timer)
+    this.#timer = null
+  }
+}
+
+let trimLog: Logger | null = null
+const gate = new QuietGate(TRIM_DELAY_MS, () => { if (trimLog !== null) void trimMemoryNow(trimLog) }, () => {
   if (shrinkTimer !== null) { clearTimeout(shrinkTimer); shrinkTimer = null }
-  timer = setTimeout(() => {
-    timer = null
-    void trimMemoryNow(log)
-  }, TRIM_DELAY_MS)
-  timer.unref()
+})
+
+/** A namespace started work (a sync, a publish): no trim until every namespace is quiet again. */
+export function memoryBusy (holder: object): void {
+  gate.busy(holder)
+}
+
+/**
+ * A namespace's work ended (`trim`: it went back to idle, so it may have left garbage behind):
+ * once no namespace has been busy for TRIM_DELAY_MS, runs the quiet tasks, then compacts the heap
+ * if the old space grew by MIN_GROWTH.
+ */
+export function memoryQuiet (holder: object, log: Logger, trim: boolean): void {
+  const on = trim && process.env.SHOAL_MEMORY_TRIM !== '0'
+  if (on) trimLog = log
+  gate.done(holder, on)
 }
 
 /**
@@ -121,6 +175,7 @@ export async function trimMemoryNow (log: Logger): Promise<void> {
       log.debug(`memory trim: a task failed: ${(err as Error).message}`)
     }
   }
+  if (!gate.quiet) return // work began while the tasks ran: the next quiet time trims
   shrinkWhenStillQuiet(log)
   if (oldSpace().size < trimmedTo + MIN_GROWTH) return
   const r = compactingCollection()
@@ -139,7 +194,7 @@ export interface YoungShrink {
 
 /**
  * Up to `tries` full collections, `delayMs` apart, while the young generation stays above its size
- * at rest; new work cancels them (trimMemoryWhenQuiet). Exported, with its V8 parts, for its test.
+ * at rest; new work cancels them (memoryBusy). Exported, with its V8 parts, for its test.
  */
 export function shrinkWhenStillQuiet (log: Logger, o: YoungShrink = { delayMs: SHRINK_DELAY_MS, tries: SHRINK_TRIES, size: () => heapSpace('new_space').size, collect: () => { gcFunction()() } }): void {
   if (shrinkTimer !== null) clearTimeout(shrinkTimer)

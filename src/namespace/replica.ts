@@ -23,7 +23,7 @@ import { SyncProgress } from './progress.js'
 import { DiskSpaceWatch } from './disk-space.js'
 import { DirectContent } from './direct.js'
 import { waitUntil } from './wait-until.js'
-import { trimMemoryWhenQuiet } from '../memory-trim.js'
+import { memoryBusy, memoryQuiet } from '../memory-trim.js'
 import type { ReplicaInit, ReplicaOptions, ReplicaState, ReplicaStatus, SavedState } from './replica-types.js'
 
 export type { ReplicaInit, ReplicaOptions, ReplicaState, ReplicaStatus, ReplicaSwarm } from './replica-types.js'
@@ -170,6 +170,7 @@ export class Replica extends Resource {
 
   protected async _close (): Promise<void> {
     this.#status = 'stopped'
+    memoryQuiet(this, this.#log, false)
     if (this.#rescanTimer !== null) clearTimeout(this.#rescanTimer)
     const stopped = this.#jobs.stop()
     this.#space.stop()
@@ -387,7 +388,8 @@ export class Replica extends Resource {
     const from = this.#status
     this.#status = s
     this.emit('state', { from, to: s })
-    if (from === 'syncing' && s === 'idle') trimMemoryWhenQuiet(this.#log)
+    if (s === 'syncing') memoryBusy(this)
+    else if (from === 'syncing') memoryQuiet(this, this.#log, s === 'idle')
   }
 
   async #saveState (): Promise<void> {

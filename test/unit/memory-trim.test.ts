@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
-import { compactingCollection, heapSpace, shrinkWhenStillQuiet } from '../../src/memory-trim.js'
+import { QuietGate, compactingCollection, heapSpace, shrinkWhenStillQuiet } from '../../src/memory-trim.js'
 import type { Logger } from '../../src/log.js'
 
 
@@ -54,5 +54,45 @@ describe('memory trim', function () {
     shrinkWhenStillQuiet(log, { delayMs: 20, tries: 3, size: () => 1 << 20, collect: () => { collections++ } })
     await wait(60)
     assert.equal(collections, 0, 'nothing to shrink: no collection')
+  })
+
+  it('runs once no holder has been busy for the delay, and new work cancels a pending run', async () => {
+    const wait = async (ms: number): Promise<void> => { await new Promise((resolve) => setTimeout(resolve, ms)) }
+    let runs = 0
+    let busyCalls = 0
+    const gate = new QuietGate(40, () => { runs++ }, () => { busyCalls++ })
+    const a = {}
+    const b = {}
+
+    gate.busy(a)
+    gate.done(a, true)
+    await wait(10)
+    gate.busy(a) // the next burst starts inside the delay: the pending run is dropped
+    await wait(60)
+    assert.equal(runs, 0, 'a run armed by one burst does not land inside the next')
+    assert.equal(busyCalls, 2)
+
+    gate.busy(b)
+    gate.done(a, true) // a is done, b still busy: nothing yet
+    await wait(60)
+    assert.equal(runs, 0, 'no run while another holder is busy')
+    gate.done(b, false) // b leaves (closed, error) without asking: a's request still stands
+    assert.equal(gate.quiet, true)
+    await wait(60)
+    assert.equal(runs, 1, "the last holder's leaving runs what an earlier one asked for")
+
+    gate.busy(a)
+    gate.done(a, false)
+    await wait(60)
+    assert.equal(runs, 1, 'nobody asked: no run')
+
+    gate.busy(a)
+    gate.done(a, true)
+    gate.busy(b)
+    gate.done(b, true) // a second request moves the time
+    await wait(20)
+    assert.equal(runs, 1)
+    await wait(40)
+    assert.equal(runs, 2, 'one run for requests that fall within one delay')
   })
 })
