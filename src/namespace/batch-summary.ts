@@ -127,21 +127,29 @@ export async function putEntries (batch: Hyperdrive, entries: Array<[string, Par
 
 const BINARY = { keyEncoding: 'binary', valueEncoding: 'binary' } as const
 
-interface NodeCache { delete: (seq: number) => boolean, [Symbol.iterator]: () => Iterator<[number, { key?: Uint8Array } | null]> }
+interface SeqCache<V> { delete: (seq: number) => boolean, [Symbol.iterator]: () => Iterator<[number, V]> }
 
 /**
- * Drops summary blocks from a Hyperbee's node cache; the number dropped. Putting a summary compares
- * its key with the previous summary's, which reads that whole block, and hyperbee caches a node with
- * its value in the cache all drives share (BEE_CACHE_ENTRIES entries, evicted at random, whatever
- * their size): after publishing 100,000 files the writer held ~6 MB of old summaries there (bench
- * scale, external memory 156 B/file against 101 without summaries). The cache is hyperbee's own
- * field (`_nodeCache`, a Rache); where it is not, nothing is done.
+ * Drops summary blocks from a Hyperbee's caches; the number dropped. Putting a summary compares
+ * its key with the previous summary's, which reads that whole block, and hyperbee caches it twice
+ * in the cache all drives share (BEE_CACHE_ENTRIES entries, evicted at random, whatever their
+ * size): the node with its value (`_nodeCache`: after publishing 100,000 files the writer held
+ * ~6 MB of old summaries there, bench:scale, external memory 156 B/file against 101 without
+ * summaries) and the key (`_keyCache`), a view that keeps the whole block's buffer alive (~1 MB
+ * more). Both are hyperbee's own fields (a Rache each); where they are not, nothing is done.
  */
 export function forgetSummaries (bee: unknown): number {
-  const cache = (bee as { _nodeCache?: { keys?: NodeCache } | null })._nodeCache?.keys
+  const b = bee as { _nodeCache?: { keys?: SeqCache<{ key?: Uint8Array } | null> } | null, _keyCache?: { keys?: SeqCache<Uint8Array | null> } | null }
+  return forget(b._nodeCache?.keys, (node) => node?.key) + forget(b._keyCache?.keys, (key) => key)
+}
+
+function forget<V> (cache: SeqCache<V> | undefined, keyOf: (v: V) => Uint8Array | null | undefined): number {
   if (cache === undefined || typeof cache.delete !== 'function') return 0
   const drop: number[] = []
-  for (const [seq, node] of cache) if (node?.key !== undefined && Buffer.compare(node.key, SUMMARY_KEY) === 0) drop.push(seq)
+  for (const [seq, v] of cache) {
+    const key = keyOf(v)
+    if (key != null && Buffer.compare(key, SUMMARY_KEY) === 0) drop.push(seq)
+  }
   for (const seq of drop) cache.delete(seq)
   return drop.length
 }
