@@ -20,10 +20,12 @@ export async function startShoal (root: string, bin?: string): Promise<System> {
   const port = await freeUdpPort()
   const bootstrap = `127.0.0.1:${port}`
   const nodeArgs = process.env.BENCH_NODE_FLAGS === 'plain' ? [] : launcherNodeFlags()
+  // BENCH_DAEMON_PROF=DIR: each daemon writes a --cpu-prof profile under DIR/a and DIR/b when it stops.
+  const prof = (name: string): string[] => process.env.BENCH_DAEMON_PROF === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${path.join(process.env.BENCH_DAEMON_PROF, name)}`]
   // BENCH_LOG_DIR: both daemons' logs are written there when they stop (DEBUG=shoal:* for more).
   const debug: Record<string, string> = process.env.DEBUG !== undefined ? { DEBUG: process.env.DEBUG } : {}
-  const a = await startDaemon({ dataPath: path.join(root, 'shoal-a'), bin, nodeArgs, env: { ...debug, SHOAL_BOOTSTRAP: bootstrap, SHOAL_DHT_PORT: String(port) } })
-  const b = await startDaemon({ dataPath: path.join(root, 'shoal-b'), bin, nodeArgs, env: { ...debug, SHOAL_BOOTSTRAP: bootstrap } })
+  const a = await startDaemon({ dataPath: path.join(root, 'shoal-a'), bin, nodeArgs: [...nodeArgs, ...prof('a')], env: { ...debug, SHOAL_BOOTSTRAP: bootstrap, SHOAL_DHT_PORT: String(port) } })
+  const b = await startDaemon({ dataPath: path.join(root, 'shoal-b'), bin, nodeArgs: [...nodeArgs, ...prof('b')], env: { ...debug, SHOAL_BOOTSTRAP: bootstrap } })
   const secret = (await a.ctl('add', 'bench')).stdout.trim()
   await b.ctl('add', `--secret=${secret}`, 'bench')
   await until(async () => JSON.parse((await b.ctl('status', '--json', 'bench')).stdout).peers === 1)
