@@ -8,7 +8,6 @@ import { ShoalError } from '../errors.js'
 import type { Logger } from '../log.js'
 import { Resource } from '../resource.js'
 import { addQuietTask } from '../memory-trim.js'
-import { installBatchedMissingNodes } from './missing-nodes.js'
 
 /**
  * The drive store's memory, bounded instead of growing with the files synced (issue #7; measured
@@ -75,7 +74,6 @@ export class Store extends Resource {
 
   protected async _open (): Promise<void> {
     await mkdir(this.path, { recursive: true })
-    installBatchedMissingNodes()
     const store = new Corestore(Hypercore.defaultStorage(this.path, STORAGE), { globalCache: this.#beeCache })
     try {
       await store.ready()
