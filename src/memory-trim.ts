@@ -23,7 +23,7 @@ import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
 import type { Logger } from './log.js'
 
-/** Quiet time after the last busy → idle transition before trimming. */
+/** Quiet time, no namespace busy, before trimming. */
 const TRIM_DELAY_MS = 2000
 /** Old-space growth below this is left alone: not worth a pause. */
 const MIN_GROWTH = 8 << 20
