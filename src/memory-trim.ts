@@ -39,7 +39,6 @@ export interface TrimResult { before: number, after: number, used: number, ms: n
 export type QuietTask = () => Promise<string | null>
 
 let collect: (() => void) | null = null
-let timer: NodeJS.Timeout | null = null
 let shrinkTimer: NodeJS.Timeout | null = null
 /** Old space committed after the last trim (at first: at start). */
 let trimmedTo = oldSpace().size
@@ -92,25 +91,36 @@ export function addQuietTask (task: QuietTask): () => void {
   return () => { tasks.delete(task) }
 }
 
+/** Sets and clears the gate's timer (the test's clock is a manual one). */
+export interface GateTimers { set: (run: () => void, ms: number) => unknown, clear: (timer: unknown) => void }
+
+const UNREF_TIMERS: GateTimers = {
+  set: (run, ms) => setTimeout(run, ms).unref(),
+  clear: (timer) => { clearTimeout(timer as NodeJS.Timeout) }
+}
+
 /**
  * Holders (namespaces) say when they turn busy and quiet; once none has been busy for `delayMs`,
- * `onQuiet` runs. Turning busy cancels a pending run, so that a trim armed by one burst does not
- * land in the middle of the next (it did: bench:sync's W6 started 1–3 s after W1 settled, and the
- * trim's 80–110 ms compacting collection and memtable flush fell inside it). Exported for its test.
+ * `onQuiet` runs. Turning busy puts a pending run off until everyone is quiet again, so that a trim
+ * armed by one burst does not land in the middle of the next (it did: bench:sync's W6 started
+ * 1–3 s after W1 settled, and the trim's 80–110 ms compacting collection and memtable flush fell
+ * inside it). Exported for its test.
  */
 export class QuietGate {
   readonly #busy = new Set<object>()
-  #timer: NodeJS.Timeout | null = null
-  /** A holder asked for a run while another was still busy. */
+  #timer: unknown = null
+  /** A run was asked for and has not happened yet. */
   #wanted = false
   readonly #delayMs: number
   readonly #onQuiet: () => void
   readonly #onBusy: () => void
+  readonly #timers: GateTimers
 
-  constructor (delayMs: number, onQuiet: () => void, onBusy: () => void = () => {}) {
+  constructor (delayMs: number, onQuiet: () => void, onBusy: () => void = () => {}, timers: GateTimers = UNREF_TIMERS) {
     this.#delayMs = delayMs
     this.#onQuiet = onQuiet
     this.#onBusy = onBusy
+    this.#timers = timers
   }
 
   get quiet (): boolean { return this.#busy.size === 0 }
@@ -126,17 +136,21 @@ export class QuietGate {
     this.#busy.delete(holder)
     this.#wanted ||= arm
     if (!this.#wanted || this.#busy.size > 0) return
-    this.#wanted = false
     this.#cancel()
-    this.#timer = setTimeout(() => {
+    this.#timer = this.#timers.set(() => {
       this.#timer = null
-      if (this.quiet) this.#onQuiet()
+      this.#wanted = false
+      this.#onQuiet()
     }, this.#delayMs)
-    this.#timer.unref()
+  }
+
+  /** The run stopped short (work began while it ran): run it again once everyone is quiet. */
+  again (): void {
+    this.#wanted = true
   }
 
   #cancel (): void {
-    if (this.#timer !== null) clearTimeout(this.#timer)
+    if (this.#timer !== null) this.#timers.clear(this.#timer)
     this.#timer = null
   }
 }
@@ -175,7 +189,7 @@ export async function trimMemoryNow (log: Logger): Promise<void> {
       log.debug(`memory trim: a task failed: ${(err as Error).message}`)
     }
   }
-  if (!gate.quiet) return // work began while the tasks ran: the next quiet time trims
+  if (!gate.quiet) { gate.again(); return } // work began while the tasks ran: trim after it
   shrinkWhenStillQuiet(log)
   if (oldSpace().size < trimmedTo + MIN_GROWTH) return
   const r = compactingCollection()

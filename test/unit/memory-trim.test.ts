@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
-import { QuietGate, compactingCollection, heapSpace, shrinkWhenStillQuiet } from '../../src/memory-trim.js'
+import { QuietGate, compactingCollection, type GateTimers, heapSpace, shrinkWhenStillQuiet } from '../../src/memory-trim.js'
 import type { Logger } from '../../src/log.js'
 
 
@@ -56,43 +56,68 @@ describe('memory trim', function () {
     assert.equal(collections, 0, 'nothing to shrink: no collection')
   })
 
-  it('runs once no holder has been busy for the delay, and new work cancels a pending run', async () => {
-    const wait = async (ms: number): Promise<void> => { await new Promise((resolve) => setTimeout(resolve, ms)) }
+  it('runs once no holder has been busy for the delay; new work puts a pending run off, it does not drop it', () => {
+    // A manual clock: the gate's timer fires when the test says the time has come.
+    let now = 0
+    const pending = new Map<number, { at: number, run: () => void }>()
+    let ids = 0
+    const timers: GateTimers = {
+      set: (run, ms) => { pending.set(++ids, { at: now + ms, run }); return ids },
+      clear: (id) => { pending.delete(id as number) }
+    }
+    const advance = (ms: number): void => {
+      now += ms
+      for (const [id, t] of [...pending]) if (t.at <= now) { pending.delete(id); t.run() }
+    }
     let runs = 0
     let busyCalls = 0
-    const gate = new QuietGate(40, () => { runs++ }, () => { busyCalls++ })
+    const gate = new QuietGate(40, () => { runs++ }, () => { busyCalls++ }, timers)
     const a = {}
     const b = {}
 
     gate.busy(a)
     gate.done(a, true)
-    await wait(10)
-    gate.busy(a) // the next burst starts inside the delay: the pending run is dropped
-    await wait(60)
+    advance(10)
+    gate.busy(a) // the next burst starts inside the delay: the pending run waits for it
+    advance(60)
     assert.equal(runs, 0, 'a run armed by one burst does not land inside the next')
     assert.equal(busyCalls, 2)
+    gate.done(a, false) // that burst asks for nothing itself (an error): the first request stands
+    advance(39)
+    assert.equal(runs, 0)
+    advance(1)
+    assert.equal(runs, 1, 'the put-off run happens once everyone is quiet for the delay')
 
     gate.busy(b)
+    gate.busy(a)
     gate.done(a, true) // a is done, b still busy: nothing yet
-    await wait(60)
-    assert.equal(runs, 0, 'no run while another holder is busy')
+    advance(60)
+    assert.equal(runs, 1, 'no run while another holder is busy')
     gate.done(b, false) // b leaves (closed, error) without asking: a's request still stands
     assert.equal(gate.quiet, true)
-    await wait(60)
-    assert.equal(runs, 1, "the last holder's leaving runs what an earlier one asked for")
+    advance(40)
+    assert.equal(runs, 2, "the last holder's leaving runs what an earlier one asked for")
 
     gate.busy(a)
     gate.done(a, false)
-    await wait(60)
-    assert.equal(runs, 1, 'nobody asked: no run')
+    advance(60)
+    assert.equal(runs, 2, 'nobody asked: no run')
 
     gate.busy(a)
     gate.done(a, true)
     gate.busy(b)
+    advance(20)
     gate.done(b, true) // a second request moves the time
-    await wait(20)
-    assert.equal(runs, 1)
-    await wait(40)
-    assert.equal(runs, 2, 'one run for requests that fall within one delay')
+    advance(20)
+    assert.equal(runs, 2)
+    advance(20)
+    assert.equal(runs, 3, 'one run for requests that fall within one delay')
+    assert.equal(pending.size, 0)
+
+    gate.busy(a) // work began while the run ran: it stops short and asks again
+    gate.again()
+    gate.done(a, false)
+    advance(40)
+    assert.equal(runs, 4, 'a run that stopped short runs again after the work')
   })
 })
