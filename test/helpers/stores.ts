@@ -23,6 +23,21 @@ export function link (a: Corestore, b: Corestore): () => void {
   return cut
 }
 
+/**
+ * Waits until `core` (a replica) is `length` long. update() resolves at once while its peer is not
+ * there yet, so asking again in a loop of promises alone never lets the link's I/O run: the test
+ * spun at 100% CPU until mocha's timeout (seen once in `make test`). Each try yields to the event
+ * loop, and the wait is bounded.
+ */
+export async function replicaLength (core: { length: number, update: (o: { wait: boolean }) => Promise<unknown> }, length: number, timeoutMs = 20_000): Promise<void> {
+  const until = Date.now() + timeoutMs
+  while (core.length < length) {
+    if (Date.now() > until) throw new Error(`replica stuck at length ${core.length} of ${length} for ${timeoutMs} ms`)
+    await core.update({ wait: true })
+    if (core.length < length) await new Promise((resolve) => setTimeout(resolve, 5))
+  }
+}
+
 /** A writable, encrypted drive on a fresh store, closed after the test. */
 export async function writerDrive (): Promise<{ store: Corestore, drive: Hyperdrive, encryptionKey: Buffer }> {
   const encryptionKey = randomBytes(32)

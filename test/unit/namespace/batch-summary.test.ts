@@ -6,7 +6,7 @@ import type { DriveEntryValue } from 'hyperdrive'
 import { Node } from 'hyperbee/lib/messages.js'
 import { decodeSummary, encodeSummary, entryKey, entryValue, forgetSummaries, putEntries, SUMMARY_KEY, SUMMARY_MIN, type Claim } from '../../../src/namespace/batch-summary.js'
 import { decodeBlock, DriveBlocks, entriesAt, GAP, type ChangedEntry } from '../../../src/namespace/drive-blocks.js'
-import { link, writerDrive } from '../../helpers/stores.js'
+import { link, replicaLength, writerDrive } from '../../helpers/stores.js'
 import { onTeardown, tmpDir } from '../../helpers/tmp.js'
 
 /** A replica of `drive` on another store, linked; returns it and the link's cut. */
@@ -16,7 +16,7 @@ async function replicaOf (store: Corestore, drive: Hyperdrive, encryptionKey: Bu
   const remote = new Hyperdrive(other.session(), drive.key, { encryptionKey })
   await remote.ready()
   const cut = link(store, other)
-  while (remote.core.length < drive.core.length) await remote.core.update({ wait: true })
+  await replicaLength(remote.core, drive.core.length)
   return { remote, cut }
 }
 

@@ -3,7 +3,7 @@ import Corestore from 'corestore'
 import Hyperdrive from 'hyperdrive'
 import { DriveBlocks, GAP, type ChangedEntry } from '../../../src/namespace/drive-blocks.js'
 import { onTeardown, tmpDir } from '../../helpers/tmp.js'
-import { link, writerDrive } from '../../helpers/stores.js'
+import { link, replicaLength, writerDrive } from '../../helpers/stores.js'
 
 async function read (blocks: DriveBlocks): Promise<Array<ChangedEntry | 'gap'>> {
   const out: Array<ChangedEntry | 'gap'> = []
@@ -54,7 +54,7 @@ describe('drive blocks', function () {
     await drive.putEntry('/late', { metadata: {} })
     // update() can resolve before the writer's new length has come (once in make test: the read
     // below then had nothing to read): asked again until it has.
-    while (remote.core.length < 6) await remote.core.update({ wait: true })
+    await replicaLength(remote.core, 6)
     cut()
     const stuck = new DriveBlocks(remote.core, 5, remote.version, { waitMs: 200 })
     assert.deepEqual(await read(stuck), ['gap'])

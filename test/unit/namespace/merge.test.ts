@@ -11,7 +11,7 @@ import { Hlc } from '../../../src/namespace/hlc.js'
 import { FolderIndex } from '../../../src/namespace/index.js'
 import { Merger, type MergeState } from '../../../src/namespace/merge.js'
 import { silentLogger as log } from '../../../src/log.js'
-import { link, twoStores } from '../../helpers/stores.js'
+import { link, replicaLength, twoStores } from '../../helpers/stores.js'
 import { tmpDir, onTeardown } from '../../helpers/tmp.js'
 
 const N = 40
@@ -64,7 +64,7 @@ async function setup (): Promise<Setup> {
 }
 
 async function caughtUp (s: Setup): Promise<void> {
-  while (s.remote.core.length < s.drive.core.length) await s.remote.core.update({ wait: true })
+  await replicaLength(s.remote.core, s.drive.core.length)
 }
 
 /** B holds A's blocks up to the summary at `at` only, and A is gone. */
