@@ -1,10 +1,15 @@
 // CPU seconds of a process, whole and per thread, from /proc (the stage benchmarks print them).
 import { readdirSync, readFileSync } from 'node:fs'
 
-/** utime + stime of a /proc stat line, in seconds (fields 14 and 15; the name may hold spaces). */
-function seconds (statLine: string): number {
+/** utime and stime of a /proc stat line, in seconds (fields 14 and 15; the name may hold spaces). */
+function times (statLine: string): { user: number, sys: number } {
   const parts = statLine.split(') ')[1]?.split(' ') ?? []
-  return (Number(parts[11]) + Number(parts[12])) / 100
+  return { user: Number(parts[11]) / 100, sys: Number(parts[12]) / 100 }
+}
+
+function seconds (statLine: string): number {
+  const t = times(statLine)
+  return t.user + t.sys
 }
 
 /** CPU seconds the process has used so far. */
@@ -12,13 +17,29 @@ export function cpu (pid: number | undefined): number {
   return seconds(readFileSync(`/proc/${pid ?? 0}/stat`, 'utf8'))
 }
 
-/** CPU seconds per thread name (main, libuv pool, …), busiest first: `name=s name=s …`. */
-export function threads (pid: number | undefined): string {
-  const by = new Map<string, number>()
+/** Per thread name ('main' for the event loop's thread), user and system CPU seconds so far. */
+export function threadTimes (pid: number | undefined): Map<string, { user: number, sys: number }> {
+  const by = new Map<string, { user: number, sys: number }>()
   for (const t of readdirSync(`/proc/${pid ?? 0}/task`)) {
-    const st = readFileSync(`/proc/${pid ?? 0}/task/${t}/stat`, 'utf8')
-    const name = /\((.*)\)/.exec(st)?.[1] ?? '?'
-    by.set(name, (by.get(name) ?? 0) + seconds(st))
+    let st: string
+    try { st = readFileSync(`/proc/${pid ?? 0}/task/${t}/stat`, 'utf8') } catch { continue } // a thread that just ended
+    const name = t === String(pid) ? 'main' : /\((.*)\)/.exec(st)?.[1] ?? '?'
+    const was = by.get(name) ?? { user: 0, sys: 0 }
+    const now = times(st)
+    by.set(name, { user: was.user + now.user, sys: was.sys + now.sys })
   }
-  return [...by].sort((x, y) => y[1] - x[1]).map(([n, c]) => `${n}=${c.toFixed(1)}`).join(' ')
+  return by
+}
+
+/**
+ * CPU seconds per thread name, busiest first, as `name=total(sys s)`; with `since` (an earlier
+ * threadTimes), only what was used after it.
+ */
+export function threads (pid: number | undefined, since?: Map<string, { user: number, sys: number }>): string {
+  const rows: Array<[string, number, number]> = []
+  for (const [n, t] of threadTimes(pid)) {
+    const b = since?.get(n) ?? { user: 0, sys: 0 }
+    rows.push([n, t.user - b.user + t.sys - b.sys, t.sys - b.sys])
+  }
+  return rows.sort((x, y) => y[1] - x[1]).filter((r) => r[1] >= 0.05).map(([n, c, s]) => `${n}=${c.toFixed(1)}(sys ${s.toFixed(1)})`).join(' ')
 }

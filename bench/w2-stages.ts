@@ -3,6 +3,7 @@
 // (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`). Prints the write end, when B's copy is complete,
 // each daemon's CPU seconds by thread, and the daemons' upload/apply timings from the write on.
 // Run it under the bench lock: `flock /tmp/shoal-bench.lock node dist/bench/w2-stages.js`.
+import { spawn } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
 import { createReadStream, createWriteStream } from 'node:fs'
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
@@ -10,7 +11,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { startDaemon } from '../test/helpers/daemon.js'
 import { freeUdpPort } from '../test/helpers/ports.js'
-import { cpu, threads } from './proc-cpu.js'
+import { cpu, threads, threadTimes } from './proc-cpu.js'
 import { until } from './sync-peers.js'
 
 async function sha (file: string): Promise<string> {
@@ -35,17 +36,24 @@ async function main (): Promise<void> {
     const src = path.join(a.dataPath, 'bench', 'w2.bin')
     const dst = path.join(b.dataPath, 'bench', 'w2.bin')
     const c0 = [cpu(a.proc.pid), cpu(b.proc.pid)]
+    const th0 = [threadTimes(a.proc.pid), threadTimes(b.proc.pid)]
     const tw = Date.now()
     const ws = createWriteStream(src)
     const chunk = randomBytes(1 << 20)
     for (let i = 0; i < mib; i++) { chunk[0] = i & 255; if (!ws.write(chunk)) await new Promise<void>((resolve) => { ws.once('drain', () => { resolve() }) }) }
     await new Promise<void>((resolve) => { ws.end(() => { resolve() }) })
     const t0 = Date.now()
+    const m0 = process.hrtime.bigint() / 1000n // CLOCK_MONOTONIC µs: the clock of a CPU profile's timestamps
+    // W2_PERF=FILE: `perf record` of both daemons from the write's end until B has the file.
+    const perfOut = process.env.W2_PERF
+    const perf = perfOut === undefined ? null : spawn('perf', ['record', '-q', '-F', '499', '-g', '-o', perfOut, '-p', `${a.proc.pid ?? 0},${b.proc.pid ?? 0}`], { stdio: 'inherit' })
     console.log(`${new Date(t0).toISOString()} write end (${t0 - tw} ms to write)`)
     await until(async () => (await stat(dst)).size === mib << 20, 600_000, 20)
     const t1 = Date.now()
+    if (perf !== null) { perf.kill('SIGINT'); await new Promise((resolve) => perf.once('exit', resolve)) }
+    console.log(`window (monotonic µs, for a CPU profile): ${m0} ${process.hrtime.bigint() / 1000n}`)
     console.log(`cpu s: A ${(cpu(a.proc.pid) - (c0[0] ?? 0)).toFixed(1)} B ${(cpu(b.proc.pid) - (c0[1] ?? 0)).toFixed(1)}`)
-    console.log(`threads A: ${threads(a.proc.pid)}\nthreads B: ${threads(b.proc.pid)}`)
+    console.log(`threads A: ${threads(a.proc.pid, th0[0])}\nthreads B: ${threads(b.proc.pid, th0[1])}`)
     const same = (await sha(src)) === (await sha(dst))
     console.log(`${new Date(t1).toISOString()} B has it: ${((t1 - t0) / 1000).toFixed(2)} s, identical ${String(same)}`)
     // W2_THEN_SMALL=N: then N one-KiB changes on A, each timed until B has it (how long the large
