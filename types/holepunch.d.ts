@@ -13,10 +13,15 @@ declare module 'sodium-native' {
   export function crypto_pwhash (out: Buffer, passwd: Buffer, salt: Buffer, opslimit: number, memlimit: number, alg: number): void
   export function crypto_pwhash_async (out: Buffer, passwd: Buffer, salt: Buffer, opslimit: number, memlimit: number, alg: number): Promise<void>
   export function crypto_sign_seed_keypair (pk: Buffer, sk: Buffer, seed: Buffer): void
+  export function crypto_sign_keypair (pk: Buffer, sk: Buffer): void
   export function crypto_sign_detached (sig: Buffer, msg: Buffer, sk: Buffer): void
   export function crypto_sign_verify_detached (sig: Buffer, msg: Buffer, pk: Buffer): boolean
   export function randombytes_buf (buf: Buffer): void
   export function sodium_memcmp (a: Buffer, b: Buffer): boolean
+  /** Throws when it cannot encrypt; `c` may be `m` (in place). */
+  export function crypto_aead_chacha20poly1305_ietf_encrypt (c: Buffer, m: Buffer, ad: Buffer | null, nsec: null, npub: Buffer, k: Buffer): number
+  /** Throws when the tag does not verify; `m` may be `c` (in place). */
+  export function crypto_aead_chacha20poly1305_ietf_decrypt (m: Buffer, nsec: null, c: Buffer, ad: Buffer | null, npub: Buffer, k: Buffer): number
 }
 
 declare module 'compact-encoding' {
@@ -296,5 +301,15 @@ declare module '@hyperswarm/secret-stream' {
     readonly opened: Promise<boolean>
     /** Without a raw stream (null), this one: pipe two of them together in tests. */
     readonly rawStream: Duplex
+  }
+}
+
+declare module '@hyperswarm/secret-stream/lib/handshake.js' {
+  interface Result { data: Buffer | null, tx: Buffer | null, rx: Buffer | null, hash: Buffer | null, remotePublicKey: Buffer | null }
+  /** secret-stream's Noise handshake: send() and recv() return the next message (u24le-framed) and, once complete, the split keys; null when it failed. */
+  export default class Handshake {
+    constructor (isInitiator: boolean, keyPair: { publicKey: Buffer, secretKey: Buffer }, remotePublicKey: Buffer | null, pattern: string)
+    send (): Result | null
+    recv (data: Buffer): Result | null
   }
 }

@@ -7,20 +7,20 @@
 // a file's bytes can (content.ts).
 //
 // Each side announces its TCP port in a small Protomux channel on the swarm connection; the
-// swarm connection's initiator dials. The TCP stream runs its own Noise handshake with the swarm
-// key pairs: the dialer names the key it expects, the listener accepts only keys of peers it is
-// connected to through the swarm. So a side link is bound to an already authenticated peer, and
+// swarm connection's initiator dials. The TCP stream (side-stream.ts) runs its own Noise handshake
+// with the swarm key pairs: the dialer names the key it expects, the listener accepts only keys of
+// peers it is connected to through the swarm. So a side link is bound to an already authenticated peer, and
 // namespaces still prove themselves on it (content.ts). No link (a firewall, a failed dial): the
 // content comes through hypercore, as before.
 import { EventEmitter } from 'node:events'
 import net from 'node:net'
-import SecretStream from '@hyperswarm/secret-stream'
 import c from 'compact-encoding'
 import Protomux from 'protomux'
 import type { Logger } from '../log.js'
 import type { Connection, ConnectionSource } from './peers.js'
+import { SideStream } from './side-stream.js'
 
-const PROTOCOL = 'shoal/side/v1'
+const PROTOCOL = 'shoal/side/v2'
 const HANDSHAKE_MS = 10_000
 /**
  * The TCP socket's write buffer. With Node's default (16 KiB) every 1 MiB frame fills it, so the
@@ -39,7 +39,7 @@ export class SideLinks extends EventEmitter implements ConnectionSource {
   /** Remote swarm key (hex) → its swarm connections. */
   readonly #swarmPeers = new Map<string, Set<Connection>>()
   /** Remote swarm key (hex) → the side link. */
-  readonly #links = new Map<string, SecretStream>()
+  readonly #links = new Map<string, SideStream>()
   #server: net.Server | null = null
   #port = 0
   #closed = false
@@ -112,7 +112,7 @@ export class SideLinks extends EventEmitter implements ConnectionSource {
     // (net.Socket passes stream options on to its Duplex; @types/node does not list them.)
     const socket = net.connect({ port, host, writableHighWaterMark: SOCKET_BUFFER } as net.NetConnectOpts)
     socket.setNoDelay(true)
-    const stream = new SecretStream(true, socket, { keyPair: this.#keyPair, remotePublicKey: expected })
+    const stream = new SideStream(true, socket, { keyPair: this.#keyPair, remotePublicKey: expected })
     stream.on('error', (err: Error) => { this.#log.debug(`side link to ${host}:${port}: ${err.message}`) })
     void stream.opened.then((ok) => {
       if (!ok || stream.remotePublicKey === null || !stream.remotePublicKey.equals(expected)) { stream.destroy(); return }
@@ -122,7 +122,7 @@ export class SideLinks extends EventEmitter implements ConnectionSource {
 
   #accept (socket: net.Socket): void {
     socket.setNoDelay(true)
-    const stream = new SecretStream(false, socket, { keyPair: this.#keyPair })
+    const stream = new SideStream(false, socket, { keyPair: this.#keyPair })
     stream.on('error', (err: Error) => { this.#log.debug(`side link from ${socket.remoteAddress ?? '?'}: ${err.message}`) })
     // Anyone can connect: one who does not finish the handshake does not keep the socket.
     const timer = setTimeout(() => { stream.destroy() }, HANDSHAKE_MS)
@@ -135,7 +135,7 @@ export class SideLinks extends EventEmitter implements ConnectionSource {
     })
   }
 
-  #register (stream: SecretStream): void {
+  #register (stream: SideStream): void {
     const id = stream.remotePublicKey?.toString('hex') ?? ''
     if (this.#closed || !this.#swarmPeers.has(id)) { stream.destroy(); return }
     const old = this.#links.get(id)

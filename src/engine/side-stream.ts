@@ -1,0 +1,233 @@
+// The encrypted stream of a side link (side-links.ts): one TCP socket, authenticated with the same
+// Noise handshake as @hyperswarm/secret-stream (XX over the swarm's ed25519 key pairs, run by
+// secret-stream's own Handshake), then sealed frames:
+//
+//   frame = u32le n · ChaCha20-Poly1305-IETF(key, nonce, plaintext, ad = the 4 length bytes)
+//
+// with n the ciphertext's length (plaintext + 16-byte tag), a key per direction (the handshake's
+// split: tx for what we send, rx for what we receive) and a nonce that counts frames from 0 in each
+// direction. A frame that was changed, replayed, reordered or cut fails its tag and ends the stream.
+//
+// Why not secret-stream, as the swarm's connections use: a side link carries a large file's bytes,
+// 1 MiB frames, and secret-stream allocates a new buffer for each frame it sends. On this machine
+// that cost the sender more than the encryption did (each new 1 MiB buffer is fresh memory: page
+// faults, then a cold copy) and drove V8 into a major collection every few dozen MiB on both sides
+// (the buffers count as external memory). Here the large frames a sender writes come from a small
+// pool and go back to it once the socket has taken them; a frame that arrives whole in one socket
+// read is opened in place.
+import { Duplex } from 'node:stream'
+import type net from 'node:net'
+import Handshake from '@hyperswarm/secret-stream/lib/handshake.js'
+import sodium from 'sodium-native'
+
+const HEADER = 4
+const TAG = 16
+const KEY = 32
+/** The longest plaintext a frame may carry (a content chunk is at most 1 MiB plus its header). */
+export const MAX_PLAINTEXT = (1 << 20) + 1024
+/** A handshake message's longest body (Noise XX messages are under 200 bytes). */
+const MAX_HANDSHAKE = 4096
+/** Frames this large or larger are pooled; smaller ones are cheap to allocate. */
+const POOLED_MIN = 64 * 1024
+/** Free frames kept: about what the socket's buffer (4 MiB) and ours (2 MiB) hold in flight. */
+const POOL_KEEP = 8
+/** The pool is dropped after this long without a large frame (an idle link holds no frames). */
+const POOL_IDLE_MS = 2000
+
+export class SideStreamError extends Error {}
+
+export interface KeyPair { publicKey: Buffer, secretKey: Buffer }
+
+interface HandshakeResult { data: Buffer | null, tx: Buffer | null, rx: Buffer | null, hash: Buffer | null, remotePublicKey: Buffer | null }
+
+export class SideStream extends Duplex {
+  readonly isInitiator: boolean
+  readonly opened: Promise<boolean>
+  readonly rawStream = null
+  /** Protomux keeps its instance here (Protomux.from). */
+  userData: unknown = null
+  handshakeHash: Buffer | null = null
+  publicKey: Buffer
+  remotePublicKey: Buffer | null = null
+
+  readonly #socket: net.Socket
+  #handshake: { recv: (m: Buffer) => HandshakeResult | null, send: () => HandshakeResult | null } | null
+  #resolveOpened: (ok: boolean) => void = () => {}
+  #txKey: Buffer | null = null
+  #rxKey: Buffer | null = null
+  readonly #txNonce = Buffer.alloc(12)
+  readonly #rxNonce = Buffer.alloc(12)
+  #txCount = 0n
+  #rxCount = 0n
+  /** The frame and plaintext view alloc() handed out last (written in place if written next). */
+  #allocFrame: Buffer | null = null
+  #allocPlain: Buffer | null = null
+  #pool: Buffer[] = []
+  #poolTimer: NodeJS.Timeout | null = null
+  #drainCb: ((err?: Error | null) => void) | null = null
+  // Receive state: a header being read, then a body (held: the parts read so far).
+  readonly #head = Buffer.alloc(HEADER)
+  #headHave = 0
+  #bodyLen = -1
+  #body: Buffer | null = null
+  #bodyHave = 0
+
+  constructor (isInitiator: boolean, socket: net.Socket, opts: { keyPair: KeyPair, remotePublicKey?: Buffer }) {
+    super({ readableObjectMode: true, writableHighWaterMark: 2 << 20 })
+    this.isInitiator = isInitiator
+    this.#socket = socket
+    this.publicKey = opts.keyPair.publicKey
+    this.opened = new Promise((resolve) => { this.#resolveOpened = resolve })
+    this.#handshake = new Handshake(isInitiator, opts.keyPair, opts.remotePublicKey ?? null, 'XX')
+    socket.on('data', (chunk: Buffer) => { this.#onData(chunk) })
+    socket.on('end', () => { this.push(null) })
+    socket.on('error', (err) => { this.destroy(err) })
+    socket.on('close', () => { this.destroy() })
+    socket.on('drain', () => {
+      const cb = this.#drainCb
+      this.#drainCb = null
+      cb?.()
+    })
+    if (isInitiator) this.#handshakeOut(this.#handshake.send())
+  }
+
+  /**
+   * Room for a plaintext of `len` bytes inside a frame (Protomux encodes its messages into it):
+   * written next, the frame is sealed where it is, with no copy.
+   */
+  alloc (len: number): Buffer {
+    const pooled = len >= POOLED_MIN && len <= MAX_PLAINTEXT
+    const frame = pooled ? this.#pool.pop() ?? Buffer.allocUnsafeSlow(HEADER + MAX_PLAINTEXT + TAG) : Buffer.allocUnsafe(HEADER + len + TAG)
+    this.#allocFrame = frame
+    this.#allocPlain = frame.subarray(HEADER, HEADER + len)
+    return this.#allocPlain
+  }
+
+  override _write (data: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
+    const key = this.#txKey
+    if (key === null) {
+      // Written before the handshake is done: it waits (as secret-stream's writes do).
+      void this.opened.then((ok) => { if (ok) this._write(data, _enc, cb); else cb(new SideStreamError('the handshake failed')) })
+      return
+    }
+    const n = data.length
+    if (n > MAX_PLAINTEXT) { cb(new SideStreamError(`message of ${n} bytes is larger than a frame`)); return }
+    if (data !== this.#allocPlain || this.#allocFrame === null) data.copy(this.alloc(n))
+    const frame = this.#allocFrame as Buffer
+    this.#allocFrame = this.#allocPlain = null
+    frame.writeUInt32LE(n + TAG, 0)
+    this.#txNonce.writeBigUInt64LE(this.#txCount++, 0)
+    sodium.crypto_aead_chacha20poly1305_ietf_encrypt(frame.subarray(HEADER, HEADER + n + TAG), frame.subarray(HEADER, HEADER + n), frame.subarray(0, HEADER), null, this.#txNonce, key)
+    const pooled = frame.length === HEADER + MAX_PLAINTEXT + TAG
+    const ok = this.#socket.write(frame.subarray(0, HEADER + n + TAG), pooled ? () => { this.#release(frame) } : undefined)
+    if (ok) cb()
+    else this.#drainCb = cb
+  }
+
+  override _final (cb: (err?: Error | null) => void): void {
+    this.#socket.end()
+    cb()
+  }
+
+  override _read (): void {
+    this.#socket.resume()
+  }
+
+  override _destroy (err: Error | null, cb: (err: Error | null) => void): void {
+    this.#handshake = null
+    this.#resolveOpened(false)
+    if (this.#poolTimer !== null) clearTimeout(this.#poolTimer)
+    this.#pool = []
+    const drain = this.#drainCb
+    this.#drainCb = null
+    drain?.(err ?? new SideStreamError('destroyed'))
+    this.#socket.destroy()
+    cb(err)
+  }
+
+  #release (frame: Buffer): void {
+    if (this.destroyed) return
+    if (this.#pool.length < POOL_KEEP) this.#pool.push(frame)
+    if (this.#poolTimer === null) {
+      this.#poolTimer = setTimeout(() => { this.#poolTimer = null; this.#pool = [] }, POOL_IDLE_MS)
+      this.#poolTimer.unref()
+    } else {
+      this.#poolTimer.refresh()
+    }
+  }
+
+  #fail (message: string): void {
+    this.destroy(new SideStreamError(message))
+  }
+
+  #handshakeOut (h: HandshakeResult | null): void {
+    if (h === null) { this.#fail('Noise handshake failed'); return }
+    if (h.data !== null) this.#socket.write(h.data)
+    if (h.tx === null || h.rx === null || h.hash === null || h.remotePublicKey === null) return
+    this.#handshake = null
+    this.#txKey = Buffer.from(h.tx.subarray(0, KEY))
+    this.#rxKey = Buffer.from(h.rx.subarray(0, KEY))
+    this.handshakeHash = h.hash
+    this.remotePublicKey = h.remotePublicKey
+    this.emit('handshake')
+    this.#resolveOpened(true)
+  }
+
+  #onData (chunk: Buffer): void {
+    let at = 0
+    while (at < chunk.length && !this.destroyed) {
+      if (this.#bodyLen < 0) {
+        // The length: 3 bytes (u24le) during the handshake, as secret-stream frames it, then 4.
+        const want = this.#handshake !== null ? 3 : HEADER
+        const take = Math.min(want - this.#headHave, chunk.length - at)
+        chunk.copy(this.#head, this.#headHave, at, at + take)
+        this.#headHave += take
+        at += take
+        if (this.#headHave < want) return
+        this.#headHave = 0
+        const len = want === 3 ? this.#head.readUIntLE(0, 3) : this.#head.readUInt32LE(0)
+        if (want === 3 ? len > MAX_HANDSHAKE : len < TAG || len > MAX_PLAINTEXT + TAG) { this.#fail(`bad frame length ${len}`); return }
+        this.#bodyLen = len
+        this.#bodyHave = 0
+        // Whole in this read: opened where it lies, no copy.
+        if (chunk.length - at >= len) {
+          const body = chunk.subarray(at, at + len)
+          at += len
+          this.#bodyLen = -1
+          this.#frame(body)
+          continue
+        }
+        this.#body = Buffer.allocUnsafe(len)
+      }
+      const body = this.#body as Buffer
+      const take = Math.min(this.#bodyLen - this.#bodyHave, chunk.length - at)
+      chunk.copy(body, this.#bodyHave, at, at + take)
+      this.#bodyHave += take
+      at += take
+      if (this.#bodyHave < this.#bodyLen) return
+      this.#body = null
+      this.#bodyLen = -1
+      this.#frame(body)
+    }
+  }
+
+  #frame (body: Buffer): void {
+    const hs = this.#handshake
+    if (hs !== null) {
+      this.#handshakeOut(hs.recv(body))
+      return
+    }
+    const key = this.#rxKey
+    if (key === null) { this.#fail('data before the handshake'); return }
+    const plain = body.subarray(0, body.length - TAG)
+    this.#rxNonce.writeBigUInt64LE(this.#rxCount++, 0)
+    this.#head.writeUInt32LE(body.length, 0)
+    try {
+      sodium.crypto_aead_chacha20poly1305_ietf_decrypt(plain, null, body, this.#head, this.#rxNonce, key)
+    } catch {
+      this.#fail('a frame failed its authentication tag')
+      return
+    }
+    if (!this.push(plain)) this.#socket.pause()
+  }
+}
