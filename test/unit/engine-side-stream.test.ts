@@ -191,6 +191,17 @@ describe('side stream: the side link\'s encrypted framing', () => {
     }
   })
 
+  it('after the handshake, a frame length beyond the limit closes the stream before anything is allocated for it', async () => {
+    const { a, b, inject, close } = await pair({ through: (d) => d })
+    try {
+      await a.opened; await b.opened
+      const err = closed(b)
+      inject(Buffer.from([0xff, 0xff, 0xff, 0x7f]))
+      const e = await err
+      assert.ok(e instanceof SideStreamError && /frame length/.test(e.message), String(e))
+    } finally { await close() }
+  })
+
   it('a dialer that expected another key sees the key it got (side-links.ts drops the link)', async () => {
     const other = crypto.keyPair().publicKey
     const kb = crypto.keyPair()
