@@ -22,12 +22,9 @@
  * beside this build's and ganesha, runs rotating among the three: before/after in the same minutes,
  * each against ganesha.
  * BENCH_FRESH_FS (default 1 when root): each server's folder is on a file system of its own, made
- * fresh for this run (an ext4 image on a loop device, the same size and options for each). On one
- * shared file system a create's cost depended on what had been deleted nearby lately (ext4's inode
- * allocator skips recently freed inodes, one lookup each: 40-60 us per O_CREAT open in one folder,
- * 281 us in its sibling, 380-760 us in every folder right after 10,000 removals), so whichever
- * server's folder landed near another process's deletions lost up to half its create rate.
- * BENCH_FRESH_FS=0 keeps every folder under the work directory.
+ * fresh for this run (fresh-fs.ts): on the shared one, whichever server's folder landed near another
+ * process's deletions lost up to half its create rate. BENCH_FRESH_FS=0 keeps every folder under
+ * the work directory.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process'
 
@@ -38,6 +35,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { startNfs } from '../test/helpers/nfs.js'
+import { freshFs, freshFsWanted } from './fresh-fs.js'
 import { startDaemon, type TestDaemon } from '../test/helpers/daemon.js'
 
 const run = promisify(execFile)
@@ -51,26 +49,7 @@ const DAEMON = process.env.BENCH_DAEMON ?? ''
 const DAEMON_BASE = process.env.BENCH_DAEMON_BASE ?? ''
 const DAEMON_PROF = process.env.BENCH_DAEMON_PROF ?? ''
 const BASE = process.env.BENCH_BASE ?? ''
-const FRESH_FS = (process.env.BENCH_FRESH_FS ?? (process.getuid?.() === 0 ? '1' : '0')) === '1'
-
-/**
- * A new, empty ext4 file system mounted at `dir` (made if missing), or nothing when FRESH_FS is off.
- * Returns its unmount. Sized for the big file and the creates with room to spare.
- */
-async function freshFs (dir: string): Promise<() => Promise<void>> {
-  await mkdir(dir, { recursive: true })
-  if (!FRESH_FS) return async () => {}
-  const image = `${dir}.img`
-  const mib = 2 * MIB + 1024
-  await run('truncate', ['-s', `${mib}M`, image])
-  // itable and journal made now, not by a kernel thread in the background of the measurements
-  await run('mkfs.ext4', ['-q', '-F', '-E', 'lazy_itable_init=0,lazy_journal_init=0', image])
-  await run('mount', ['-o', 'loop', image, dir])
-  return async () => {
-    await run('umount', [dir]).catch(async () => await run('umount', ['-l', dir]))
-    await rm(image, { force: true })
-  }
-}
+const FRESH_FS = freshFsWanted(true)
 
 interface Figures { writeMiBs: number, readMiBs: number, createsPerSec: number }
 
@@ -176,7 +155,7 @@ async function compare (client: string, work: string, vers: string): Promise<Com
   // Both servers run at once and their runs alternate (who goes first, too): on a shared, noisy
   // machine, minutes apart is a different machine, and a ratio must compare like with like.
   const unmounts: Array<() => Promise<void>> = []
-  const fresh = async (dir: string): Promise<string> => { unmounts.push(await freshFs(dir)); return dir }
+  const fresh = async (dir: string): Promise<string> => { unmounts.push(await freshFs(dir, 2 * MIB + 1024, FRESH_FS)); return dir }
   let shoal: Awaited<ReturnType<typeof startNfs>> | undefined
   let base: Awaited<ReturnType<typeof startNfs>> | undefined
   let g: Awaited<ReturnType<typeof ganesha>> | null = null

@@ -3,12 +3,14 @@
 // seconds and peak RSS of each daemon. A benchmark, not a test. Results: a table on stdout and
 // bench/results/sync-<time>.json. BENCH_W2_MIB sizes W2 (default 1024). BENCH_WORKLOADS runs some
 // only (e.g. W2,W3: W3 then runs right after W2, its first row); default all. BENCH_NODE_FLAGS:
-// sync-peers.ts.
+// sync-peers.ts. BENCH_FRESH_FS=1: each system's folders on an ext4 of its own, made fresh
+// (fresh-fs.ts; off by default, see there).
 import { createHash, randomBytes } from 'node:crypto'
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { loadavg, tmpdir } from 'node:os'
 import path from 'node:path'
 import { createWriteStream, readFileSync } from 'node:fs'
+import { freshFs, freshFsWanted } from './fresh-fs.js'
 import { startShoal, startSyncthing, until, type Peer, type System } from './sync-peers.js'
 
 interface Result { workload: string, system: string, seconds: number, p50?: number, p95?: number, cpu: { a: number, b: number }, peakRssMiB: { a: number, b: number } }
@@ -95,6 +97,8 @@ async function measure (sys: System, workload: string, write: () => Promise<void
   }
 }
 
+const FRESH_FS = freshFsWanted(false)
+
 /** BENCH_WORKLOADS=W2,W3: those only (null: all). */
 const ONLY = process.env.BENCH_WORKLOADS === undefined ? null : new Set(process.env.BENCH_WORKLOADS.split(',').map((w) => w.trim().toUpperCase()))
 const runs = (w: string): boolean => ONLY === null || ONLY.has(w)
@@ -156,12 +160,21 @@ async function main (): Promise<void> {
   const root = await mkdtemp(path.join(tmpdir(), 'shoal-bench-'))
   const results: Result[] = []
   try {
-    const shoal = await startShoal(root)
-    try { results.push(...await workloads(shoal)) } finally { await shoal.stop() }
-    // A Syncthing that fails to start costs its rows, not shoal's figures measured before it.
-    const st = await startSyncthing(root, 22000 + (process.pid % 1000) * 20).catch((err: unknown) => { console.error(`${(err as Error).message}: shoal figures only`); return null })
-    if (st === null) console.error('no Syncthing run: shoal figures only')
-    else try { results.push(...await workloads(st)) } finally { await st.stop() }
+    // BENCH_FRESH_FS=1: each system's two nodes on an ext4 of their own, made fresh (fresh-fs.ts),
+    // with room for W2's file in both folders and in shoal's two stores.
+    const fsMiB = 5 * Number(process.env.BENCH_W2_MIB ?? 1024) + 2048
+    const unmountShoal = await freshFs(path.join(root, 'shoal'), fsMiB, FRESH_FS)
+    try {
+      const shoal = await startShoal(path.join(root, 'shoal'))
+      try { results.push(...await workloads(shoal)) } finally { await shoal.stop() }
+    } finally { await unmountShoal() }
+    const unmountSt = await freshFs(path.join(root, 'syncthing'), fsMiB, FRESH_FS)
+    try {
+      // A Syncthing that fails to start costs its rows, not shoal's figures measured before it.
+      const st = await startSyncthing(path.join(root, 'syncthing'), 22000 + (process.pid % 1000) * 20).catch((err: unknown) => { console.error(`${(err as Error).message}: shoal figures only`); return null })
+      if (st === null) console.error('no Syncthing run: shoal figures only')
+      else try { results.push(...await workloads(st)) } finally { await st.stop() }
+    } finally { await unmountSt() }
   } finally {
     await rm(root, { recursive: true, force: true })
   }
@@ -171,10 +184,10 @@ async function main (): Promise<void> {
     return `${s.workload.padEnd(30)} shoal ${fmt(s.p50 ?? s.seconds)}s${s.p95 !== undefined ? ` (p95 ${fmt(s.p95)})` : ''}  syncthing ${fmt(t?.p50 ?? t?.seconds)}s  ratio ${t ? ((s.p50 ?? s.seconds) / (t.p50 ?? t.seconds)).toFixed(2) : '-'}  cpu a/b ${s.cpu.a.toFixed(1)}/${s.cpu.b.toFixed(1)} s (syncthing ${t ? `${t.cpu.a.toFixed(1)}/${t.cpu.b.toFixed(1)}` : '-'})  rss ${s.peakRssMiB.a.toFixed(0)}/${s.peakRssMiB.b.toFixed(0)} MiB`
   })
   console.log(rows.join('\n'))
-  console.log(`load average (1/5/15 min) at start ${load0}, at end ${loadavg().map((x) => x.toFixed(2)).join(' ')}`)
+  console.log(`load average (1/5/15 min) at start ${load0}, at end ${loadavg().map((x) => x.toFixed(2)).join(' ')}${FRESH_FS ? '; each system on a fresh ext4' : ''}`)
   await mkdir('bench/results', { recursive: true })
   const file = `bench/results/sync-${new Date().toISOString().replace(/[:.]/g, '-')}.json`
-  await writeFile(file, JSON.stringify({ at: new Date().toISOString(), load: { start: load0, end: loadavg() }, results }, null, 2))
+  await writeFile(file, JSON.stringify({ at: new Date().toISOString(), load: { start: load0, end: loadavg() }, freshFs: FRESH_FS, results }, null, 2))
   console.log(`written ${file}`)
 }
 
