@@ -109,10 +109,7 @@ export class SideLinks extends EventEmitter implements ConnectionSource {
   #dial (host: string, port: number, conn: Connection): void {
     const expected = conn.remotePublicKey
     if (expected === null) return
-    // (net.Socket passes stream options on to its Duplex; @types/node does not list them.)
-    const socket = net.connect({ port, host, writableHighWaterMark: SOCKET_BUFFER } as net.NetConnectOpts)
-    socket.setNoDelay(true)
-    const stream = new SideStream(true, socket, { keyPair: this.#keyPair, remotePublicKey: expected })
+    const stream = SideStream.connect(port, host, { keyPair: this.#keyPair, remotePublicKey: expected, writableHighWaterMark: SOCKET_BUFFER })
     stream.on('error', (err: Error) => { this.#log.debug(`side link to ${host}:${port}: ${err.message}`) })
     void stream.opened.then((ok) => {
       if (!ok || stream.remotePublicKey === null || !stream.remotePublicKey.equals(expected)) { stream.destroy(); return }
@@ -142,7 +139,7 @@ export class SideLinks extends EventEmitter implements ConnectionSource {
     this.#links.set(id, stream)
     old?.destroy()
     stream.on('close', () => { if (this.#links.get(id) === stream) this.#links.delete(id) })
-    this.#log.debug(`side link with ${id.slice(0, 8)}`)
+    this.#log.debug(`side link with ${id.slice(0, 8)} (${stream.isInitiator ? 'dialed' : 'accepted'})`)
     this.emit('connection', stream as unknown as Connection)
   }
 }

@@ -14,9 +14,10 @@
 // faults, then a cold copy) and drove V8 into a major collection every few dozen MiB on both sides
 // (the buffers count as external memory). Here the large frames a sender writes come from a small
 // pool and go back to it once the socket has taken them; a frame that arrives whole in one socket
-// read is opened in place.
+// read is opened in place. On a link this node dialed (SideStream.connect), the socket reads the
+// rest of a large frame straight into that frame's buffer: no 64 KiB buffer per read, no copy.
 import { Duplex } from 'node:stream'
-import type net from 'node:net'
+import net from 'node:net'
 import Handshake from '@hyperswarm/secret-stream/lib/handshake.js'
 import sodium from 'sodium-native'
 
@@ -33,6 +34,9 @@ const POOLED_MIN = 64 * 1024
 const POOL_KEEP = 8
 /** The pool is dropped after this long without a large frame (an idle link holds no frames). */
 const POOL_IDLE_MS = 2000
+
+/** A read of the socket's own (reused) buffer holds at most this; a frame body longer than what is left is read into place. */
+const SCRATCH = 64 * 1024
 
 export class SideStreamError extends Error {}
 
@@ -71,15 +75,38 @@ export class SideStream extends Duplex {
   #bodyLen = -1
   #body: Buffer | null = null
   #bodyHave = 0
+  #paused = false
 
-  constructor (isInitiator: boolean, socket: net.Socket, opts: { keyPair: KeyPair, remotePublicKey?: Buffer }) {
+  /**
+   * Dials `host:port` and runs the handshake as initiator, reading with the socket's `onread`:
+   * into one reused buffer, and the rest of a large frame straight into that frame's buffer.
+   */
+  static connect (port: number, host: string, opts: { keyPair: KeyPair, remotePublicKey?: Buffer, writableHighWaterMark?: number }): SideStream {
+    let stream: SideStream | null = null
+    const scratch = Buffer.allocUnsafe(SCRATCH)
+    // (net.Socket passes stream options on to its Duplex; @types/node does not list them.)
+    const socket = net.connect({
+      port,
+      host,
+      writableHighWaterMark: opts.writableHighWaterMark,
+      onread: {
+        buffer: () => (stream === null ? null : stream.#readInto()) ?? scratch,
+        callback: (n: number, buf: Uint8Array) => stream === null || stream.#onRead(n, buf as Buffer, scratch)
+      }
+    } as net.NetConnectOpts)
+    socket.setNoDelay(true)
+    stream = new SideStream(true, socket, opts, true)
+    return stream
+  }
+
+  constructor (isInitiator: boolean, socket: net.Socket, opts: { keyPair: KeyPair, remotePublicKey?: Buffer }, ownReads = false) {
     super({ readableObjectMode: true, writableHighWaterMark: 2 << 20 })
     this.isInitiator = isInitiator
     this.#socket = socket
     this.publicKey = opts.keyPair.publicKey
     this.opened = new Promise((resolve) => { this.#resolveOpened = resolve })
     this.#handshake = new Handshake(isInitiator, opts.keyPair, opts.remotePublicKey ?? null, 'XX')
-    socket.on('data', (chunk: Buffer) => { this.#onData(chunk) })
+    if (!ownReads) socket.on('data', (chunk: Buffer) => { this.#onData(chunk, false) })
     socket.on('end', () => { this.push(null) })
     socket.on('error', (err) => { this.destroy(err) })
     socket.on('close', () => { this.destroy() })
@@ -130,6 +157,7 @@ export class SideStream extends Duplex {
   }
 
   override _read (): void {
+    this.#paused = false
     this.#socket.resume()
   }
 
@@ -173,7 +201,32 @@ export class SideStream extends Duplex {
     this.#resolveOpened(true)
   }
 
-  #onData (chunk: Buffer): void {
+  /** Where the socket's next read goes (connect()): the rest of a large frame's body, or null for the scratch buffer. */
+  #readInto (): Buffer | null {
+    const body = this.#body
+    if (body === null || this.#bodyLen - this.#bodyHave < SCRATCH) return null
+    return body.subarray(this.#bodyHave, this.#bodyLen)
+  }
+
+  /** A read done by the socket's onread (connect()); false pauses the socket. */
+  #onRead (n: number, buf: Buffer, scratch: Buffer): boolean {
+    if (buf.buffer !== scratch.buffer) {
+      // Straight into the frame's body (#readInto).
+      this.#bodyHave += n
+      if (this.#bodyHave === this.#bodyLen) {
+        const body = this.#body as Buffer
+        this.#body = null
+        this.#bodyLen = -1
+        this.#frame(body)
+      }
+    } else {
+      this.#onData(buf.subarray(0, n), true)
+    }
+    return !this.#paused
+  }
+
+  /** `transient`: the chunk's memory is read into again (the scratch buffer), so nothing may keep a view of it. */
+  #onData (chunk: Buffer, transient: boolean): void {
     let at = 0
     while (at < chunk.length && !this.destroyed) {
       if (this.#bodyLen < 0) {
@@ -189,9 +242,9 @@ export class SideStream extends Duplex {
         if (want === 3 ? len > MAX_HANDSHAKE : len < TAG || len > MAX_PLAINTEXT + TAG) { this.#fail(`bad frame length ${len}`); return }
         this.#bodyLen = len
         this.#bodyHave = 0
-        // Whole in this read: opened where it lies, no copy.
+        // Whole in this read: opened where it lies, no copy (copied out of a reused buffer).
         if (chunk.length - at >= len) {
-          const body = chunk.subarray(at, at + len)
+          const body = transient ? Buffer.from(chunk.subarray(at, at + len)) : chunk.subarray(at, at + len)
           at += len
           this.#bodyLen = -1
           this.#frame(body)
@@ -228,6 +281,9 @@ export class SideStream extends Duplex {
       this.#fail('a frame failed its authentication tag')
       return
     }
-    if (!this.push(plain)) this.#socket.pause()
+    if (!this.push(plain)) {
+      this.#paused = true
+      this.#socket.pause()
+    }
   }
 }

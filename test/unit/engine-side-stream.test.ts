@@ -17,7 +17,7 @@ const crypto = {
 }
 
 /** A listening socket on loopback; `through` (optional) sits between dialer and listener. */
-async function pair (opts: { through?: (fromDialer: Buffer) => Buffer | null, keys?: [KeyPair, KeyPair], expect?: Buffer } = {}): Promise<{ a: SideStream, b: SideStream, sent: Buffer[], inject: (bytes: Buffer) => void, close: () => Promise<void> }> {
+async function pair (opts: { through?: (fromDialer: Buffer) => Buffer | null, keys?: [KeyPair, KeyPair], expect?: Buffer, dial?: boolean } = {}): Promise<{ a: SideStream, b: SideStream, sent: Buffer[], inject: (bytes: Buffer) => void, close: () => Promise<void> }> {
   const [ka, kb] = opts.keys ?? [crypto.keyPair(), crypto.keyPair()]
   let accepted: (s: net.Socket) => void = () => {}
   const got = new Promise<net.Socket>((resolve) => { accepted = resolve })
@@ -40,7 +40,10 @@ async function pair (opts: { through?: (fromDialer: Buffer) => Buffer | null, ke
     await new Promise<void>((resolve) => { proxy?.listen(0, '127.0.0.1', resolve) })
     dialPort = (proxy.address() as net.AddressInfo).port
   }
-  const a = new SideStream(true, net.connect(dialPort, '127.0.0.1'), { keyPair: ka, remotePublicKey: opts.expect ?? kb.publicKey })
+  // dial: the dialer made by SideStream.connect (reads into its frames); else around a plain socket.
+  const a = opts.dial === true
+    ? SideStream.connect(dialPort, '127.0.0.1', { keyPair: ka, remotePublicKey: opts.expect ?? kb.publicKey })
+    : new SideStream(true, net.connect(dialPort, '127.0.0.1'), { keyPair: ka, remotePublicKey: opts.expect ?? kb.publicKey })
   const b = new SideStream(false, await got, { keyPair: kb })
   a.on('error', () => {}); b.on('error', () => {})
   return {
@@ -84,44 +87,47 @@ describe('side stream: the side link\'s encrypted framing', () => {
     } finally { await close() }
   })
 
-  it('delivers messages of every size whole and in order, both ways, also when many large ones are in flight', async () => {
-    const { a, b, close } = await pair()
-    try {
-      await a.opened; await b.opened
-      const sizes = [0, 1, 17, 65535, 65536, 65537, 300_000, MAX_PLAINTEXT, 5, 1 << 20]
-      // 24 distinct 1 MiB messages written without waiting: the sender's pooled frames are reused
-      // while earlier ones may still be in the socket; any early reuse would corrupt one.
-      for (let i = 0; i < 24; i++) sizes.push(1 << 20)
-      const msgs = sizes.map((n) => randomBytes(n))
-      const atB = take(b, msgs.length)
-      const atA = take(a, msgs.length)
-      for (const m of msgs) { a.write(m); b.write(m) }
-      for (const got of [await atB, await atA]) {
-        assert.equal(got.length, msgs.length)
-        got.forEach((m, i) => { assert.ok(m.equals(msgs[i] as Buffer), `message ${i} (${msgs[i]?.length} bytes) differs`) })
-      }
-    } finally { await close() }
-  })
+  for (const dial of [false, true]) {
+    const how = dial ? ' (dialer reads into its frames: SideStream.connect)' : ''
+    it(`delivers messages of every size whole and in order, both ways, also when many large ones are in flight${how}`, async () => {
+      const { a, b, close } = await pair({ dial })
+      try {
+        await a.opened; await b.opened
+        const sizes = [0, 1, 17, 65535, 65536, 65537, 300_000, MAX_PLAINTEXT, 5, 1 << 20]
+        // 24 distinct 1 MiB messages written without waiting: the sender's pooled frames are reused
+        // while earlier ones may still be in the socket; any early reuse would corrupt one.
+        for (let i = 0; i < 24; i++) sizes.push(1 << 20)
+        const msgs = sizes.map((n) => randomBytes(n))
+        const atB = take(b, msgs.length)
+        const atA = take(a, msgs.length)
+        for (const m of msgs) { a.write(m); b.write(m) }
+        for (const got of [await atB, await atA]) {
+          assert.equal(got.length, msgs.length)
+          got.forEach((m, i) => { assert.ok(m.equals(msgs[i] as Buffer), `message ${i} (${msgs[i]?.length} bytes) differs`) })
+        }
+      } finally { await close() }
+    })
 
-  it('carries a Protomux channel, writing large messages in place from alloc()', async () => {
-    const { a, b, close } = await pair()
-    try {
-      const chunks = Array.from({ length: 40 }, () => randomBytes(1 << 20))
-      const want = createHash('sha256'); for (const x of chunks) want.update(x)
-      const done = new Promise<string>((resolve) => {
-        const h = createHash('sha256')
-        let n = 0
-        const ch = Protomux.from(b).createChannel({ protocol: 't' })
-        ch?.addMessage({ encoding: c.raw, onmessage: (m: Buffer) => { h.update(m); if (++n === chunks.length) resolve(h.digest('hex')) } })
+    it(`carries a Protomux channel, writing large messages in place from alloc()${how}`, async () => {
+      const { a, b, close } = await pair({ dial })
+      try {
+        const chunks = Array.from({ length: 40 }, () => randomBytes(1 << 20))
+        const want = createHash('sha256'); for (const x of chunks) want.update(x)
+        const done = new Promise<string>((resolve) => {
+          const h = createHash('sha256')
+          let n = 0
+          const ch = Protomux.from(b).createChannel({ protocol: 't' })
+          ch?.addMessage({ encoding: c.raw, onmessage: (m: Buffer) => { h.update(m); if (++n === chunks.length) resolve(h.digest('hex')) } })
+          ch?.open()
+        })
+        const ch = Protomux.from(a).createChannel({ protocol: 't' })
+        const msg = ch?.addMessage({ encoding: c.raw, onmessage: () => {} })
         ch?.open()
-      })
-      const ch = Protomux.from(a).createChannel({ protocol: 't' })
-      const msg = ch?.addMessage({ encoding: c.raw, onmessage: () => {} })
-      ch?.open()
-      for (const x of chunks) msg?.send(x)
-      assert.equal(await done, want.digest('hex'))
-    } finally { await close() }
-  })
+        for (const x of chunks) msg?.send(x)
+        assert.equal(await done, want.digest('hex'))
+      } finally { await close() }
+    })
+  }
 
   it('refuses a message larger than a frame', async () => {
     const { a, close } = await pair()
