@@ -12,6 +12,13 @@ import { STORE_WRITE_BUFFER } from '../engine/store.js'
  * nothing is refused while above 0.
  */
 export const LOW_SPACE_BYTES = 4 * STORE_WRITE_BUFFER
+/**
+ * Once full, space counts as back only above this. With one threshold the state flapped: a
+ * failed transfer's temp file is removed, a few MiB come free, the node said 'disk space is back',
+ * reconnected (0 peers, 'idle' in ctl status), filled the disk again and failed again (seen in
+ * make test: the disk-full test found 'idle' a moment after 'ENOSPC').
+ */
+export const SPACE_BACK_BYTES = 2 * LOW_SPACE_BYTES
 const CHECK_MS = 1000
 
 export class DiskSpaceWatch {
@@ -23,10 +30,14 @@ export class DiskSpaceWatch {
   #full: string | null = null
   #stopped = false
 
-  constructor (dir: string, what: string, onChange: (full: string | null, freeBytes: number) => void) {
+  readonly #free: (dir: string) => Promise<number>
+
+  /** `free` (tests): the bytes free under `dir`; statfs by default. */
+  constructor (dir: string, what: string, onChange: (full: string | null, freeBytes: number) => void, free = freeBytes) {
     this.#dir = dir
     this.#what = what
     this.#onChange = onChange
+    this.#free = free
   }
 
   /** The ENOSPC message while the disk is full, else null. */
@@ -36,7 +47,7 @@ export class DiskSpaceWatch {
     if (this.#stopped || this.#timer !== null) return
     this.#timer = setTimeout(() => {
       this.#timer = null
-      this.#check().catch(() => {}).finally(() => { this.start() })
+      this.check().catch(() => {}).finally(() => { this.start() })
     }, CHECK_MS)
     this.#timer.unref()
   }
@@ -47,16 +58,21 @@ export class DiskSpaceWatch {
     this.#timer = null
   }
 
-  async #check (): Promise<void> {
-    const fs = await statfs(this.#dir)
-    const free = fs.bavail * fs.bsize
+  /** One check now (the timer runs it every second). */
+  async check (): Promise<void> {
+    const free = await this.#free(this.#dir)
     if (free < LOW_SPACE_BYTES) {
       if (this.#full !== null) return
       this.#full = `ENOSPC: disk full (${Math.floor(free / 1024)} KiB free where shoal keeps ${this.#what}, under the ${LOW_SPACE_BYTES >> 20} MiB its drive store needs to go on); nothing more can be received until space is freed`
       this.#onChange(this.#full, free)
-    } else if (this.#full !== null) {
+    } else if (this.#full !== null && free >= SPACE_BACK_BYTES) {
       this.#full = null
       this.#onChange(null, free)
     }
   }
+}
+
+async function freeBytes (dir: string): Promise<number> {
+  const fs = await statfs(dir)
+  return fs.bavail * fs.bsize
 }
