@@ -98,6 +98,7 @@ async function measure (sys: System, workload: string, write: () => Promise<void
 }
 
 const FRESH_FS = freshFsWanted(false)
+const W2_MIB = Number(process.env.BENCH_W2_MIB ?? 1024)
 
 /** BENCH_WORKLOADS=W2,W3: those only (null: all). */
 const ONLY = process.env.BENCH_WORKLOADS === undefined ? null : new Set(process.env.BENCH_WORKLOADS.split(',').map((w) => w.trim().toUpperCase()))
@@ -113,11 +114,10 @@ async function workloads (sys: System): Promise<Result[]> {
       await Promise.all(Array.from({ length: 100 }, async (_, f) => await writeFile(path.join(a.folder, 'w1', `d${d}`, `f${f}`), small)))
     }
   }))
-  const mib = Number(process.env.BENCH_W2_MIB ?? 1024)
-  if (runs('W2')) out.push(await measure(sys, `W2 one ${mib} MiB file`, async () => {
+  if (runs('W2')) out.push(await measure(sys, `W2 one ${W2_MIB} MiB file`, async () => {
     const ws = createWriteStream(path.join(a.folder, 'w2.bin'))
     const chunk = randomBytes(1 << 20)
-    for (let i = 0; i < mib; i++) { chunk[0] = i & 255; if (!ws.write(chunk)) await new Promise<void>((resolve) => { ws.once('drain', () => { resolve() }) }) }
+    for (let i = 0; i < W2_MIB; i++) { chunk[0] = i & 255; if (!ws.write(chunk)) await new Promise<void>((resolve) => { ws.once('drain', () => { resolve() }) }) }
     await new Promise<void>((resolve) => { ws.end(() => { resolve() }) })
   }))
   // Untimed: every later check hashes both folders whole, and hashing this file twice per check
@@ -162,7 +162,7 @@ async function main (): Promise<void> {
   try {
     // BENCH_FRESH_FS=1: each system's two nodes on an ext4 of their own, made fresh (fresh-fs.ts),
     // with room for W2's file in both folders and in shoal's two stores.
-    const fsMiB = 5 * Number(process.env.BENCH_W2_MIB ?? 1024) + 2048
+    const fsMiB = 5 * W2_MIB + 2048
     const unmountShoal = await freshFs(path.join(root, 'shoal'), fsMiB, FRESH_FS)
     try {
       const shoal = await startShoal(path.join(root, 'shoal'))

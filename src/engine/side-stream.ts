@@ -20,6 +20,7 @@ import { Duplex } from 'node:stream'
 import net from 'node:net'
 import Handshake from '@hyperswarm/secret-stream/lib/handshake.js'
 import sodium from 'sodium-native'
+import type { KeyPair } from '../secrets.js'
 
 const HEADER = 4
 const TAG = 16
@@ -40,9 +41,7 @@ const SCRATCH = 64 * 1024
 
 export class SideStreamError extends Error {}
 
-export interface KeyPair { publicKey: Buffer, secretKey: Buffer }
-
-interface HandshakeResult { data: Buffer | null, tx: Buffer | null, rx: Buffer | null, hash: Buffer | null, remotePublicKey: Buffer | null }
+type HandshakeResult = NonNullable<ReturnType<Handshake['send']>>
 
 export class SideStream extends Duplex {
   readonly isInitiator: boolean
@@ -51,11 +50,12 @@ export class SideStream extends Duplex {
   /** Protomux keeps its instance here (Protomux.from). */
   userData: unknown = null
   handshakeHash: Buffer | null = null
-  publicKey: Buffer
   remotePublicKey: Buffer | null = null
 
   readonly #socket: net.Socket
-  #handshake: { recv: (m: Buffer) => HandshakeResult | null, send: () => HandshakeResult | null } | null
+  #handshake: Handshake | null
+  /** The key the dialer expects; a handshake with any other fails. */
+  readonly #expect: Buffer | null
   #resolveOpened: (ok: boolean) => void = () => {}
   #txKey: Buffer | null = null
   #rxKey: Buffer | null = null
@@ -75,7 +75,6 @@ export class SideStream extends Duplex {
   #bodyLen = -1
   #body: Buffer | null = null
   #bodyHave = 0
-  #paused = false
 
   /**
    * Dials `host:port` and runs the handshake as initiator, reading with the socket's `onread`:
@@ -91,7 +90,7 @@ export class SideStream extends Duplex {
       writableHighWaterMark: opts.writableHighWaterMark,
       onread: {
         buffer: () => (stream === null ? null : stream.#readInto()) ?? scratch,
-        callback: (n: number, buf: Uint8Array) => stream === null || stream.#onRead(n, buf as Buffer, scratch)
+        callback: (n: number, buf: Uint8Array) => { if (stream !== null) stream.#onRead(n, buf as Buffer, scratch); return true }
       }
     } as net.NetConnectOpts)
     socket.setNoDelay(true)
@@ -103,7 +102,7 @@ export class SideStream extends Duplex {
     super({ readableObjectMode: true, writableHighWaterMark: 2 << 20 })
     this.isInitiator = isInitiator
     this.#socket = socket
-    this.publicKey = opts.keyPair.publicKey
+    this.#expect = opts.remotePublicKey ?? null
     this.opened = new Promise((resolve) => { this.#resolveOpened = resolve })
     this.#handshake = new Handshake(isInitiator, opts.keyPair, opts.remotePublicKey ?? null, 'XX')
     if (!ownReads) socket.on('data', (chunk: Buffer) => { this.#onData(chunk, false) })
@@ -157,7 +156,6 @@ export class SideStream extends Duplex {
   }
 
   override _read (): void {
-    this.#paused = false
     this.#socket.resume()
   }
 
@@ -190,6 +188,9 @@ export class SideStream extends Duplex {
 
   #handshakeOut (h: HandshakeResult | null): void {
     if (h === null) { this.#fail('Noise handshake failed'); return }
+    // The dialer learns the other's key from its second message: another key than the one it
+    // dialed for ends the handshake there, before our last message (our own key) goes out.
+    if (h.remotePublicKey !== null && this.#expect !== null && !this.#expect.equals(h.remotePublicKey)) { this.#fail('the peer is not the one dialed (another swarm key)'); return }
     if (h.data !== null) this.#socket.write(h.data)
     if (h.tx === null || h.rx === null || h.hash === null || h.remotePublicKey === null) return
     this.#handshake = null
@@ -197,7 +198,6 @@ export class SideStream extends Duplex {
     this.#rxKey = Buffer.from(h.rx.subarray(0, KEY))
     this.handshakeHash = h.hash
     this.remotePublicKey = h.remotePublicKey
-    this.emit('handshake')
     this.#resolveOpened(true)
   }
 
@@ -208,8 +208,8 @@ export class SideStream extends Duplex {
     return body.subarray(this.#bodyHave, this.#bodyLen)
   }
 
-  /** A read done by the socket's onread (connect()); false pauses the socket. */
-  #onRead (n: number, buf: Buffer, scratch: Buffer): boolean {
+  /** A read done by the socket's onread (connect()). A full readable side pauses the socket itself (#frame). */
+  #onRead (n: number, buf: Buffer, scratch: Buffer): void {
     if (buf.buffer !== scratch.buffer) {
       // Straight into the frame's body (#readInto).
       this.#bodyHave += n
@@ -222,7 +222,6 @@ export class SideStream extends Duplex {
     } else {
       this.#onData(buf.subarray(0, n), true)
     }
-    return !this.#paused
   }
 
   /** `transient`: the chunk's memory is read into again (the scratch buffer), so nothing may keep a view of it. */
@@ -281,9 +280,6 @@ export class SideStream extends Duplex {
       this.#fail('a frame failed its authentication tag')
       return
     }
-    if (!this.push(plain)) {
-      this.#paused = true
-      this.#socket.pause()
-    }
+    if (!this.push(plain)) this.#socket.pause()
   }
 }

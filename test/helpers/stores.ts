@@ -27,7 +27,8 @@ export function link (a: Corestore, b: Corestore): () => void {
  * Waits until `core` (a replica) is `length` long. update() resolves at once while its peer is not
  * there yet, so asking again in a loop of promises alone never lets the link's I/O run: the test
  * spun at 100% CPU until mocha's timeout (seen once in `make test`). Each try yields to the event
- * loop, and the wait is bounded.
+ * loop, and the wait is bounded. (Awaiting hypercore's 'peer-add' instead hung: update() also
+ * returns early with the peer there but not yet synced, and nothing else fires then.)
  */
 export async function replicaLength (core: { length: number, update: (o: { wait: boolean }) => Promise<unknown> }, length: number, timeoutMs = 20_000): Promise<void> {
   const until = Date.now() + timeoutMs
