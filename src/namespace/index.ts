@@ -3,8 +3,7 @@
 // with it finds local changes without trusting inotify; comparing it with a drive entry tells
 // whether applying that entry would overwrite something local the entry had not seen.
 import type { EntryKind } from './conflict.js'
-import { appendFile, mkdir, readFile, stat, writeFile } from 'node:fs/promises'
-import { dirname } from 'node:path'
+import { appendFile, readFile, stat, writeFile } from 'node:fs/promises'
 import { isErrno } from '../errors.js'
 import { readJson, writeChunksAtomic } from './json-file.js'
 import { PackedEntries, type IndexTotals } from './packed-entries.js'
@@ -54,6 +53,8 @@ export class FolderIndex {
   #snapshotBytes = 0
   #timer: NodeJS.Timeout | null = null
   #saving: Promise<void> = Promise.resolve()
+  /** After close(): changes stay in memory and are not saved. */
+  #closed = false
 
   constructor (file: string) {
     this.file = file
@@ -118,7 +119,14 @@ export class FolderIndex {
     await this.#saving
   }
 
+  /** Saves what changed and stops saving: the folder holding the index may be removed next (`ctl del`). */
+  async close (): Promise<void> {
+    await this.flush()
+    this.#closed = true
+  }
+
   #changed (path: string | null): void {
+    if (this.#closed) return
     if (path !== null) this.#dirty.add(path)
     // Saves are coalesced: a scan of thousands of files writes once.
     if (this.#timer !== null) return
@@ -151,7 +159,8 @@ export class FolderIndex {
     let text = ''
     for (const path of this.#dirty) text += JSON.stringify([path, this.#entries.get(path) ?? null] satisfies LogLine) + '\n'
     this.#dirty.clear()
-    await mkdir(dirname(this.#logFile), { recursive: true })
+    // No mkdir: the replica made the folder, and one removed since (the namespace deleted) stays
+    // removed rather than coming back with a stray log in it.
     await appendFile(this.#logFile, text, { mode: 0o600 })
     this.#logBytes += Buffer.byteLength(text)
   }

@@ -30,7 +30,6 @@ export async function writeTextAtomic (file: string, text: string): Promise<void
  * each piece is taken from the iterator only when the previous one is written. Returns the bytes written.
  */
 export async function writeChunksAtomic (file: string, chunks: Iterable<string>): Promise<number> {
-  await mkdir(dirname(file), { recursive: true })
   const tmp = `${file}.${process.pid}.tmp`
   const fh = await open(tmp, 'w', 0o600)
   let bytes = 0

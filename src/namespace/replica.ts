@@ -182,7 +182,7 @@ export class Replica extends Resource {
     await stopped
     await localStopped
     await this.#saveState().catch(() => {})
-    await this.#index.flush().catch(() => {})
+    await this.#index.close().catch(() => {})
     await this.#remotes.close()
     await this.#own?.close()
   }

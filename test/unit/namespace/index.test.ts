@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { appendFile, readFile, stat } from 'node:fs/promises'
+import { access, appendFile, readFile, rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { FolderIndex, type IndexEntry } from '../../../src/namespace/index.js'
 import { tmpDir } from '../../helpers/tmp.js'
@@ -24,6 +24,31 @@ describe('FolderIndex: snapshot + change log', () => {
     assert.equal(b.size, 99)
     assert.equal(b.get('f1')?.size, 1001)
     assert.equal(b.get('f2'), undefined)
+  })
+
+  it('a save after its folder was removed fails quietly and does not bring the folder back', async () => {
+    const dir = await tmpDir()
+    const a = new FolderIndex(join(dir, 'index.json'))
+    a.set('x', file(1))
+    await rm(dir, { recursive: true })
+    await assert.rejects(a.flush(), { code: 'ENOENT' })
+    a.set('y', file(2)) // a timed save, as a late change makes
+    await new Promise((resolve) => setTimeout(resolve, 400))
+    await assert.rejects(access(dir), { code: 'ENOENT' })
+  })
+
+  it('close() saves what changed, then saves no more', async () => {
+    const path = join(await tmpDir(), 'index.json')
+    const a = new FolderIndex(path)
+    a.set('x', file(1))
+    await a.close()
+    const saved = await readFile(`${path}.log`, 'utf8')
+    a.set('y', file(2))
+    await a.flush()
+    assert.equal(await readFile(`${path}.log`, 'utf8'), saved)
+    const b = new FolderIndex(path)
+    await b.load()
+    assert.deepEqual([...b.paths()], ['x'])
   })
 
   it('skips a torn last line (a crash mid-append)', async () => {
