@@ -18,8 +18,10 @@
  * Diagnosis: SCALE_SMAPS_DIR (each checkpoint's /proc/PID/smaps), SCALE_HEAPTRACK (native
  * allocations by stack), SCALE_NODE_OPTIONS + SCALE_SNAPSHOT_MS (heap snapshots), SCALE_SETTLE_MS,
  * SCALE_MALLOC_ARENA_MAX and SCALE_GLIBC_TUNABLES (glibc settings, with SCALE_START=node), SCALE_START,
- * SCALE_STATS_SIGNAL (a signal sent to the writer after its first reading, to both after the last), SCALE_LD_PRELOAD.
+ * SCALE_STATS_CMD (a shell command run for the writer after its first reading, for both after the
+ * last; {pid} is the daemon's), SCALE_LD_PRELOAD.
  */
+import { spawnSync } from 'node:child_process'
 import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
@@ -251,15 +253,18 @@ export async function runScale (files: number, log: (s: string) => void = () => 
     })()
 
     const aBefore = await memory(a, true, 'writer-before')
-    const statsSignal = process.env.SCALE_STATS_SIGNAL
-    const sendStatsSignal = async (to: TestDaemon[]): Promise<void> => {
-      if (statsSignal === undefined) return
-      // Diagnosis: a signal to the daemons right after a reading (e.g. 37 with a preloaded library
-      // that prints the allocator's statistics on it), and time to act on it.
-      for (const d of to) d.proc.kill(/^\d+$/.test(statsSignal) ? Number(statsSignal) : statsSignal as NodeJS.Signals)
+    const statsCmd = process.env.SCALE_STATS_CMD
+    const runStatsCmd = async (to: TestDaemon[]): Promise<void> => {
+      if (statsCmd === undefined) return
+      // Diagnosis: a shell command run for each daemon right after a reading, {pid} replaced by its
+      // process id (e.g. touching the trigger file of a preloaded library that then writes the
+      // allocator's statistics and heap profile), and time for it to act. A signal number cannot
+      // be sent from here (ChildProcess.kill knows only named signals), and Node resets the
+      // handlers a preloaded library installs.
+      for (const d of to) spawnSync('sh', ['-c', statsCmd.replaceAll('{pid}', String(d.proc.pid))], { stdio: 'inherit' })
       await sleep(2000)
     }
-    await sendStatsSignal([a])
+    await runStatsCmd([a])
     if (process.env.SCALE_SNAPSHOT_MS !== undefined) {
       // A snapshot of the writer before as well, to compare with the one after (what stays per file).
       a.proc.kill('SIGUSR2')
@@ -314,7 +319,7 @@ export async function runScale (files: number, log: (s: string) => void = () => 
     for (const [name, x, y] of [['writer', aBefore, aAfter], ['receiver', bBefore, bAfter]] as const) {
       log(`${name}: rss ${mb(x.rss)} → ${mb(y.rss)}, heap used ${mb(x.heapUsed)} → ${mb(y.heapUsed)} (total ${mb(x.heapTotal)} → ${mb(y.heapTotal)}), external ${mb(x.external)} → ${mb(y.external)}, anonymous ${mb(x.anonRss)} → ${mb(y.anonRss)} (after a forced GC)`)
     }
-    await sendStatsSignal([a, b])
+    await runStatsCmd([a, b])
     if (process.env.SCALE_SNAPSHOT_MS !== undefined) {
       // With SCALE_NODE_OPTIONS='--heapsnapshot-signal=SIGUSR2 --diagnostic-dir=DIR': heap snapshots
       // of both daemons after the sync (and of the writer before it, above), for analysis; allow
