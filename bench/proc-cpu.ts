@@ -1,4 +1,6 @@
-// CPU seconds of a process, whole and per thread, from /proc (the stage benchmarks print them).
+// CPU seconds of a process, whole and per thread, from /proc (the stage benchmarks print them),
+// and a perf recording of processes for a stage.
+import { spawn } from 'node:child_process'
 import { readdirSync, readFileSync } from 'node:fs'
 
 /** utime and stime of a /proc stat line, in seconds (fields 14 and 15; the name may hold spaces). */
@@ -42,4 +44,15 @@ export function threads (pid: number | undefined, since?: Map<string, { user: nu
     rows.push([n, t.user - b.user + t.sys - b.sys, t.sys - b.sys])
   }
   return rows.sort((x, y) => y[1] - x[1]).filter((r) => r[1] >= 0.05).map(([n, c, s]) => `${n}=${c.toFixed(1)}(sys ${s.toFixed(1)})`).join(' ')
+}
+
+/**
+ * `perf record -g` of the processes `pids` into `out` until the returned stop() (for diagnosis);
+ * no `out`: nothing is recorded and stop() does nothing.
+ */
+export function perfRecord (out: string | undefined, pids: Array<number | undefined>): () => Promise<void> {
+  if (out === undefined) return async () => {}
+  const perf = spawn('perf', ['record', '-q', '-F', '499', '-g', '-o', out, '-p', pids.map((p) => p ?? 0).join(',')], { stdio: 'inherit' })
+  const exited = new Promise((resolve) => perf.once('exit', resolve))
+  return async () => { perf.kill('SIGINT'); await exited }
 }

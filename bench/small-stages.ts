@@ -6,14 +6,13 @@
 // lines from the write on. Run it under the bench lock:
 // `flock /tmp/shoal-bench.lock node dist/bench/small-stages.js`. STAGE_SIGNAL (e.g. SIGUSR2) is
 // sent to both daemons before each write and after convergence (for a diagnostic preload).
-import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { startDaemon, type TestDaemon } from '../test/helpers/daemon.js'
 import { freeUdpPort } from '../test/helpers/ports.js'
-import { cpu, threads } from './proc-cpu.js'
+import { cpu, perfRecord, threads } from './proc-cpu.js'
 import { until } from './sync-peers.js'
 
 /** Files below `dir` with size `size`, counted by a readdir walk. */
@@ -35,14 +34,14 @@ async function stage (name: string, a: TestDaemon, b: TestDaemon, write: () => P
   const c0 = [cpu(a.proc.pid), cpu(b.proc.pid)]
   // SMALL_PERF=PREFIX: `perf record` of both daemons from the write's start until B converged (PREFIX.W1, PREFIX.W6).
   const perfOut = process.env.SMALL_PERF
-  const perf = perfOut === undefined ? null : spawn('perf', ['record', '-q', '-F', '499', '-g', '-o', `${perfOut}.${name.split(' ')[0] ?? ''}`, '-p', `${a.proc.pid ?? 0},${b.proc.pid ?? 0}`], { stdio: 'inherit' })
+  const stopPerf = perfRecord(perfOut === undefined ? undefined : `${perfOut}.${name.split(' ')[0] ?? ''}`, [a.proc.pid, b.proc.pid])
   const tw = Date.now()
   await write()
   const t0 = Date.now()
   let at = 0
   await until(async () => { at = Date.now(); return await done() }, 600_000, 20)
   const c1 = [cpu(a.proc.pid), cpu(b.proc.pid)]
-  if (perf !== null) { perf.kill('SIGINT'); await new Promise((resolve) => perf.once('exit', resolve)) }
+  await stopPerf()
   poke()
   console.log(`\n== ${name}: write ${t0 - tw} ms, then B converged after ${at - t0} ms; cpu s A ${((c1[0] ?? 0) - (c0[0] ?? 0)).toFixed(2)} B ${((c1[1] ?? 0) - (c0[1] ?? 0)).toFixed(2)}`)
   const since = new Date(tw).toISOString()

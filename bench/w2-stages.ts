@@ -3,7 +3,6 @@
 // (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`). Prints the write end, when B's copy is complete,
 // each daemon's CPU seconds by thread, and the daemons' upload/apply timings from the write on.
 // Run it under the bench lock: `flock /tmp/shoal-bench.lock node dist/bench/w2-stages.js`.
-import { spawn } from 'node:child_process'
 import { createHash, randomBytes } from 'node:crypto'
 import { createReadStream, createWriteStream } from 'node:fs'
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
@@ -11,7 +10,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { startDaemon } from '../test/helpers/daemon.js'
 import { freeUdpPort } from '../test/helpers/ports.js'
-import { cpu, threads, threadTimes } from './proc-cpu.js'
+import { cpu, perfRecord, threads, threadTimes } from './proc-cpu.js'
 import { until } from './sync-peers.js'
 
 async function sha (file: string): Promise<string> {
@@ -45,12 +44,11 @@ async function main (): Promise<void> {
     const t0 = Date.now()
     const m0 = process.hrtime.bigint() / 1000n // CLOCK_MONOTONIC µs: the clock of a CPU profile's timestamps
     // W2_PERF=FILE: `perf record` of both daemons from the write's end until B has the file.
-    const perfOut = process.env.W2_PERF
-    const perf = perfOut === undefined ? null : spawn('perf', ['record', '-q', '-F', '499', '-g', '-o', perfOut, '-p', `${a.proc.pid ?? 0},${b.proc.pid ?? 0}`], { stdio: 'inherit' })
+    const stopPerf = perfRecord(process.env.W2_PERF, [a.proc.pid, b.proc.pid])
     console.log(`${new Date(t0).toISOString()} write end (${t0 - tw} ms to write)`)
     await until(async () => (await stat(dst)).size === mib << 20, 600_000, 20)
     const t1 = Date.now()
-    if (perf !== null) { perf.kill('SIGINT'); await new Promise((resolve) => perf.once('exit', resolve)) }
+    await stopPerf()
     console.log(`window (monotonic µs, for a CPU profile): ${m0} ${process.hrtime.bigint() / 1000n}`)
     console.log(`cpu s: A ${(cpu(a.proc.pid) - (c0[0] ?? 0)).toFixed(1)} B ${(cpu(b.proc.pid) - (c0[1] ?? 0)).toFixed(1)}`)
     console.log(`threads A: ${threads(a.proc.pid, th0[0])}\nthreads B: ${threads(b.proc.pid, th0[1])}`)
