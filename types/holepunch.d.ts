@@ -58,6 +58,9 @@ declare module 'protomux' {
     readonly drained: boolean
     open (handshake?: unknown): void
     close (): void
+    /** Messages sent until the matching uncork() go out together, in one batch. */
+    cork (): void
+    uncork (): void
     addMessage<T> (opts: { encoding: Encoding<T>, onmessage: (value: T) => void }): Message<T>
   }
   export interface ChannelOptions<H> {

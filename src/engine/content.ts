@@ -16,6 +16,7 @@ import sodium from 'sodium-native'
 import type { Logger } from '../log.js'
 import { kdf, type NamespaceKeys } from '../secrets.js'
 import { ConnectionChannels } from './connection-channels.js'
+import { claimFrame } from './side-stream.js'
 import type { Connection, ConnectionSource } from './peers.js'
 import {
   CONTENT_PROTOCOL, contentMac, creditEncoding, dataEncoding, endEncoding, EndStatus, MAX_CHUNK, requestEncoding,
@@ -116,7 +117,9 @@ export class ContentPeers extends EventEmitter<{ idle: [] }> {
   /**
    * The bytes of `path` from the peer on `conn`, in order. Throws TransferError if the peer does
    * not have it, stops, sends more than asked or goes quiet for `timeoutMs`; the caller checks
-   * the hash. Stopping early (return or throw from the consumer) cancels the transfer.
+   * the hash. Stopping early (return or throw from the consumer) cancels the transfer. A chunk
+   * may be a side link's frame on loan (claimFrame): once it is written, returnFrame(chunk) lets
+   * the link reuse it; a chunk not returned is left to the collector.
    */
   async * fetch (remoteKey: Buffer, path: string, hash: string, size: number, timeoutMs: number): AsyncGenerator<Buffer> {
     const s = this.#byPeer.get(remoteKey.toString('hex'))
@@ -211,6 +214,7 @@ export class ContentPeers extends EventEmitter<{ idle: [] }> {
       return
     }
     t.received += m.bytes.length
+    claimFrame(m.bytes) // its writer returns it (apply.ts)
     t.queue.push(m.bytes)
     t.wake?.()
   }

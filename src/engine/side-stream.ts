@@ -16,6 +16,9 @@
 // pool and go back to it once the socket has taken them; a frame that arrives whole in one socket
 // read is opened in place. On a link this node dialed (SideStream.connect), the socket reads the
 // rest of a large frame straight into that frame's buffer: no 64 KiB buffer per read, no copy.
+// Large frames received come from the same pool; the one consumer of a frame's bytes (a content
+// chunk, content.ts) may claim it and return it once the bytes are written (claimFrame,
+// returnFrame), so a receiver too reuses a few buffers instead of allocating 1 MiB per frame.
 import { Duplex } from 'node:stream'
 import net from 'node:net'
 import Handshake from '@hyperswarm/secret-stream/lib/handshake.js'
@@ -36,10 +39,37 @@ const POOL_KEEP = 8
 /** The pool is dropped after this long without a large frame (an idle link holds no frames). */
 const POOL_IDLE_MS = 2000
 
+/** A pooled frame's buffer: the largest frame with its length header. */
+const FRAME = HEADER + MAX_PLAINTEXT + TAG
+
 /** A read of the socket's own (reused) buffer holds at most this; a frame body longer than what is left is read into place. */
 const SCRATCH = 64 * 1024
 
 export class SideStreamError extends Error {}
+
+/** The pooled frame being delivered now (SideStream.#frame), and how many claimed its bytes. */
+let delivering: { buffer: ArrayBufferLike, claims: number } | null = null
+/** Received frames on loan: their memory → the pool they go back to, and the whole pooled buffer. */
+const loans = new WeakMap<ArrayBufferLike, { stream: SideStream, frame: Buffer }>()
+
+/**
+ * Claims the received frame that `view` lies in, for the caller alone: call it from the message
+ * handler, while the frame is being delivered. The claim holds when the frame came from a pool
+ * and carries one message and nothing else claimed it; the claimant then calls returnFrame once
+ * nothing reads the bytes any more (a view kept after that would see other frames' bytes). A
+ * claim that does not hold costs nothing: the frame is left to the collector, as any buffer.
+ */
+export function claimFrame (view: Uint8Array): void {
+  if (delivering !== null && view.buffer === delivering.buffer) delivering.claims++
+}
+
+/** Gives back a frame claimed with claimFrame (any other buffer: nothing happens). */
+export function returnFrame (view: Uint8Array): void {
+  const loan = loans.get(view.buffer)
+  if (loan === undefined) return
+  loans.delete(view.buffer)
+  loan.stream.giveBack(loan.frame)
+}
 
 type HandshakeResult = NonNullable<ReturnType<Handshake['send']>>
 
@@ -74,6 +104,8 @@ export class SideStream extends Duplex {
   #headHave = 0
   #bodyLen = -1
   #body: Buffer | null = null
+  /** #body is a pooled frame's buffer (from #pooled). */
+  #bodyPooled = false
   #bodyHave = 0
 
   /**
@@ -123,7 +155,7 @@ export class SideStream extends Duplex {
    */
   alloc (len: number): Buffer {
     const pooled = len >= POOLED_MIN && len <= MAX_PLAINTEXT
-    const frame = pooled ? this.#pool.pop() ?? Buffer.allocUnsafeSlow(HEADER + MAX_PLAINTEXT + TAG) : Buffer.allocUnsafe(HEADER + len + TAG)
+    const frame = pooled ? this.#pooled() : Buffer.allocUnsafe(HEADER + len + TAG)
     this.#allocFrame = frame
     this.#allocPlain = frame.subarray(HEADER, HEADER + len)
     return this.#allocPlain
@@ -144,7 +176,7 @@ export class SideStream extends Duplex {
     frame.writeUInt32LE(n + TAG, 0)
     this.#txNonce.writeBigUInt64LE(this.#txCount++, 0)
     sodium.crypto_aead_chacha20poly1305_ietf_encrypt(frame.subarray(HEADER, HEADER + n + TAG), frame.subarray(HEADER, HEADER + n), frame.subarray(0, HEADER), null, this.#txNonce, key)
-    const pooled = frame.length === HEADER + MAX_PLAINTEXT + TAG
+    const pooled = frame.length === FRAME
     const ok = this.#socket.write(frame.subarray(0, HEADER + n + TAG), pooled ? () => { this.#release(frame) } : undefined)
     if (ok) cb()
     else this.#drainCb = cb
@@ -169,6 +201,16 @@ export class SideStream extends Duplex {
     drain?.(err ?? new SideStreamError('destroyed'))
     this.#socket.destroy()
     cb(err)
+  }
+
+  /** A frame's buffer from the pool, or a new one. */
+  #pooled (): Buffer {
+    return this.#pool.pop() ?? Buffer.allocUnsafeSlow(FRAME)
+  }
+
+  /** A received frame's buffer, returned by its claimant (returnFrame). */
+  giveBack (frame: Buffer): void {
+    this.#release(frame)
   }
 
   #release (frame: Buffer): void {
@@ -217,7 +259,7 @@ export class SideStream extends Duplex {
         const body = this.#body as Buffer
         this.#body = null
         this.#bodyLen = -1
-        this.#frame(body)
+        this.#frame(body, this.#bodyPooled)
       }
     } else {
       this.#onData(buf.subarray(0, n), true)
@@ -241,15 +283,17 @@ export class SideStream extends Duplex {
         if (want === 3 ? len > MAX_HANDSHAKE : len < TAG || len > MAX_PLAINTEXT + TAG) { this.#fail(`bad frame length ${len}`); return }
         this.#bodyLen = len
         this.#bodyHave = 0
+        const pooled = len >= POOLED_MIN
         // Whole in this read: opened where it lies, no copy (copied out of a reused buffer).
-        if (chunk.length - at >= len) {
+        if (chunk.length - at >= len && !(transient && pooled)) {
           const body = transient ? Buffer.from(chunk.subarray(at, at + len)) : chunk.subarray(at, at + len)
           at += len
           this.#bodyLen = -1
-          this.#frame(body)
+          this.#frame(body, false)
           continue
         }
-        this.#body = Buffer.allocUnsafe(len)
+        this.#body = pooled ? this.#pooled().subarray(0, len) : Buffer.allocUnsafe(len)
+        this.#bodyPooled = pooled
       }
       const body = this.#body as Buffer
       const take = Math.min(this.#bodyLen - this.#bodyHave, chunk.length - at)
@@ -259,11 +303,12 @@ export class SideStream extends Duplex {
       if (this.#bodyHave < this.#bodyLen) return
       this.#body = null
       this.#bodyLen = -1
-      this.#frame(body)
+      this.#frame(body, this.#bodyPooled)
     }
   }
 
-  #frame (body: Buffer): void {
+  /** `pooled`: body is a view of a pooled frame's buffer, which its consumer may claim (claimFrame). */
+  #frame (body: Buffer, pooled: boolean): void {
     const hs = this.#handshake
     if (hs !== null) {
       this.#handshakeOut(hs.recv(body))
@@ -280,6 +325,22 @@ export class SideStream extends Duplex {
       this.#fail('a frame failed its authentication tag')
       return
     }
-    if (!this.push(plain)) this.#socket.pause()
+    // A frame of one message (protomux's batches start with channel 0) may be claimed by the one
+    // consumer of its bytes while it is delivered; protomux decodes it during push() when nothing
+    // is buffered before it (otherwise later, and no claim holds).
+    if (!pooled || plain[0] === 0) {
+      if (!this.push(plain)) this.#socket.pause()
+      return
+    }
+    const d = { buffer: body.buffer, claims: 0 }
+    delivering = d
+    let more: boolean
+    try {
+      more = this.push(plain)
+    } finally {
+      delivering = null
+    }
+    if (d.claims === 1) loans.set(body.buffer, { stream: this, frame: Buffer.from(body.buffer, body.byteOffset, FRAME) })
+    if (!more) this.#socket.pause()
   }
 }

@@ -2,17 +2,40 @@
 // beside the target (same file system) and is renamed over it, then the index records the exact
 // stat it produced, so the scanner sees no change and nothing is echoed back.
 import { randomBytes } from 'node:crypto'
-import { createWriteStream } from 'node:fs'
-import { chmod, chown, lchown, mkdir, rename, symlink, unlink, utimes, writeFile } from 'node:fs/promises'
+import { chmod, chown, lchown, mkdir, open, rename, symlink, unlink, utimes, writeFile, type FileHandle } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
-import type { Readable } from 'node:stream'
-import { pipeline } from 'node:stream/promises'
+import { returnFrame } from '../engine/side-stream.js'
 import { isErrno } from '../errors.js'
 import { fsBatch, type Owner } from './fs-batch.js'
 import type { EntryVersion, FolderIndex, IndexEntry } from './index.js'
 import { statEntry, TEMP_PREFIX, type DiskEntry } from './scanner.js'
 
 export type { Owner }
+
+/**
+ * Writes `source`'s chunks to a new file at `tmp`, each while the next one is fetched (and
+ * hashed); a chunk goes back to its side link once written (returnFrame: a received frame on
+ * loan, content.ts).
+ */
+async function writeChunks (tmp: string, source: AsyncIterable<Buffer>, mode: number): Promise<void> {
+  const fh = await open(tmp, 'w', mode)
+  let writing: Promise<void> | null = null
+  try {
+    for await (const chunk of source) {
+      await writing
+      writing = writeAll(fh, chunk).then(() => { returnFrame(chunk) })
+      writing.catch(() => {}) // handled: it rejects the next await of it, not the process meanwhile
+    }
+    await writing
+  } finally {
+    await writing?.catch(() => {}) // never close under a write
+    await fh.close()
+  }
+}
+
+async function writeAll (fh: FileHandle, chunk: Buffer): Promise<void> {
+  for (let off = 0; off < chunk.length;) off += (await fh.write(chunk, off, chunk.length - off)).bytesWritten
+}
 
 export class FolderWriter {
   readonly folder: string
@@ -27,12 +50,12 @@ export class FolderWriter {
 
   abs (path: string): string { return join(this.folder, path) }
 
-  /** Writes a file from a stream (null: empty) and records it. */
-  async writeFile (path: string, source: Readable | null, mode: number, mtimeMs: number, hash: string, ver: EntryVersion | null): Promise<void> {
+  /** Writes a file from its chunks in order (null: empty) and records it. */
+  async writeFile (path: string, source: AsyncIterable<Buffer> | null, mode: number, mtimeMs: number, hash: string, ver: EntryVersion | null): Promise<void> {
     await this.ensureParents(path)
     const written = await this.#viaTemp(path, async (tmp) => {
       if (source === null) await writeFile(tmp, Buffer.alloc(0), { mode })
-      else await pipeline(source, createWriteStream(tmp, { mode }))
+      else await writeChunks(tmp, source, mode)
       await chmod(tmp, mode)
       await utimes(tmp, new Date(mtimeMs), new Date(mtimeMs))
       if (this.#owner !== null) await chown(tmp, this.#owner.uid, this.#owner.gid).catch(() => {})

@@ -2,7 +2,6 @@
 // against their hash (a packed block read once for the files it holds), larger ones as a stream
 // from the blob core or straight from their writer's folder (blob-fetch.ts). One per merger: the
 // packed blocks it keeps are those of its current round.
-import { Readable } from 'node:stream'
 import type Hypercore from 'hypercore'
 import type Hyperdrive from 'hyperdrive'
 import { ContentMismatchError, fetchBlob, type DirectFetch, type FetchOptions } from './blob-fetch.js'
@@ -53,12 +52,12 @@ export class MergeContent {
   }
 
   /** `path`: where the writer's own folder holds the content (what a direct fetch asks for). */
-  async content (path: string, cand: Candidate, src: ContentSource): Promise<Readable | null> {
+  async content (path: string, cand: Candidate, src: ContentSource): Promise<AsyncIterable<Buffer> | null> {
     if (cand.blob === null || cand.meta.z === 0) return null
     // A packed file is small: its writer's folder is not asked for it.
     const direct = cand.at === null ? this.o.direct?.(src.key, path, cand.h, cand.meta.z) : null
     const opts = { ...fetchOptions(path, cand, src, this.#timeout), direct, at: cand.at }
-    return Readable.from(fetchBlob(await blobCore(src), cand.blob, opts), { objectMode: false })
+    return fetchBlob(await blobCore(src), cand.blob, opts)
   }
 
   /** A blob block, read once for the packed files it holds (the last BLOCK_CACHE blocks are kept). */

@@ -4,7 +4,7 @@ import net from 'node:net'
 import c from 'compact-encoding'
 import Protomux from 'protomux'
 import sodium from 'sodium-native'
-import { MAX_PLAINTEXT, SideStream, SideStreamError } from '../../src/engine/side-stream.js'
+import { claimFrame, MAX_PLAINTEXT, returnFrame, SideStream, SideStreamError } from '../../src/engine/side-stream.js'
 import type { KeyPair } from '../../src/secrets.js'
 
 
@@ -125,6 +125,65 @@ describe('side stream: the side link\'s encrypted framing', () => {
         ch?.open()
         for (const x of chunks) msg?.send(x)
         assert.equal(await done, want.digest('hex'))
+      } finally { await close() }
+    })
+    it(`a large frame received is reused once its one claimant returns it, never before, and never when shared${how}`, async () => {
+      const { a, b, close } = await pair({ dial })
+      try {
+        // B claims every message of the first type; one size is claimed twice (as if two consumers held it).
+        const TWICE = (1 << 20) + 1
+        const got: Array<{ m: Buffer, copy: Buffer }> = []
+        let wanted = 0
+        let arrived: () => void = () => {}
+        const rx = Protomux.from(b).createChannel({ protocol: 't' })
+        rx?.addMessage({
+          encoding: c.raw,
+          onmessage: (m: Buffer) => {
+            claimFrame(m)
+            if (m.length === TWICE) claimFrame(m)
+            got.push({ m, copy: Buffer.from(m) })
+            if (got.length === wanted) arrived()
+          }
+        })
+        // Another message type keeps its bytes without claiming them.
+        rx?.addMessage({
+          encoding: c.raw,
+          onmessage: (m: Buffer) => {
+            got.push({ m, copy: Buffer.from(m) })
+            if (got.length === wanted) arrived()
+          }
+        })
+        rx?.open()
+        const tx = Protomux.from(a).createChannel({ protocol: 't' })
+        const msg = tx?.addMessage({ encoding: c.raw, onmessage: () => {} })
+        const unclaimed = tx?.addMessage({ encoding: c.raw, onmessage: () => {} })
+        tx?.open()
+        const send = async (sizes: number[], batch = false): Promise<Array<{ m: Buffer, copy: Buffer }>> => {
+          const from = got.length
+          wanted = from + sizes.length
+          const done = new Promise<void>((resolve) => { arrived = resolve })
+          if (batch) tx?.cork()
+          for (const [i, n] of sizes.entries()) (batch && i === 1 ? unclaimed : msg)?.send(randomBytes(n))
+          if (batch) tx?.uncork()
+          await done
+          return got.slice(from)
+        }
+        const first = await send([1 << 20, 1 << 20, 1 << 20, 1 << 20])
+        assert.equal(new Set(first.map((g) => g.m.buffer)).size, 4, 'frames held are not reused')
+        const shared = [...await send([TWICE]), ...await send([40_000, 40_000], true)] // a batch: claimed + unclaimed
+        assert.equal(shared[1]!.m.buffer, shared[2]!.m.buffer, 'the batch came in one frame')
+        for (const g of shared) returnFrame(g.m)
+        returnFrame(first[0]!.m); returnFrame(first[1]!.m)
+        returnFrame(first[1]!.m) // twice: the second does nothing
+        const second = await send([1 << 20, 1 << 20, 1 << 20, 1 << 20])
+        const reused = second.map((g) => g.m.buffer)
+        assert.ok(reused.includes(first[0]!.m.buffer) && reused.includes(first[1]!.m.buffer), 'returned frames are reused')
+        assert.equal(new Set(reused).size, 4, 'a frame returned twice is handed out once')
+        for (const g of [...first.slice(2), ...shared]) {
+          assert.ok(!reused.includes(g.m.buffer), 'a frame held, claimed twice or shared by a batch is not reused')
+          assert.ok(g.m.equals(g.copy), 'its bytes are intact')
+        }
+        for (const g of second) assert.ok(g.m.equals(g.copy))
       } finally { await close() }
     })
   }
