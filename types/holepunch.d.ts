@@ -192,6 +192,8 @@ declare module 'hyperdrive' {
       readonly length: number
       put (key: Buffer, value: Buffer, opts: { keyEncoding: 'binary', valueEncoding: 'binary' }): Promise<void>
       get (key: Buffer, opts: { keyEncoding: 'binary', valueEncoding: 'binary' }): Promise<{ seq: number, key: Buffer, value: Buffer } | null>
+      /** The first entry in the range (keys compared as bytes), or null. */
+      peek (range: { gt?: Buffer, lt?: Buffer }, opts: { keyEncoding: 'binary', valueEncoding: 'binary', extension?: false, timeout?: number }): Promise<{ seq: number, key: Buffer, value: Buffer } | null>
     }
     readonly blobs: Hyperblobs | null
     readonly version: number

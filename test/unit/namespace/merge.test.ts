@@ -138,3 +138,56 @@ describe('merge of a summarised batch', function () {
 function sha (b: Buffer): string {
   return createHash('sha256').update(b).digest('hex')
 }
+
+describe('merge: resolving a batch against the other drives', function () {
+  this.timeout(60_000)
+
+  it('looks up each path of a folder another drive has entries under, and none of a folder it has nothing under', async () => {
+    const [sa, sb] = await twoStores()
+    const a = new Hyperdrive(sa.namespace('a'))
+    const own = new Hyperdrive(sb.namespace('own'))
+    onTeardown(async () => { await a.close(); await own.close() })
+    await a.ready(); await own.ready()
+    const wa = writerId(a.key)
+    const wb = writerId(own.key)
+    const hlc = new Hlc()
+    const put = async (drive: Hyperdrive, w: string, path: string, body: Buffer): Promise<void> => {
+      const meta: EntryMeta = { v: 1, c: hlc.tick(), w, s: {}, k: 'file', h: sha(body), m: 0o644, t: 1_700_000_000_000, z: body.length }
+      await drive.put(`/${path}`, body, { metadata: meta })
+    }
+    const bodies = new Map<string, Buffer>()
+    for (const dir of ['x', 'z']) {
+      for (let i = 0; i < 10; i++) { const body = randomBytes(50); bodies.set(`${dir}/f${i}`, body); await put(a, wa, `${dir}/f${i}`, body) }
+    }
+    // This node's own drive: a later x/f3 (it wins), and a file in a folder A never wrote in.
+    const mine = randomBytes(60)
+    await put(own, wb, 'x/f3', mine)
+    await put(own, wb, 'y/g0', randomBytes(10))
+    const remote = new Hyperdrive(sb.namespace('b'), a.key)
+    onTeardown(async () => { await remote.close() })
+    await remote.ready()
+    link(sa, sb)
+    await replicaLength(remote.core, a.core.length)
+    await remote.core.download({ start: 0, end: a.core.length }).done() // one slice: every block held
+
+    const looked: string[] = []
+    const entry = Hyperdrive.prototype.entry
+    Hyperdrive.prototype.entry = async function (this: Hyperdrive, name: string, opts?: unknown) {
+      looked.push(name)
+      return await entry.call(this, name, opts as never)
+    } as typeof entry
+    onTeardown(() => { Hyperdrive.prototype.entry = entry })
+    const dst = await tmpDir()
+    const index = new FolderIndex(join(await tmpDir(), 'index.json'))
+    const state: MergeState = { checkpoints: { [own.key.toString('hex')]: own.core.length }, seen: {} }
+    const out = await new Merger({ writer: new FolderWriter(dst, index, null), index, hlc: new Hlc(), state, own: wb, readOnly: false, log, fetchWaitMs: 300 })
+      .run([{ w: wb, key: own.key.toString('hex'), drive: own }, { w: wa, key: a.key.toString('hex'), drive: remote }])
+    Hyperdrive.prototype.entry = entry
+
+    assert.equal(out.committed, true)
+    assert.ok((await readFile(join(dst, 'x/f3'))).equals(mine), 'the own drive\'s later x/f3 won')
+    for (const [path, body] of bodies) if (path !== 'x/f3') assert.ok((await readFile(join(dst, path))).equals(body), path)
+    assert.equal(looked.filter((p) => p.startsWith('/x/')).length, 10, 'each x/ path looked up in the own drive')
+    assert.deepEqual(looked.filter((p) => p.startsWith('/z/')), [], 'nothing looked up under z/: the own drive has nothing there')
+  })
+})
