@@ -49,8 +49,8 @@ export class SideStreamError extends Error {}
 
 /** The pooled frame being delivered now (SideStream.#frame), and how many claimed its bytes. */
 let delivering: { buffer: ArrayBufferLike, claims: number } | null = null
-/** Received frames on loan: their memory → the pool they go back to, and the whole pooled buffer. */
-const loans = new WeakMap<ArrayBufferLike, { stream: SideStream, frame: Buffer }>()
+/** Received frames on loan: their memory → what puts them back in their stream's pool. */
+const loans = new WeakMap<ArrayBufferLike, () => void>()
 
 /**
  * Claims the received frame that `view` lies in, for the caller alone: call it from the message
@@ -65,10 +65,10 @@ export function claimFrame (view: Uint8Array): void {
 
 /** Gives back a frame claimed with claimFrame (any other buffer: nothing happens). */
 export function returnFrame (view: Uint8Array): void {
-  const loan = loans.get(view.buffer)
-  if (loan === undefined) return
+  const giveBack = loans.get(view.buffer)
+  if (giveBack === undefined) return
   loans.delete(view.buffer)
-  loan.stream.giveBack(loan.frame)
+  giveBack()
 }
 
 type HandshakeResult = NonNullable<ReturnType<Handshake['send']>>
@@ -104,8 +104,6 @@ export class SideStream extends Duplex {
   #headHave = 0
   #bodyLen = -1
   #body: Buffer | null = null
-  /** #body is a pooled frame's buffer (from #pooled). */
-  #bodyPooled = false
   #bodyHave = 0
 
   /**
@@ -208,11 +206,6 @@ export class SideStream extends Duplex {
     return this.#pool.pop() ?? Buffer.allocUnsafeSlow(FRAME)
   }
 
-  /** A received frame's buffer, returned by its claimant (returnFrame). */
-  giveBack (frame: Buffer): void {
-    this.#release(frame)
-  }
-
   #release (frame: Buffer): void {
     if (this.destroyed) return
     if (this.#pool.length < POOL_KEEP) this.#pool.push(frame)
@@ -259,7 +252,7 @@ export class SideStream extends Duplex {
         const body = this.#body as Buffer
         this.#body = null
         this.#bodyLen = -1
-        this.#frame(body, this.#bodyPooled)
+        this.#frame(body)
       }
     } else {
       this.#onData(buf.subarray(0, n), true)
@@ -289,11 +282,10 @@ export class SideStream extends Duplex {
           const body = transient ? Buffer.from(chunk.subarray(at, at + len)) : chunk.subarray(at, at + len)
           at += len
           this.#bodyLen = -1
-          this.#frame(body, false)
+          this.#frame(body)
           continue
         }
         this.#body = pooled ? this.#pooled().subarray(0, len) : Buffer.allocUnsafe(len)
-        this.#bodyPooled = pooled
       }
       const body = this.#body as Buffer
       const take = Math.min(this.#bodyLen - this.#bodyHave, chunk.length - at)
@@ -303,12 +295,11 @@ export class SideStream extends Duplex {
       if (this.#bodyHave < this.#bodyLen) return
       this.#body = null
       this.#bodyLen = -1
-      this.#frame(body, this.#bodyPooled)
+      this.#frame(body)
     }
   }
 
-  /** `pooled`: body is a view of a pooled frame's buffer, which its consumer may claim (claimFrame). */
-  #frame (body: Buffer, pooled: boolean): void {
+  #frame (body: Buffer): void {
     const hs = this.#handshake
     if (hs !== null) {
       this.#handshakeOut(hs.recv(body))
@@ -328,6 +319,9 @@ export class SideStream extends Duplex {
     // A frame of one message (protomux's batches start with channel 0) may be claimed by the one
     // consumer of its bytes while it is delivered; protomux decodes it during push() when nothing
     // is buffered before it (otherwise later, and no claim holds).
+    // Pooled: its memory is one of the pool's frames (only those are FRAME bytes long; a frame read
+    // any other way lies in a buffer of its own length or of a socket read's).
+    const pooled = body.buffer.byteLength === FRAME
     if (!pooled || plain[0] === 0) {
       if (!this.push(plain)) this.#socket.pause()
       return
@@ -340,7 +334,10 @@ export class SideStream extends Duplex {
     } finally {
       delivering = null
     }
-    if (d.claims === 1) loans.set(body.buffer, { stream: this, frame: Buffer.from(body.buffer, body.byteOffset, FRAME) })
+    if (d.claims === 1) {
+      const frame = Buffer.from(body.buffer, 0, FRAME)
+      loans.set(body.buffer, () => { this.#release(frame) })
+    }
     if (!more) this.#socket.pause()
   }
 }

@@ -11,7 +11,7 @@ import type Hyperdrive from 'hyperdrive'
 import type { Logger } from '../log.js'
 import { SupersededError, type DirectFetch } from './blob-fetch.js'
 import { conflictPath, resolve } from './conflict.js'
-import { FILES } from './batch-summary.js'
+import { entryKey } from './batch-summary.js'
 import { DriveBlocks, entriesAt, GAP, type ChangedEntry } from './drive-blocks.js'
 import { MergeContent } from './merge-content.js'
 import { drivePath, toCandidate, type Candidate } from './entry.js'
@@ -116,9 +116,9 @@ async function emptyFolders (changes: ChangedEntry[], snaps: Snap[], timeout: nu
   for (const s of snaps) {
     const none = new Set<string>()
     for (const d of folders) {
-      // Hyperdrive's keys: FILES + '/' + path; everything below `d` lies in ('…d/', '…d0'): '0' follows '/'.
-      const base = d === '' ? '' : `/${d}`
-      const range = { gt: Buffer.concat([FILES, Buffer.from(`${base}/`)]), lt: Buffer.concat([FILES, Buffer.from(`${base}0`)]) }
+      // Everything below `d` lies in the keys ('/d/', '/d0'): '0' follows '/'.
+      const base = d === '' ? '' : drivePath(d)
+      const range = { gt: entryKey(`${base}/`), lt: entryKey(`${base}0`) }
       if (await s.snap.db.peek(range, { keyEncoding: 'binary', valueEncoding: 'binary', extension: false, timeout }) === null) none.add(d)
     }
     out.set(s, none)
