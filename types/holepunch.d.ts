@@ -95,6 +95,8 @@ declare module 'hypercore' {
   /** A hypercore-storage instance (one RocksDB): opaque here. */
   export interface CoreStorage { readonly path: string }
   export default class Hypercore extends EventEmitter {
+    /** A core stored in its own folder (`storage`), or a replica of `key`'s. */
+    constructor (storage: string, key?: Buffer)
     static defaultStorage (storage: string, opts?: StorageOptions): CoreStorage
     readonly key: Buffer | null
     readonly discoveryKey: Buffer | null

@@ -8,6 +8,7 @@ import { ShoalError } from '../errors.js'
 import type { Logger } from '../log.js'
 import { Resource } from '../resource.js'
 import { addQuietTask } from '../memory-trim.js'
+import { installBatchedMissingNodes } from './merkle-batch.js'
 
 /**
  * The drive store's memory, bounded instead of growing with the files synced (issue #7; measured
@@ -74,6 +75,7 @@ export class Store extends Resource {
 
   protected async _open (): Promise<void> {
     await mkdir(this.path, { recursive: true })
+    if (!installBatchedMissingNodes()) this.#log.debug('hypercore is not the version merkle-batch.ts was written for: its own missingNodes stays')
     const store = new Corestore(Hypercore.defaultStorage(this.path, STORAGE), { globalCache: this.#beeCache })
     try {
       await store.ready()

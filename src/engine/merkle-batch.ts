@@ -1,0 +1,70 @@
+// Hypercore's count of the tree nodes a block request needs, with one storage read instead of one
+// per tree level (issue #3).
+//
+// Before it asks a peer for a block, a replicating core counts the proof nodes it lacks: the
+// block's leaf, its parent, and so on up to the first node it holds (MerkleTree.missingNodes,
+// hypercore 11.37.1 lib/merkle-tree.js). It looks each one up with a read batch of its own, one
+// after the other, and its comment says so ("we could prop use a read batch here"). A receiver
+// downloading a drive of small files does that ~5 times per block, and each read is a round trip
+// through libuv's thread pool: in W1 (bench/small-stages.ts, 5,000 files) 26,500 of the receiver's
+// 37,300 read batches. Here the nodes of every level are looked up in one batch and the count is
+// the same one: the levels below the first node held.
+//
+// Hypercore keeps that function inside; it is replaced only when its source is exactly the one
+// this was written against (package.json pins hypercore), so another version keeps its own.
+import { createHash } from 'node:crypto'
+import { createRequire } from 'node:module'
+
+/** The parts of hypercore-storage's read transaction used here. */
+interface ReadTx { hasTreeNode: (index: number) => Promise<boolean>, tryFlush: () => void }
+/** A core's session state (hypercore's SessionState), as missingNodes takes it. */
+export interface TreeSession { storage: { read: () => ReadTx } }
+type MissingNodes = (session: TreeSession, index: number, length: number) => Promise<number>
+
+/** flat-tree's iterator, as hypercore uses it. */
+interface FlatIterator { index: number, factor: number, contains: (index: number) => boolean, parent: () => number }
+
+/** sha256 of hypercore 11.37.1's `MerkleTree.missingNodes.toString()`. */
+const REPLACES = '63862348a397d5a3eb973a62ef15cf9e7e4f0c22122572d59834606eff845bf1'
+/** hypercore's own bound: more missing levels than this means the arguments are wrong. */
+const MAX_LEVELS = 1024
+
+// The modules hypercore itself loads (the same instances: resolved from its own folder).
+const fromHypercore = createRequire(createRequire(import.meta.url).resolve('hypercore'))
+const { MerkleTree } = fromHypercore('./lib/merkle-tree.js') as { MerkleTree: { missingNodes: MissingNodes } }
+const flat = fromHypercore('flat-tree') as { iterator: (index: number) => FlatIterator }
+
+/** Hypercore's own function, kept for the tests and for a version this does not replace. */
+export const originalMissingNodes: MissingNodes = MerkleTree.missingNodes
+
+/**
+ * How many nodes from tree node `index` upwards are missing below the first one held (0 for a
+ * node beyond the tree of `length` blocks, or below a root), with every level looked up at once.
+ */
+export async function batchedMissingNodes (session: TreeSession, index: number, length: number): Promise<number> {
+  const head = 2 * length
+  const ite = flat.iterator(index)
+  // the node's right span (flat-tree's rightSpan()): beyond the tree, nothing is known to be missing
+  if (ite.index + ite.factor / 2 - 1 >= head) return 0
+  const rx = session.storage.read()
+  const held: Array<Promise<boolean>> = []
+  while (!ite.contains(head) && held.length < MAX_LEVELS) {
+    held.push(rx.hasTreeNode(ite.index))
+    ite.parent()
+  }
+  rx.tryFlush()
+  const found = await Promise.all(held)
+  let missing = 0
+  while (missing < found.length && !found[missing]) missing++
+  if (missing >= MAX_LEVELS) throw new Error(`Bad arguments to missingNodes index=${index} at length=${length}`)
+  return missing
+}
+
+/** Installs batchedMissingNodes over hypercore's own; false (and nothing changed) for another version. */
+export function installBatchedMissingNodes (): boolean {
+  if (MerkleTree.missingNodes === batchedMissingNodes) return true
+  const source = createHash('sha256').update(originalMissingNodes.toString()).digest('hex')
+  if (source !== REPLACES) return false
+  MerkleTree.missingNodes = batchedMissingNodes
+  return true
+}
