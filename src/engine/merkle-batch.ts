@@ -38,8 +38,9 @@ const flat = fromHypercore('flat-tree') as { iterator: (index: number) => FlatIt
 export const originalMissingNodes: MissingNodes = MerkleTree.missingNodes
 
 /**
- * How many nodes from tree node `index` upwards are missing below the first one held (0 for a
- * node beyond the tree of `length` blocks, or below a root), with every level looked up at once.
+ * How many nodes from tree node `index` upwards are missing below the first one held (0 when the
+ * node itself is held, or when it reaches past the tree of `length` blocks), with every level
+ * looked up at once.
  */
 export async function batchedMissingNodes (session: TreeSession, index: number, length: number): Promise<number> {
   const head = 2 * length
