@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import Hypercore from 'hypercore'
-import { batchedMissingNodes, installBatchedMissingNodes, originalMissingNodes, type TreeSession } from '../../src/engine/merkle-batch.js'
+import { batchedMissingNodes, installBatchedMissingNodes, LEVELS_PER_READ, originalMissingNodes, type TreeSession } from '../../src/engine/merkle-batch.js'
 import { onTeardown, tmpDir } from '../helpers/tmp.js'
 
 const BLOCKS = 300
@@ -67,7 +67,7 @@ describe('engine/merkle-batch: the missing-node count in one read', function () 
     assert.equal(await batchedMissingNodes(none, 0, BLOCKS), 9, 'leaf 0 up to the 256-block subtree')
   })
 
-  it('is what hypercore calls once installed, and asks storage once where it asked per level', async () => {
+  it('is what hypercore calls once installed, and reads LEVELS_PER_READ levels at a time where it read one', async () => {
     assert.equal(installBatchedMissingNodes(), true)
     const b = await sparseReader()
     const { core, missingNodes } = b as unknown as Internals
@@ -77,6 +77,15 @@ describe('engine/merkle-batch: the missing-node count in one read', function () 
     let count = -1
     const after = await readsDuring(core.state, async () => { count = await missingNodes.call(b, 200) })
     assert.equal(count, await originalMissingNodes(core.state, 400, BLOCKS))
-    assert.equal(after, 1)
+    assert.equal(before, count + 1, 'hypercore reads each missing level and the first one held')
+    assert.equal(after, Math.ceil((count + 1) / LEVELS_PER_READ))
+    // an empty replica: nine missing levels, two reads of up to six
+    const empty = new Hypercore(await tmpDir('merkle-d'), b.key ?? undefined)
+    onTeardown(() => empty.close())
+    await empty.ready()
+    const none = (empty as unknown as Internals).core.state
+    let nine = -1
+    assert.equal(await readsDuring(none, async () => { nine = await batchedMissingNodes(none, 0, BLOCKS) }), Math.ceil(9 / LEVELS_PER_READ))
+    assert.equal(nine, 9)
   })
 })
