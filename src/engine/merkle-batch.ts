@@ -1,5 +1,5 @@
-// Hypercore's count of the tree nodes a block request needs, with one storage read instead of one
-// per tree level (issue #3).
+// Hypercore's count of the tree nodes a block request needs, with one storage read per six tree
+// levels instead of one per level (issue #3).
 //
 // Before it asks a peer for a block, a replicating core counts the proof nodes it lacks: the
 // block's leaf, its parent, and so on up to the first node it holds (MerkleTree.missingNodes,
@@ -45,7 +45,7 @@ const fromHypercore = createRequire(createRequire(import.meta.url).resolve('hype
 const { MerkleTree } = fromHypercore('./lib/merkle-tree.js') as { MerkleTree: { missingNodes: MissingNodes } }
 const flat = fromHypercore('flat-tree') as { iterator: (index: number) => FlatIterator }
 
-/** Hypercore's own function, kept for the tests and for a version this does not replace. */
+/** Hypercore's own function (the tests compare with it). */
 export const originalMissingNodes: MissingNodes = MerkleTree.missingNodes
 
 /**

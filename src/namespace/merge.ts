@@ -9,6 +9,7 @@
 // local edit wins and the remote version becomes a conflict copy, or the reverse. Nothing is lost.
 import type Hyperdrive from 'hyperdrive'
 import type { Logger } from '../log.js'
+import { parentRel } from '../rel-path.js'
 import { SupersededError, type DirectFetch } from './blob-fetch.js'
 import { conflictPath, resolve } from './conflict.js'
 import { entryKey } from './batch-summary.js'
@@ -95,11 +96,6 @@ interface Snap { src: MergeSource, version: number, from: number, snap: Hyperdri
 /** A folder with at least this many of a slice's paths is looked at whole in each other drive. */
 const FOLDER_PEEK_MIN = 8
 
-function parentOf (path: string): string {
-  const i = path.lastIndexOf('/')
-  return i < 0 ? '' : path.slice(0, i)
-}
-
 /**
  * The folders, among those holding FOLDER_PEEK_MIN or more of `changes`' paths, under which each
  * snapshot has no entry at all: one seek each (the first key in the folder's range), where a
@@ -110,7 +106,7 @@ async function emptyFolders (changes: ChangedEntry[], snaps: Snap[], timeout: nu
   const out = new Map<Snap, Set<string>>()
   if (snaps.length === 0) return out
   const count = new Map<string, number>()
-  for (const { path } of changes) { const d = parentOf(path); count.set(d, (count.get(d) ?? 0) + 1) }
+  for (const { path } of changes) { const d = parentRel(path); count.set(d, (count.get(d) ?? 0) + 1) }
   const folders = [...count].filter(([, n]) => n >= FOLDER_PEEK_MIN).map(([d]) => d)
   if (folders.length === 0) return out
   for (const s of snaps) {
@@ -239,7 +235,7 @@ export class Merger {
         // A block without a node is a deletion: that drive has no entry for the path any more.
         // Version 1 is an empty drive (its header only): nothing to read. Nor is there anything
         // in a folder that drive has no entry under.
-        const entry = src === from ? node : at <= 1 || empty.get(s)?.has(parentOf(path)) === true ? null : await snap.entry(drivePath(path), { timeout })
+        const entry = src === from ? node : at <= 1 || empty.get(s)?.has(parentRel(path)) === true ? null : await snap.entry(drivePath(path), { timeout })
         const cand = toCandidate(entry)
         // An entry must be written by the drive it is in: a writer cannot speak for another.
         if (cand !== null && cand.w === src.w) found.push({ cand, src })

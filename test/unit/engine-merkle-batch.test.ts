@@ -36,7 +36,7 @@ async function readsDuring (session: TreeSession, fn: () => Promise<unknown>): P
   return n
 }
 
-describe('engine/merkle-batch: the missing-node count in one read', function () {
+describe('engine/merkle-batch: the missing-node count, LEVELS_PER_READ levels per read', function () {
   this.timeout(30_000)
 
   it('counts what hypercore counts, for every tree node and several tree lengths', async () => {

@@ -20,9 +20,6 @@ export function checkName (raw: Buffer): string {
 /** Joins an export-relative path ('' = export root) and a checked name. */
 export function joinRel (dir: string, name: string): string { return dir === '' ? name : `${dir}/${name}` }
 
-export function parentRel (rel: string): string {
-  const i = rel.lastIndexOf('/')
-  return i < 0 ? '' : rel.slice(0, i)
-}
+export { parentRel } from '../../rel-path.js'
 
 export function baseName (rel: string): string { return rel.slice(rel.lastIndexOf('/') + 1) }
