@@ -100,14 +100,16 @@ async function measure (sys: System, workload: string, write: () => Promise<void
 const FRESH_FS = freshFsWanted(false)
 
 /**
- * Seconds of quiet before each system's first workload (BENCH_SETTLE_S, default 35). ext4 without
- * a journal (this machine's disk) makes every create skip the inodes freed in the last ~30 s, one
- * inode-table lookup each, so a system whose W1 starts right after a mass deletion pays for it:
- * shoal for the previous run's cleanup when runs follow each other, Syncthing for shoal's W6.
+ * Seconds of quiet before each system's first workload (BENCH_SETTLE_S, default 65). ext4 without
+ * a journal (this machine's disk) makes every create skip an inode freed less than 60 s ago (300 s
+ * while its inode-table block has not been written back, which the kernel does within ~35 s here:
+ * RECENTCY_MIN and RECENTCY_DIRTY in fs/ext4/ialloc.c), one inode-table lookup each, so a system
+ * whose W1 starts right after a mass deletion pays for it: shoal for the previous run's cleanup
+ * when runs follow each other, Syncthing for shoal's W6.
  * (small-stages right after another run's cleanup, then 40 s later: W1 5.8 s and B 6.6 CPU s,
  * then 4.8 s and 5.9; one pair, within this machine's noise, but the order should not decide.)
  */
-const SETTLE_S = Number(process.env.BENCH_SETTLE_S ?? 35)
+const SETTLE_S = Number(process.env.BENCH_SETTLE_S ?? 65)
 
 async function settle (): Promise<void> {
   if (SETTLE_S <= 0) return
