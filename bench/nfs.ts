@@ -89,9 +89,10 @@ async function measureOnce (client: string, { url, base, dir, samples }: Target,
   samples.push({ writeMiBs: ROWS.has('write') ? MIB / w : 0, readMiBs: MIB / r, createsPerSec: FILES / c })
   await rm(join(dir, `big${i}.bin`), { force: true })
   // the created files stay until the whole bench ends: on ext4 without a journal (this machine's)
-  // the inode allocator skips inodes freed in the last 60 s, one buffer lookup each, so creates
-  // right after removing 2,000 files nearby cost ~0.5 ms more each; removed here, they would slow
-  // whichever server runs next (perf: recently_deleted and find_inode_bit, 17% of one server's time)
+  // the inode allocator skips inodes freed in the last 60 s (360 s while their inode-table block is
+  // dirty: quiet-disk.ts), one buffer lookup each, so creates right after removing 2,000 files
+  // nearby cost ~0.5 ms more each; removed here, they would slow whichever server runs next (perf:
+  // recently_deleted and find_inode_bit, 17% of one server's time)
 }
 
 function median (samples: Figures[]): Figures {

@@ -28,6 +28,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { startDaemon, type TestDaemon } from '../test/helpers/daemon.js'
 import { freeUdpPort } from '../test/helpers/ports.js'
+import { quietDisk } from './quiet-disk.js'
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
 
@@ -386,8 +387,11 @@ if (process.argv[1]?.endsWith('bench/scale.js')) {
   const files = Number(process.env.SCALE_FILES ?? 100_000)
   // SCALE_SLOPE_FILES (default 30% of SCALE_FILES; 0: none): a second, smaller run for the slope.
   const smallFiles = Number(process.env.SCALE_SLOPE_FILES ?? Math.round(files * 0.3))
+  // each run's creates must not pay for the removals before it (quiet-disk.ts)
+  await quietDisk()
   const r = await runScale(files, (s) => { console.log(s) })
   console.log(JSON.stringify(r, null, 2))
+  if (smallFiles > 0 && smallFiles < files) await quietDisk()
   const small = smallFiles > 0 && smallFiles < files ? await runScale(smallFiles, (s) => { console.log(`(${smallFiles}) ${s}`) }) : null
   const slopes = small === null ? null : { files: smallFiles, writer: slope(small.writer, smallFiles, r.writer, files), receiver: slope(small.receiver, smallFiles, r.receiver, files) }
   const mb = (n: number): string => (n / 1048576).toFixed(0).padStart(6)

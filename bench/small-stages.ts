@@ -6,6 +6,7 @@
 // lines from the write on. Run it under the bench lock:
 // `flock /tmp/shoal-bench.lock node dist/bench/small-stages.js`. STAGE_SIGNAL (e.g. SIGUSR2) is
 // sent to both daemons before each write and after convergence (for a diagnostic preload).
+// Starts with quiet-disk.ts (BENCH_SETTLE_S=N waits N s instead).
 import { randomBytes } from 'node:crypto'
 import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -13,6 +14,7 @@ import path from 'node:path'
 import { startDaemon, type TestDaemon } from '../test/helpers/daemon.js'
 import { freeUdpPort } from '../test/helpers/ports.js'
 import { cpu, perfRecord, threads } from './proc-cpu.js'
+import { quietDisk } from './quiet-disk.js'
 import { until } from './sync-peers.js'
 
 /** Files below `dir` with size `size`, counted by a readdir walk. */
@@ -58,6 +60,7 @@ async function main (): Promise<void> {
   const env = { SHOAL_BOOTSTRAP: `127.0.0.1:${port}`, DEBUG: process.env.DEBUG ?? '' }
   const flags = process.env.DAEMON_NODE_FLAGS
   const prefix = flags === undefined ? undefined : ['/bin/sh', '-c', `n=$1; shift; exec "$n" ${flags} "$@"`, 'sh']
+  await quietDisk() // a previous run's cleanup must not slow this one's creates (quiet-disk.ts)
   const a = await startDaemon({ dataPath: path.join(root, 'a'), env: { ...env, SHOAL_DHT_PORT: String(port) }, prefix })
   const b = await startDaemon({ dataPath: path.join(root, 'b'), env, prefix })
   const files = Number(process.env.SMALL_FILES ?? 5000)

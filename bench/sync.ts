@@ -4,13 +4,14 @@
 // bench/results/sync-<time>.json. BENCH_W2_MIB sizes W2 (default 1024). BENCH_WORKLOADS runs some
 // only (e.g. W2,W3: W3 then runs right after W2, its first row); default all. BENCH_NODE_FLAGS:
 // sync-peers.ts. BENCH_FRESH_FS=1: each system's folders on an ext4 of its own, made fresh
-// (fresh-fs.ts; off by default, see there). BENCH_SETTLE_S: quiet before each system (see SETTLE_S).
+// (fresh-fs.ts; off by default, see there). Before each system: quiet-disk.ts (BENCH_SETTLE_S=N waits instead).
 import { createHash, randomBytes } from 'node:crypto'
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { loadavg, tmpdir } from 'node:os'
 import path from 'node:path'
 import { createWriteStream, readFileSync } from 'node:fs'
 import { freshFs, freshFsWanted } from './fresh-fs.js'
+import { quietDisk } from './quiet-disk.js'
 import { startShoal, startSyncthing, until, type Peer, type System } from './sync-peers.js'
 
 interface Result { workload: string, system: string, seconds: number, p50?: number, p95?: number, cpu: { a: number, b: number }, peakRssMiB: { a: number, b: number } }
@@ -99,23 +100,6 @@ async function measure (sys: System, workload: string, write: () => Promise<void
 
 const FRESH_FS = freshFsWanted(false)
 
-/**
- * Seconds of quiet before each system's first workload (BENCH_SETTLE_S, default 65). ext4 without
- * a journal (this machine's disk) makes every create skip an inode freed less than 60 s ago (300 s
- * while its inode-table block has not been written back, which the kernel does within ~35 s here:
- * RECENTCY_MIN and RECENTCY_DIRTY in fs/ext4/ialloc.c), one inode-table lookup each, so a system
- * whose W1 starts right after a mass deletion pays for it: shoal for the previous run's cleanup
- * when runs follow each other, Syncthing for shoal's W6.
- * (small-stages right after another run's cleanup, then 40 s later: W1 5.8 s and B 6.6 CPU s,
- * then 4.8 s and 5.9; one pair, within this machine's noise, but the order should not decide.)
- */
-const SETTLE_S = Number(process.env.BENCH_SETTLE_S ?? 65)
-
-async function settle (): Promise<void> {
-  if (SETTLE_S <= 0) return
-  console.log(`waiting ${SETTLE_S} s for inodes freed before this system's run to age out (BENCH_SETTLE_S)`)
-  await new Promise((resolve) => setTimeout(resolve, SETTLE_S * 1000))
-}
 const W2_MIB = Number(process.env.BENCH_W2_MIB ?? 1024)
 
 /** BENCH_WORKLOADS=W2,W3: those only (null: all). */
@@ -183,13 +167,13 @@ async function main (): Promise<void> {
     const fsMiB = 5 * W2_MIB + 2048
     const unmountShoal = await freshFs(path.join(root, 'shoal'), fsMiB, FRESH_FS)
     try {
-      await settle()
+      await quietDisk()
       const shoal = await startShoal(path.join(root, 'shoal'))
       try { results.push(...await workloads(shoal)) } finally { await shoal.stop() }
     } finally { await unmountShoal() }
     const unmountSt = await freshFs(path.join(root, 'syncthing'), fsMiB, FRESH_FS)
     try {
-      await settle()
+      await quietDisk()
       // A Syncthing that fails to start costs its rows, not shoal's figures measured before it.
       const st = await startSyncthing(path.join(root, 'syncthing'), 22000 + (process.pid % 1000) * 20).catch((err: unknown) => { console.error(`${(err as Error).message}: shoal figures only`); return null })
       if (st === null) console.error('no Syncthing run: shoal figures only')
