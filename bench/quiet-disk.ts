@@ -20,7 +20,7 @@ import { promisify } from 'node:util'
 const run = promisify(execFile)
 
 /** Seconds to wait instead (BENCH_SETTLE_S): 0 skips it. */
-const SETTLE_S = process.env.BENCH_SETTLE_S === undefined ? null : Number(process.env.BENCH_SETTLE_S)
+const SETTLE_S = settleSeconds(process.env.BENCH_SETTLE_S)
 /**
  * Without root: ~35 s for the blocks to be written back here, plus the 60 s. A compromise: a block
  * that the next run's creates dirty again brings its neighbours back for up to 360 s.
@@ -44,4 +44,11 @@ export async function quietDisk (): Promise<void> {
   if (s <= 0) return
   console.log(`waiting ${s} s for inodes freed before this system's run to age out`)
   await new Promise((resolve) => setTimeout(resolve, s * 1000))
+}
+
+function settleSeconds (text: string | undefined): number | null {
+  if (text === undefined) return null
+  const s = Number(text)
+  if (text.trim() === '' || !Number.isFinite(s) || s < 0) throw new Error(`BENCH_SETTLE_S=${text}: expected seconds (0 or more)`)
+  return s
 }
