@@ -388,11 +388,10 @@ if (process.argv[1]?.endsWith('bench/scale.js')) {
   // SCALE_SLOPE_FILES (default 30% of SCALE_FILES; 0: none): a second, smaller run for the slope.
   const smallFiles = Number(process.env.SCALE_SLOPE_FILES ?? Math.round(files * 0.3))
   // each run's creates must not pay for the removals before it (quiet-disk.ts)
-  await quietDisk()
-  const r = await runScale(files, (s) => { console.log(s) })
+  const quietRun = async (n: number, say: (s: string) => void): Promise<ScaleResult> => { await quietDisk(); return await runScale(n, say) }
+  const r = await quietRun(files, (s) => { console.log(s) })
   console.log(JSON.stringify(r, null, 2))
-  if (smallFiles > 0 && smallFiles < files) await quietDisk()
-  const small = smallFiles > 0 && smallFiles < files ? await runScale(smallFiles, (s) => { console.log(`(${smallFiles}) ${s}`) }) : null
+  const small = smallFiles > 0 && smallFiles < files ? await quietRun(smallFiles, (s) => { console.log(`(${smallFiles}) ${s}`) }) : null
   const slopes = small === null ? null : { files: smallFiles, writer: slope(small.writer, smallFiles, r.writer, files), receiver: slope(small.receiver, smallFiles, r.receiver, files) }
   const mb = (n: number): string => (n / 1048576).toFixed(0).padStart(6)
   console.log(`\n${r.files} files, daemons started with ${r.start} (${r.allocator}); publish ${r.publishS.toFixed(0)} s, sync ${r.syncS.toFixed(0)} s (${r.syncFilesPerS} files/s); ctl status p99 ${r.statusApiMs.p99} ms`)

@@ -4,7 +4,8 @@
 // bench/results/sync-<time>.json. BENCH_W2_MIB sizes W2 (default 1024). BENCH_WORKLOADS runs some
 // only (e.g. W2,W3: W3 then runs right after W2, its first row); default all. BENCH_NODE_FLAGS:
 // sync-peers.ts. BENCH_FRESH_FS=1: each system's folders on an ext4 of its own, made fresh
-// (fresh-fs.ts; off by default, see there). Before each system: quiet-disk.ts (BENCH_SETTLE_S=N waits instead).
+// (fresh-fs.ts; off by default, see there). Before each system: quiet-disk.ts (BENCH_SETTLE_S=N
+// waits N s instead).
 import { createHash, randomBytes } from 'node:crypto'
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { loadavg, tmpdir } from 'node:os'

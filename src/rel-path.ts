@@ -6,3 +6,9 @@ export function parentRel (rel: string): string {
   const i = rel.lastIndexOf('/')
   return i < 0 ? '' : rel.slice(0, i)
 }
+
+/** The last component of `rel`. */
+export function baseRel (rel: string): string { return rel.slice(rel.lastIndexOf('/') + 1) }
+
+/** `name` (one component, already checked) inside the folder `dir` ('' = the root). */
+export function joinRel (dir: string, name: string): string { return dir === '' ? name : `${dir}/${name}` }

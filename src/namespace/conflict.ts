@@ -1,4 +1,5 @@
 // The conflict rules, as pure functions (syncthing's WinsConflict / conflictName, our clocks).
+import { baseRel } from '../rel-path.js'
 import { clockTime, type Clock } from './hlc.js'
 
 /** What the merge needs to know about one writer's version of a path. */
@@ -74,5 +75,5 @@ export function shortWriter (w: string): string {
 }
 
 export function isConflictCopy (path: string): boolean {
-  return path.slice(path.lastIndexOf('/') + 1).includes(CONFLICT_MARK)
+  return baseRel(path).includes(CONFLICT_MARK)
 }

@@ -4,6 +4,7 @@ import * as crypto from 'node:crypto'
 import { open, readdir, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import { isErrno } from '../errors.js'
+import { baseRel } from '../rel-path.js'
 import { isUnder, type FolderIndex, type IndexEntry } from './index.js'
 import { fsBatch } from './fs-batch.js'
 import { statEntry } from './fs-direct.js'
@@ -35,7 +36,7 @@ export const TEMP_PREFIX = '.shoal.tmp.'
 const OUR_TEMP = /^\.shoal\.tmp\.[0-9a-f]{12}$/
 
 export function isTempName (path: string): boolean {
-  return path.slice(path.lastIndexOf('/') + 1).startsWith(TEMP_PREFIX)
+  return baseRel(path).startsWith(TEMP_PREFIX)
 }
 
 /** Scans `prefix` ('' = the whole folder) against the index. */

@@ -17,9 +17,3 @@ export function checkName (raw: Buffer): string {
   return name
 }
 
-/** Joins an export-relative path ('' = export root) and a checked name. */
-export function joinRel (dir: string, name: string): string { return dir === '' ? name : `${dir}/${name}` }
-
-export { parentRel } from '../../rel-path.js'
-
-export function baseName (rel: string): string { return rel.slice(rel.lastIndexOf('/') + 1) }
